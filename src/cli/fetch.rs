@@ -1,0 +1,144 @@
+//! `tidings fetch`: refresh feeds into the cache, with progress and a summary.
+
+use super::{CliError, Context};
+use crate::fetch::{Fetcher, Job};
+use crate::model::{FetchOutcome, WriteStats};
+use crate::sanitize;
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(clap::Args, Debug)]
+pub struct FetchArgs {
+    /// Only this feed (by name); repeat for several
+    #[arg(long = "feed", value_name = "NAME")]
+    feeds: Vec<String>,
+    /// Fetch even feeds that asked not to be fetched again yet
+    #[arg(long)]
+    force: bool,
+    /// No progress bar and no summary; failures are still reported
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Default)]
+struct Totals {
+    written: WriteStats,
+    fetched: usize,
+    not_modified: usize,
+    skipped: usize,
+    failed: Vec<String>,
+}
+
+pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
+    let started = Instant::now();
+    let (config, mut store) = ctx.open()?;
+    for name in &args.feeds {
+        if !config
+            .feeds
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case(name))
+        {
+            return Err(CliError::Usage(format!(
+                "no feed named \"{name}\" in {}",
+                config.path.display()
+            )));
+        }
+    }
+    let now = Utc::now();
+    let mut totals = Totals::default();
+    let mut jobs = Vec::new();
+    for feed in &config.feeds {
+        if !args.feeds.is_empty()
+            && !args
+                .feeds
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&feed.name))
+        {
+            continue;
+        }
+        let id = store.feed_id(&feed.name)?;
+        let job = Job::new(id, feed, store.fetch_state(id)?, &config);
+        if !args.force && job.too_soon(now).is_some() {
+            totals.skipped += 1;
+            continue;
+        }
+        jobs.push(job);
+    }
+    let names: std::collections::HashMap<_, _> = jobs
+        .iter()
+        .map(|j| (j.feed_id, (j.feed.name.clone(), j.feed.url.to_string())))
+        .collect();
+
+    let bar = progress_bar(jobs.len() as u64, args.quiet);
+    let fetcher = Fetcher::new(&config).map_err(|e| CliError::Failed(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let fetching = runtime.spawn(async move { fetcher.run(jobs, tx).await });
+
+    // This thread owns the cache: each feed is written as its result arrives.
+    while let Some(report) = rx.blocking_recv() {
+        let (name, url) = names.get(&report.feed_id).cloned().unwrap_or_default();
+        bar.set_message(name.clone());
+        match &report.outcome {
+            FetchOutcome::Fetched { .. } => totals.fetched += 1,
+            FetchOutcome::NotModified => totals.not_modified += 1,
+            FetchOutcome::Failed { error, .. } => totals
+                .failed
+                .push(format!("{name} ({url}): {}", sanitize::line(error))),
+        }
+        match store.record(&report) {
+            Ok(w) => {
+                totals.written.new += w.new;
+                totals.written.updated += w.updated;
+                totals.written.unchanged += w.unchanged;
+                totals.written.purged += w.purged;
+            }
+            Err(e) => totals.failed.push(format!("{name} ({url}): {e}")),
+        }
+        bar.inc(1);
+    }
+    // The fetch task ends once every result was sent.
+    let _ = runtime.block_on(fetching);
+    bar.finish_and_clear();
+
+    for line in &totals.failed {
+        eprintln!("failed: {line}");
+    }
+    if !args.quiet {
+        let w = totals.written;
+        println!(
+            "{} feeds in {:.1} s: {} new, {} updated articles; {} feeds downloaded, {} unchanged (304), {} skipped (too soon), {} failed{}",
+            totals.fetched + totals.not_modified + totals.failed.len() + totals.skipped,
+            started.elapsed().as_secs_f64(),
+            w.new,
+            w.updated,
+            totals.fetched,
+            totals.not_modified,
+            totals.skipped,
+            totals.failed.len(),
+            if w.purged > 0 { format!("; {} old articles purged", w.purged) } else { String::new() },
+        );
+    }
+    Ok(if totals.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,190 @@
+//! The command line: parse, resolve paths, run one command, map the result
+//! to an exit code (0 ok, 1 a feed or command failed, 2 usage or config).
+
+mod fetch;
+mod read;
+
+use crate::config::{Config, ConfigError};
+use crate::store::{Store, StoreError};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tidings",
+    version,
+    about = "A fast terminal news reader for RSS, Atom, JSON Feed and HTML news pages",
+    after_help = "Examples:\n  tidings fetch                 refresh every feed\n  tidings list --unread --limit 20\n  tidings show 42               read article 42\n  tidings feeds                 feeds, counts and errors"
+)]
+pub struct Cli {
+    /// Config file [default: ~/.config/tidings/config.toml]
+    #[arg(long, global = true, env = "TIDINGS_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Cache database [default: ~/.cache/tidings/cache.db]
+    #[arg(long, global = true, env = "TIDINGS_CACHE", value_name = "PATH")]
+    cache: Option<PathBuf>,
+    /// Write logs to this file (level from $TIDINGS_LOG, default info)
+    #[arg(long, global = true, value_name = "PATH")]
+    log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Refresh all feeds, or the named ones
+    Fetch(fetch::FetchArgs),
+    /// Feeds with their article counts and last status
+    Feeds {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// List articles, newest first
+    List(read::ListArgs),
+    /// Show one article as text
+    Show {
+        /// Article id (from `tidings list`)
+        id: i64,
+        /// Print the raw fields as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark articles as read
+    MarkRead {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Mark articles as unread
+    MarkUnread {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+}
+
+/// Errors a command reports; each knows its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Config(_) | CliError::Usage(_) => 2,
+            CliError::Store(StoreError::NoFeed(_)) => 2,
+            CliError::Store(_) | CliError::Failed(_) => 1,
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log = init_logging(cli.log_file.as_deref());
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tidings: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        // Printing help can only fail on a closed stdout; nothing to add then.
+        let _ = Cli::command().print_help();
+        return Ok(ExitCode::SUCCESS);
+    };
+    let ctx = Context {
+        config: cli.config,
+        cache: cli.cache,
+    };
+    match command {
+        Command::Fetch(args) => fetch::run(&ctx, &args),
+        Command::Feeds { json } => read::feeds(&ctx, json),
+        Command::List(args) => read::list(&ctx, &args),
+        Command::Show { id, json } => read::show(&ctx, id, json),
+        Command::MarkRead { ids } => read::mark(&ctx, &ids, true),
+        Command::MarkUnread { ids } => read::mark(&ctx, &ids, false),
+    }
+}
+
+/// Where the config and cache are, as given on the command line.
+pub struct Context {
+    config: Option<PathBuf>,
+    cache: Option<PathBuf>,
+}
+
+impl Context {
+    /// Loads the config, writing the example on first run at the default path.
+    pub fn config(&self) -> Result<Config, CliError> {
+        let (path, is_default) = match &self.config {
+            Some(p) => (p.clone(), false),
+            None => (
+                crate::paths::default_config().ok_or_else(|| {
+                    CliError::Usage("no home directory: pass --config PATH".into())
+                })?,
+                true,
+            ),
+        };
+        let (config, created) = Config::load_or_create(&path, is_default)?;
+        if created {
+            eprintln!(
+                "tidings: wrote an example config to {}; edit it to choose your feeds",
+                path.display()
+            );
+        }
+        Ok(config)
+    }
+
+    /// Opens the cache and makes its feed list match the config.
+    pub fn open(&self) -> Result<(Config, Store), CliError> {
+        let config = self.config()?;
+        let path = match &self.cache {
+            Some(p) => p.clone(),
+            None => crate::paths::default_cache()
+                .ok_or_else(|| CliError::Usage("no home directory: pass --cache PATH".into()))?,
+        };
+        let mut store = Store::open(&path)?;
+        store.sync_feeds(&config.feeds)?;
+        Ok((config, store))
+    }
+}
+
+/// Logs go to a file, never to the terminal the user reads.
+fn init_logging(file: Option<&std::path::Path>) -> Option<()> {
+    let path = file?;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| eprintln!("tidings: cannot open log file {}: {e}", path.display()))
+        .ok()?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TIDINGS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(f))
+        .try_init()
+        .ok()
+}
+
+/// Width for text output: the terminal's, else 80.
+fn output_width() -> usize {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return 80;
+    }
+    terminal_size::terminal_size().map_or(80, |(w, _)| usize::from(w.0))
+}

@@ -1,0 +1,228 @@
+//! Commands that read or mark the cache: list, show, feeds, mark-read.
+
+use super::{output_width, CliError, Context};
+use crate::model::{ArticleId, ArticleSummary};
+use crate::render;
+use crate::sanitize;
+use crate::store::ListFilter;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// Only this feed (by name); repeat for several
+    #[arg(long = "feed", value_name = "NAME")]
+    feeds: Vec<String>,
+    /// Only unread articles
+    #[arg(long)]
+    unread: bool,
+    /// At most N articles
+    #[arg(long, short = 'n', value_name = "N")]
+    limit: Option<usize>,
+    /// Print one JSON array
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct ArticleJson<'a> {
+    id: i64,
+    feed: &'a str,
+    title: &'a str,
+    link: Option<&'a str>,
+    author: Option<&'a str>,
+    published: Option<String>,
+    read: bool,
+    starred: bool,
+}
+
+impl<'a> From<&'a ArticleSummary> for ArticleJson<'a> {
+    fn from(a: &'a ArticleSummary) -> Self {
+        ArticleJson {
+            id: a.id.0,
+            feed: &a.feed,
+            title: &a.title,
+            link: a.link.as_deref(),
+            author: a.author.as_deref(),
+            published: a.published.map(rfc3339),
+            read: a.read,
+            starred: a.starred,
+        }
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
+fn emit(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failed(format!("cannot write output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| CliError::Failed(format!("cannot encode JSON: {e}")))
+}
+
+pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
+    let (_, store) = ctx.open()?;
+    let filter = ListFilter {
+        feeds: args.feeds.clone(),
+        unread_only: args.unread,
+        limit: args.limit,
+    };
+    let articles = store.list(&filter)?;
+    if args.json {
+        let rows: Vec<ArticleJson> = articles.iter().map(ArticleJson::from).collect();
+        emit(&to_json(&rows)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = output_width();
+    let mut out = String::new();
+    let now = Utc::now();
+    for a in &articles {
+        let flags = format!(
+            "{}{}",
+            if a.read { ' ' } else { 'N' },
+            if a.starred { '*' } else { ' ' }
+        );
+        let date = a
+            .published
+            .map_or_else(|| "undated".to_string(), |d| short_date(d, now));
+        let feed: String = sanitize::line(&a.feed).chars().take(18).collect();
+        let line = format!(
+            "{:>6} {flags} {date:<11} {feed:<18} {}",
+            a.id.0,
+            sanitize::line(&a.title)
+        );
+        out.extend(line.chars().take(width));
+        out.push('\n');
+    }
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn short_date(d: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    if d.year() == now.year() {
+        d.format("%d %b").to_string()
+    } else {
+        d.format("%d %b %Y").to_string()
+    }
+}
+
+pub fn show(ctx: &Context, id: i64, json: bool) -> Result<ExitCode, CliError> {
+    let (_, store) = ctx.open()?;
+    let a = store.article(ArticleId(id))?;
+    if json {
+        #[derive(Serialize)]
+        struct Full<'a> {
+            #[serde(flatten)]
+            summary: ArticleJson<'a>,
+            guid: &'a str,
+            updated: Option<String>,
+            first_seen: String,
+            summary_html: Option<&'a str>,
+            content_html: Option<&'a str>,
+        }
+        let full = Full {
+            summary: ArticleJson::from(&a.summary),
+            guid: &a.guid,
+            updated: a.updated.map(rfc3339),
+            first_seen: rfc3339(a.first_seen),
+            summary_html: a.summary_html.as_deref(),
+            content_html: a.content_html.as_deref(),
+        };
+        emit(&to_json(&full)?)?;
+    } else {
+        emit(&render::article(&a, output_width()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
+    let (config, store) = ctx.open()?;
+    let configured: Vec<_> = store
+        .feeds()?
+        .into_iter()
+        .filter(|f| config.feeds.iter().any(|c| c.name == f.name))
+        .collect();
+    if json {
+        #[derive(Serialize)]
+        struct FeedJson<'a> {
+            name: &'a str,
+            url: &'a str,
+            title: Option<&'a str>,
+            tags: &'a [String],
+            total: u64,
+            unread: u64,
+            last_attempt: Option<String>,
+            last_success: Option<String>,
+            http_status: Option<u16>,
+            last_error: Option<&'a str>,
+        }
+        let rows: Vec<FeedJson> = configured
+            .iter()
+            .map(|f| FeedJson {
+                name: &f.name,
+                url: &f.url,
+                title: f.title.as_deref(),
+                tags: &f.tags,
+                total: f.total,
+                unread: f.unread,
+                last_attempt: f.last_attempt.map(rfc3339),
+                last_success: f.last_success.map(rfc3339),
+                http_status: f.http_status,
+                last_error: f.last_error.as_deref(),
+            })
+            .collect();
+        emit(&to_json(&rows)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = format!(
+        "{:<24} {:>6} {:>6}  {:<17} status\n",
+        "feed", "unread", "total", "last success"
+    );
+    for f in &configured {
+        let status = match (&f.last_error, f.last_attempt) {
+            (Some(e), _) => format!("error: {}", sanitize::line(e)),
+            (None, None) => "never fetched".to_string(),
+            (None, Some(_)) => "ok".to_string(),
+        };
+        let success = f.last_success.map_or_else(
+            || "-".to_string(),
+            |t| t.format("%Y-%m-%d %H:%M").to_string(),
+        );
+        let name: String = sanitize::line(&f.name).chars().take(24).collect();
+        out.push_str(&format!(
+            "{name:<24} {:>6} {:>6}  {success:<17} {status}\n",
+            f.unread, f.total
+        ));
+    }
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn mark(ctx: &Context, ids: &[i64], read: bool) -> Result<ExitCode, CliError> {
+    let (_, mut store) = ctx.open()?;
+    let ids: Vec<ArticleId> = ids.iter().copied().map(ArticleId).collect();
+    let changed = store.set_read(&ids, read)?;
+    if changed < ids.len() {
+        return Err(CliError::Failed(format!(
+            "{} of {} ids are not in the cache",
+            ids.len() - changed,
+            ids.len()
+        )));
+    }
+    Ok(ExitCode::SUCCESS)
+}

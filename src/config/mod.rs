@@ -1,0 +1,346 @@
+//! The TOML configuration: settings and feeds, checked when loaded.
+
+mod error;
+
+pub use error::{ConfigError, Located};
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The commented example shipped with tidings, written on first run.
+pub const EXAMPLE: &str = include_str!("../../config/tidings.toml");
+
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "tidings/",
+    env!("CARGO_PKG_VERSION"),
+    " (terminal news reader; polite: conditional requests, at most 2 per host)"
+);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub settings: Settings,
+    pub feeds: Vec<FeedConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Feeds fetched at once.
+    pub concurrency: usize,
+    /// Requests in flight to one host.
+    pub per_host: usize,
+    /// Whole-request timeout, in seconds.
+    pub timeout_seconds: u64,
+    /// Extra attempts after a timeout, a 5xx or a 429.
+    pub retries: u32,
+    pub user_agent: String,
+    /// Largest response accepted, in bytes.
+    pub max_response_bytes: u64,
+    /// Articles kept per feed (starred ones are always kept). 0 = no limit.
+    pub max_articles_per_feed: u32,
+    /// Articles older than this are purged (starred ones are kept). 0 = keep.
+    pub max_age_days: u32,
+    /// Refresh all feeds when the interface opens.
+    pub refresh_on_start: bool,
+    /// Refresh interval while the interface is open, in minutes. 0 = off.
+    pub refresh_minutes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            concurrency: 8,
+            per_host: 2,
+            timeout_seconds: 30,
+            retries: 2,
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            max_response_bytes: 10 * 1024 * 1024,
+            max_articles_per_feed: 1000,
+            max_age_days: 0,
+            refresh_on_start: true,
+            refresh_minutes: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedKind {
+    /// Sniff the document: a feed, or an HTML page.
+    #[default]
+    Auto,
+    /// RSS, Atom or JSON Feed.
+    Feed,
+    /// An HTML page read with scraping rules.
+    Html,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    pub name: String,
+    pub url: url::Url,
+    pub tags: Vec<String>,
+    pub kind: FeedKind,
+    /// Minimum minutes between fetches of this feed.
+    pub refresh_minutes: Option<u32>,
+    /// Overrides `max_articles_per_feed`.
+    pub max_articles: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    settings: Settings,
+    #[serde(default, rename = "feed")]
+    feeds: Vec<RawFeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    #[serde(default)]
+    tags: Vec<Spanned<String>>,
+    #[serde(default)]
+    kind: FeedKind,
+    refresh_minutes: Option<u32>,
+    max_articles: Option<u32>,
+}
+
+impl Config {
+    /// Reads and checks the config at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, &text)
+    }
+
+    /// Checks config text; `path` is used in error messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            ConfigError::at(path, text, e.span(), e.message().trim_end().to_string())
+        })?;
+        let at = |span: std::ops::Range<usize>, msg: String| {
+            ConfigError::at(path, text, Some(span), msg)
+        };
+
+        let s = &raw.settings;
+        let setting_span = || text.find("[settings]").map(|i| i..i + 10);
+        let check = |ok: bool, msg: &str| -> Result<(), ConfigError> {
+            if ok {
+                Ok(())
+            } else {
+                Err(ConfigError::at(path, text, setting_span(), msg))
+            }
+        };
+        check(
+            (1..=256).contains(&s.concurrency),
+            "settings.concurrency must be between 1 and 256",
+        )?;
+        check(
+            (1..=16).contains(&s.per_host),
+            "settings.per_host must be between 1 and 16",
+        )?;
+        check(
+            (1..=600).contains(&s.timeout_seconds),
+            "settings.timeout_seconds must be between 1 and 600",
+        )?;
+        check(s.retries <= 10, "settings.retries must be at most 10")?;
+        check(
+            s.max_response_bytes >= 1024,
+            "settings.max_response_bytes must be at least 1024",
+        )?;
+        check(
+            !s.user_agent.trim().is_empty() && !s.user_agent.chars().any(char::is_control),
+            "settings.user_agent must be non-empty printable text",
+        )?;
+
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut feeds = Vec::with_capacity(raw.feeds.len());
+        for f in raw.feeds {
+            let name = f.name.get_ref().trim().to_string();
+            if name.is_empty() || name.chars().any(char::is_control) {
+                return Err(at(
+                    f.name.span(),
+                    "feed name must be non-empty printable text".into(),
+                ));
+            }
+            if let Some(first) = seen.get(&name.to_lowercase()) {
+                let line = text
+                    .get(..*first)
+                    .map_or(0, |b| b.matches('\n').count() + 1);
+                return Err(at(
+                    f.name.span(),
+                    format!("duplicate feed name \"{name}\" (first used on line {line})"),
+                ));
+            }
+            seen.insert(name.to_lowercase(), f.name.span().start);
+            let url = parse_url(f.url.get_ref()).map_err(|m| at(f.url.span(), m))?;
+            let mut tags = Vec::new();
+            for t in f.tags {
+                let tag = t.get_ref().trim();
+                if tag.is_empty() || tag.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                    return Err(at(t.span(), format!("tag \"{tag}\" must be one word")));
+                }
+                if !tags.iter().any(|x: &String| x == tag) {
+                    tags.push(tag.to_string());
+                }
+            }
+            feeds.push(FeedConfig {
+                name,
+                url,
+                tags,
+                kind: f.kind,
+                refresh_minutes: f.refresh_minutes,
+                max_articles: f.max_articles,
+            });
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            settings: raw.settings,
+            feeds,
+        })
+    }
+
+    /// Loads `path`; when it is the default location and missing, writes the
+    /// example there first. Returns the config and whether it was just created.
+    pub fn load_or_create(path: &Path, is_default: bool) -> Result<(Config, bool), ConfigError> {
+        if is_default && !path.exists() {
+            let write_err = |source| ConfigError::Write {
+                path: path.to_path_buf(),
+                source,
+            };
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(write_err)?;
+            }
+            std::fs::write(path, EXAMPLE).map_err(write_err)?;
+            return Ok((Config::load(path)?, true));
+        }
+        Ok((Config::load(path)?, false))
+    }
+}
+
+fn parse_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s.trim()).map_err(|e| format!("invalid URL \"{s}\": {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        "http" | "https" => Err(format!("invalid URL \"{s}\": no host")),
+        other => Err(format!(
+            "invalid URL \"{s}\": scheme \"{other}\" is not supported (use http or https)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("t.toml"), text)
+    }
+
+    fn err(text: &str) -> String {
+        match parse(text) {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn example_config_is_valid() {
+        let c = parse(EXAMPLE).expect("example parses");
+        assert!(c.feeds.len() >= 5);
+        assert_eq!(c.settings.concurrency, 8);
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let c = parse("[[feed]]\nname = \"a\"\nurl = \"http://x.test/f\"\n").unwrap();
+        assert_eq!(c.settings.per_host, 2);
+        assert_eq!(c.settings.max_response_bytes, 10 * 1024 * 1024);
+        assert_eq!(c.feeds[0].kind, FeedKind::Auto);
+    }
+
+    #[test]
+    fn unknown_key_names_key_line_and_column() {
+        let e = err("[settings]\nconcurency = 3\n");
+        assert!(
+            e.starts_with("t.toml:2:1: unknown field `concurency`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_feed_key() {
+        let e = err("[[feed]]\nname = \"a\"\nurl = \"http://x.test/\"\ntitle = \"x\"\n");
+        assert!(
+            e.contains("t.toml:4:1") && e.contains("unknown field `title`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn wrong_type() {
+        let e = err("[settings]\nconcurrency = \"eight\"\n");
+        assert!(
+            e.starts_with("t.toml:2:15:") && e.contains("invalid type"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn duplicate_names() {
+        let e = err("[[feed]]\nname = \"A\"\nurl = \"http://x.test/1\"\n[[feed]]\nname = \"a\"\nurl = \"http://x.test/2\"\n");
+        assert!(
+            e.starts_with("t.toml:5:8: duplicate feed name \"a\" (first used on line 2)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invalid_urls() {
+        let e = err("[[feed]]\nname = \"a\"\nurl = \"not a url\"\n");
+        assert!(e.starts_with("t.toml:3:7: invalid URL"), "{e}");
+        let e = err("[[feed]]\nname = \"a\"\nurl = \"file:///etc/passwd\"\n");
+        assert!(e.contains("scheme \"file\" is not supported"), "{e}");
+    }
+
+    #[test]
+    fn bad_kind_and_ranges() {
+        let e = err("[[feed]]\nname = \"a\"\nurl = \"http://x.test/\"\nkind = \"gopher\"\n");
+        assert!(
+            e.contains("t.toml:4:8") && e.contains("unknown variant `gopher`"),
+            "{e}"
+        );
+        let e = err("[settings]\nconcurrency = 0\n");
+        assert!(e.contains("concurrency must be between"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_position() {
+        let e = err("[[feed]]\nname = \"a\nurl = 1\n");
+        assert!(e.starts_with("t.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn creates_example_at_default_location() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/config.toml");
+        let (c, created) = Config::load_or_create(&path, true).unwrap();
+        assert!(created && path.exists() && !c.feeds.is_empty());
+        let (_, created) = Config::load_or_create(&path, true).unwrap();
+        assert!(!created);
+        let missing = dir.path().join("nope.toml");
+        assert!(matches!(
+            Config::load_or_create(&missing, false),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+}

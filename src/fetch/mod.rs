@@ -1,0 +1,213 @@
+//! The fetcher: downloads and parses feeds concurrently, within global and
+//! per-host limits, and hands each result to the caller as it completes.
+
+pub mod http;
+pub mod parse;
+
+use crate::config::{Config, FeedConfig, FeedKind};
+use crate::model::{FeedId, FetchOutcome, FetchReport, FetchState};
+use chrono::{DateTime, Duration, Utc};
+use http::{HttpClient, HttpError, Response};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{mpsc, Semaphore};
+use url::Url;
+
+/// Longest a server's freshness hint or a feed's `<ttl>` may postpone the
+/// next fetch, so a bad header cannot silence a feed for long.
+const MAX_HINT: Duration = Duration::hours(24);
+
+/// One feed to fetch.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub feed_id: FeedId,
+    pub feed: FeedConfig,
+    pub state: FetchState,
+    pub max_articles: u32,
+    pub max_age_days: u32,
+}
+
+impl Job {
+    pub fn new(feed_id: FeedId, feed: &FeedConfig, state: FetchState, config: &Config) -> Job {
+        Job {
+            feed_id,
+            feed: feed.clone(),
+            state,
+            max_articles: feed
+                .max_articles
+                .unwrap_or(config.settings.max_articles_per_feed),
+            max_age_days: config.settings.max_age_days,
+        }
+    }
+
+    /// True when fetching now would be earlier than the feed asked for.
+    pub fn too_soon(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.state.next_fetch_after.filter(|t| *t > now)
+    }
+}
+
+pub struct Fetcher {
+    http: Arc<HttpClient>,
+    concurrency: usize,
+    per_host: usize,
+}
+
+impl Fetcher {
+    pub fn new(config: &Config) -> Result<Fetcher, HttpError> {
+        Ok(Fetcher {
+            http: Arc::new(HttpClient::new(&config.settings)?),
+            concurrency: config.settings.concurrency,
+            per_host: config.settings.per_host,
+        })
+    }
+
+    /// Fetches every job, at most `concurrency` at once and `per_host` per
+    /// host, sending each report as soon as it is ready. Returns when all
+    /// are done or the receiver is gone.
+    pub async fn run(&self, jobs: Vec<Job>, tx: mpsc::Sender<FetchReport>) {
+        let global = Arc::new(Semaphore::new(self.concurrency));
+        let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        for job in jobs {
+            let host = host_key(&job.feed.url);
+            let host_limit = hosts
+                .entry(host)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+                .clone();
+            let global = global.clone();
+            let http = self.http.clone();
+            let tx = tx.clone();
+            tasks.spawn(async move {
+                // Host first, so a slot of the global pool is never held
+                // while waiting for a busy host.
+                let Ok(_h) = host_limit.acquire_owned().await else {
+                    return;
+                };
+                let Ok(_g) = global.acquire_owned().await else {
+                    return;
+                };
+                let report = fetch_one(&http, job).await;
+                // The receiver may be gone when the caller stops early.
+                let _ = tx.send(report).await;
+            });
+        }
+        drop(tx);
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+/// Fetches and parses one feed. Never fails: errors become a report.
+pub async fn fetch_one(http: &HttpClient, job: Job) -> FetchReport {
+    let attempted_at = Utc::now();
+    let min_interval = job
+        .feed
+        .refresh_minutes
+        .map(|m| attempted_at + Duration::minutes(i64::from(m)));
+    let (outcome, hint) = match http.get(&job.feed.url, &job.state).await {
+        Ok(Response::NotModified { fresh_until }) => (FetchOutcome::NotModified, fresh_until),
+        Ok(Response::Body {
+            status,
+            body,
+            url,
+            content_type,
+            etag,
+            last_modified,
+            fresh_until,
+        }) => {
+            let kind = job.feed.kind;
+            let parsed = tokio::task::spawn_blocking(move || {
+                parse_document(kind, &body, &url, content_type.as_deref())
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("parser stopped: {e}")));
+            match parsed {
+                Ok(feed) => {
+                    let ttl = feed
+                        .ttl_minutes
+                        .map(|m| attempted_at + Duration::minutes(i64::from(m)));
+                    let hint = later(fresh_until, ttl);
+                    let outcome = FetchOutcome::Fetched {
+                        status,
+                        feed,
+                        etag,
+                        last_modified,
+                    };
+                    (outcome, hint)
+                }
+                Err(error) => (
+                    FetchOutcome::Failed {
+                        status: Some(status),
+                        error,
+                    },
+                    None,
+                ),
+            }
+        }
+        Err(e) => (
+            FetchOutcome::Failed {
+                status: e.status,
+                error: e.message,
+            },
+            e.retry_at,
+        ),
+    };
+    let hint = hint.map(|t| t.min(attempted_at + MAX_HINT));
+    FetchReport {
+        feed_id: job.feed_id,
+        attempted_at,
+        outcome,
+        next_fetch_after: later(hint, min_interval),
+        max_articles: job.max_articles,
+        max_age_cutoff: (job.max_age_days > 0)
+            .then(|| attempted_at - Duration::days(i64::from(job.max_age_days))),
+    }
+}
+
+fn later(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Turns a downloaded document into a feed according to the feed's kind.
+fn parse_document(
+    kind: FeedKind,
+    body: &[u8],
+    url: &Url,
+    content_type: Option<&str>,
+) -> Result<crate::model::ParsedFeed, String> {
+    match kind {
+        FeedKind::Feed => parse::parse_feed(body, url),
+        FeedKind::Auto | FeedKind::Html => {
+            if looks_like_html(body, content_type) {
+                Err(format!(
+                    "{url} is an HTML page, not a feed (content type {})",
+                    content_type.unwrap_or("unknown")
+                ))
+            } else {
+                parse::parse_feed(body, url)
+            }
+        }
+    }
+}
+
+fn looks_like_html(body: &[u8], content_type: Option<&str>) -> bool {
+    let head: String = String::from_utf8_lossy(&body[..body.len().min(512)])
+        .trim_start()
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || (content_type.is_some_and(|c| c.contains("text/html"))
+            && !head.starts_with("<?xml")
+            && !head.starts_with("<rss")
+            && !head.starts_with("<feed"))
+}

@@ -1,0 +1,13 @@
+//! tidings: a terminal news reader for RSS, Atom, JSON Feed and HTML news pages.
+//!
+//! Data flows one way: `fetch` downloads and parses, `store` keeps the SQLite
+//! cache, and the command line (and later the interface) reads the cache.
+
+pub mod cli;
+pub mod config;
+pub mod fetch;
+pub mod model;
+pub mod paths;
+pub mod render;
+pub mod sanitize;
+pub mod store;

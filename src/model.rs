@@ -1,0 +1,124 @@
+//! Types shared by the fetcher, the cache and the front ends.
+
+use chrono::{DateTime, Utc};
+
+/// Row id of a feed in the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FeedId(pub i64);
+
+/// Row id of an article in the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArticleId(pub i64);
+
+/// One article as parsed from a feed or page, before it is stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedArticle {
+    /// Identity within the feed: guid, else link, else a hash of title and date.
+    pub guid: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// HTML or text as given by the source.
+    pub summary: Option<String>,
+    pub content: Option<String>,
+}
+
+/// What a successful parse of one source yields.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    pub site_url: Option<String>,
+    /// The feed's own `<ttl>`, in minutes.
+    pub ttl_minutes: Option<u32>,
+    pub articles: Vec<ParsedArticle>,
+}
+
+/// An article as listed: no bodies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleSummary {
+    pub id: ArticleId,
+    pub feed_id: FeedId,
+    pub feed: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub sort_time: DateTime<Utc>,
+    pub read: bool,
+    pub starred: bool,
+}
+
+/// A whole article, with its bodies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub summary: ArticleSummary,
+    pub guid: String,
+    pub updated: Option<DateTime<Utc>>,
+    pub first_seen: DateTime<Utc>,
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+}
+
+/// Per-feed state and counts, as shown by `tidings feeds`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedInfo {
+    pub id: FeedId,
+    pub name: String,
+    pub url: String,
+    pub title: Option<String>,
+    pub tags: Vec<String>,
+    pub total: u64,
+    pub unread: u64,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub http_status: Option<u16>,
+    pub last_error: Option<String>,
+}
+
+/// Conditional-request and politeness state kept per feed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FetchState {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next_fetch_after: Option<DateTime<Utc>>,
+}
+
+/// The result of fetching one feed, as handed from the fetcher to the cache.
+#[derive(Debug, Clone)]
+pub struct FetchReport {
+    pub feed_id: FeedId,
+    pub attempted_at: DateTime<Utc>,
+    pub outcome: FetchOutcome,
+    /// Earliest time the next fetch is polite (server hints or config).
+    pub next_fetch_after: Option<DateTime<Utc>>,
+    /// Articles to keep for this feed (0 = no limit).
+    pub max_articles: u32,
+    /// Purge articles older than this (None = keep).
+    pub max_age_cutoff: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum FetchOutcome {
+    /// A new document was downloaded and parsed.
+    Fetched {
+        status: u16,
+        feed: ParsedFeed,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    /// The server answered 304: nothing changed.
+    NotModified,
+    /// The feed could not be fetched or parsed; its articles are kept.
+    Failed { status: Option<u16>, error: String },
+}
+
+/// What writing one report changed in the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub purged: usize,
+}

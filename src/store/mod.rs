@@ -1,0 +1,91 @@
+//! The SQLite cache: one connection, owned by whoever holds the `Store`.
+//!
+//! Writes of one feed happen in one transaction; list queries read only the
+//! `articles` table, never the bodies.
+
+mod read;
+pub mod schema;
+mod write;
+
+pub use read::ListFilter;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cache error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot create the cache directory {}: {source}", path.display())]
+    CreateDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the cache {} was written by a newer tidings (schema {found}, this one knows {supported})", path.display())]
+    TooNew {
+        path: std::path::PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("no article with id {0}")]
+    NoArticle(i64),
+    #[error("no feed named \"{0}\" in the config")]
+    NoFeed(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Store::init(conn, path)
+    }
+
+    /// A private cache in memory, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?, Path::new(":memory:"))
+    }
+
+    fn init(mut conn: Connection, path: &Path) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // journal_mode returns a row, so it is read rather than executed.
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )?;
+        conn.set_prepared_statement_cache_capacity(64);
+        match schema::migrate(&mut conn)? {
+            schema::MigrateOutcome::Ok => Ok(Store { conn }),
+            schema::MigrateOutcome::TooNew { found, supported } => Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                supported,
+            }),
+        }
+    }
+}
+
+pub(crate) fn to_ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_ts(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}

@@ -1,0 +1,290 @@
+//! Writing to the cache: syncing the configured feeds, storing fetch results
+//! (one transaction per feed), purging, and read/starred flags.
+
+use super::{to_ts, Result, Store};
+use crate::config::FeedConfig;
+use crate::model::{
+    ArticleId, FeedId, FetchOutcome, FetchReport, FetchState, ParsedArticle, WriteStats,
+};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+use std::collections::{HashMap, HashSet};
+
+impl Store {
+    /// Makes the cache's feed table match the config (by name), and returns
+    /// each configured feed's id. A changed URL forgets the old validators.
+    pub fn sync_feeds(&mut self, feeds: &[FeedConfig]) -> Result<Vec<FeedId>> {
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(feeds.len());
+        {
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO feeds (name, url) VALUES (?1, ?2)
+                 ON CONFLICT(name) DO UPDATE SET
+                   url = excluded.url,
+                   etag = CASE WHEN feeds.url = excluded.url THEN feeds.etag END,
+                   last_modified = CASE WHEN feeds.url = excluded.url THEN feeds.last_modified END,
+                   next_fetch_after = CASE WHEN feeds.url = excluded.url THEN feeds.next_fetch_after END
+                 RETURNING id",
+            )?;
+            let mut clear_tags = tx.prepare_cached("DELETE FROM feed_tags WHERE feed_id = ?1")?;
+            let mut add_tag = tx
+                .prepare_cached("INSERT OR IGNORE INTO feed_tags (tag, feed_id) VALUES (?1, ?2)")?;
+            for f in feeds {
+                let id: i64 = upsert.query_row(params![f.name, f.url.as_str()], |r| r.get(0))?;
+                clear_tags.execute([id])?;
+                for t in &f.tags {
+                    add_tag.execute(params![t, id])?;
+                }
+                ids.push(FeedId(id));
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Validators and the polite-interval deadline for one feed.
+    pub fn fetch_state(&self, feed: FeedId) -> Result<FetchState> {
+        let state = self
+            .conn
+            .prepare_cached(
+                "SELECT etag, last_modified, next_fetch_after FROM feeds WHERE id = ?1",
+            )?
+            .query_row([feed.0], |r| {
+                Ok(FetchState {
+                    etag: r.get(0)?,
+                    last_modified: r.get(1)?,
+                    next_fetch_after: r.get::<_, Option<i64>>(2)?.map(super::from_ts),
+                })
+            })
+            .optional()?;
+        Ok(state.unwrap_or_default())
+    }
+
+    /// Stores one fetch result in a single transaction.
+    pub fn record(&mut self, report: &FetchReport) -> Result<WriteStats> {
+        let tx = self.conn.transaction()?;
+        let id = report.feed_id.0;
+        let at = to_ts(report.attempted_at);
+        let next = report.next_fetch_after.map(to_ts);
+        let stats = match &report.outcome {
+            FetchOutcome::Fetched {
+                status,
+                feed,
+                etag,
+                last_modified,
+            } => {
+                tx.prepare_cached(
+                    "UPDATE feeds SET last_attempt = ?2, last_success = ?2, http_status = ?3,
+                       last_error = NULL, etag = ?4, last_modified = ?5, next_fetch_after = ?6,
+                       title = COALESCE(?7, title), site_url = COALESCE(?8, site_url)
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    at,
+                    status,
+                    etag,
+                    last_modified,
+                    next,
+                    feed.title,
+                    feed.site_url
+                ])?;
+                let kept = retain(&feed.articles, report.max_articles);
+                let (stats, current) =
+                    upsert_articles(&tx, report.feed_id, kept, report.attempted_at)?;
+                let purged = purge(
+                    &tx,
+                    report.feed_id,
+                    &current,
+                    report.max_articles,
+                    report.max_age_cutoff,
+                )?;
+                WriteStats { purged, ..stats }
+            }
+            FetchOutcome::NotModified => {
+                tx.prepare_cached(
+                    "UPDATE feeds SET last_attempt = ?2, last_success = ?2, http_status = 304,
+                       last_error = NULL, next_fetch_after = ?3 WHERE id = ?1",
+                )?
+                .execute(params![id, at, next])?;
+                WriteStats::default()
+            }
+            FetchOutcome::Failed { status, error } => {
+                tx.prepare_cached(
+                    "UPDATE feeds SET last_attempt = ?2, http_status = ?3, last_error = ?4,
+                       next_fetch_after = COALESCE(?5, next_fetch_after) WHERE id = ?1",
+                )?
+                .execute(params![id, at, status, error, next])?;
+                WriteStats::default()
+            }
+        };
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    /// Sets the read flag; returns how many articles exist among `ids`.
+    pub fn set_read(&mut self, ids: &[ArticleId], read: bool) -> Result<usize> {
+        self.set_flag("UPDATE articles SET read = ?2 WHERE id = ?1", ids, read)
+    }
+
+    /// Sets the starred flag; returns how many articles exist among `ids`.
+    pub fn set_starred(&mut self, ids: &[ArticleId], starred: bool) -> Result<usize> {
+        self.set_flag(
+            "UPDATE articles SET starred = ?2 WHERE id = ?1",
+            ids,
+            starred,
+        )
+    }
+
+    fn set_flag(&mut self, sql: &str, ids: &[ArticleId], value: bool) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached(sql)?;
+            for id in ids {
+                n += stmt.execute(params![id.0, value])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+}
+
+/// The articles to store: the first `max` in document order, duplicates of
+/// an identity dropped (the first one wins).
+fn retain(articles: &[ParsedArticle], max: u32) -> Vec<&ParsedArticle> {
+    let mut seen = HashSet::new();
+    let limit = if max == 0 { usize::MAX } else { max as usize };
+    articles
+        .iter()
+        .filter(|a| seen.insert(a.guid.as_str()))
+        .take(limit)
+        .collect()
+}
+
+fn upsert_articles(
+    tx: &Transaction,
+    feed: FeedId,
+    articles: Vec<&ParsedArticle>,
+    now: DateTime<Utc>,
+) -> Result<(WriteStats, HashSet<i64>)> {
+    let mut known: HashMap<String, (i64, i64)> = HashMap::new();
+    {
+        let mut stmt =
+            tx.prepare_cached("SELECT guid, id, content_hash FROM articles WHERE feed_id = ?1")?;
+        let rows = stmt.query_map([feed.0], |r| {
+            Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
+        })?;
+        for row in rows {
+            let (guid, v) = row?;
+            known.insert(guid, v);
+        }
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO articles (feed_id, guid, title, link, author, published, updated,
+           first_seen, sort_time, content_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?6, ?8), ?9)",
+    )?;
+    let mut update = tx.prepare_cached(
+        "UPDATE articles SET title = ?2, link = ?3, author = ?4, published = ?5, updated = ?6,
+           sort_time = COALESCE(?5, first_seen), content_hash = ?7
+         WHERE id = ?1",
+    )?;
+    let mut body = tx.prepare_cached(
+        "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)
+         ON CONFLICT(article_id) DO UPDATE SET summary = excluded.summary, content = excluded.content",
+    )?;
+    let mut stats = WriteStats::default();
+    let mut current = HashSet::with_capacity(articles.len());
+    let now = to_ts(now);
+    // Documents list newest first: insert in reverse so that undated
+    // articles seen together keep the document's order (newer id = newer).
+    for a in articles.into_iter().rev() {
+        let hash = content_hash(a);
+        let published = a.published.map(to_ts);
+        let updated = a.updated.map(to_ts);
+        let id = match known.get(&a.guid) {
+            Some(&(id, old)) if old == hash => {
+                stats.unchanged += 1;
+                id
+            }
+            Some(&(id, _)) => {
+                update.execute(params![
+                    id, a.title, a.link, a.author, published, updated, hash
+                ])?;
+                body.execute(params![id, a.summary, a.content])?;
+                stats.updated += 1;
+                id
+            }
+            None => {
+                insert.execute(params![
+                    feed.0, a.guid, a.title, a.link, a.author, published, updated, now, hash
+                ])?;
+                let id = tx.last_insert_rowid();
+                body.execute(params![id, a.summary, a.content])?;
+                stats.new += 1;
+                id
+            }
+        };
+        current.insert(id);
+    }
+    Ok((stats, current))
+}
+
+/// Deletes what retention allows: beyond `max` per feed or older than the
+/// cutoff, but never starred articles nor any still in the feed document.
+fn purge(
+    tx: &Transaction,
+    feed: FeedId,
+    current: &HashSet<i64>,
+    max: u32,
+    cutoff: Option<DateTime<Utc>>,
+) -> Result<usize> {
+    let cutoff = cutoff.map(to_ts);
+    let mut victims = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, starred, sort_time FROM articles WHERE feed_id = ?1
+             ORDER BY sort_time DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([feed.0], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for (pos, row) in rows.enumerate() {
+            let (id, starred, time) = row?;
+            let too_many = max > 0 && pos >= max as usize;
+            let too_old = cutoff.is_some_and(|c| time < c);
+            if (too_many || too_old) && !starred && !current.contains(&id) {
+                victims.push(id);
+            }
+        }
+    }
+    let mut delete = tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?;
+    for id in &victims {
+        delete.execute([id])?;
+    }
+    Ok(victims.len())
+}
+
+/// A stable 64-bit FNV-1a hash of everything shown of an article.
+fn content_hash(a: &ParsedArticle) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes.iter().chain(std::iter::once(&0xff)) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(a.title.as_bytes());
+    for s in [&a.link, &a.author, &a.summary, &a.content] {
+        feed(s.as_deref().unwrap_or("").as_bytes());
+    }
+    for t in [a.published, a.updated] {
+        feed(&t.map_or(i64::MIN, to_ts).to_le_bytes());
+    }
+    h as i64
+}
