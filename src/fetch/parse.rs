@@ -12,8 +12,14 @@ pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, String> {
         .base_uri(Some(base.as_str()))
         .id_generator(|_, _, _| String::new())
         .build();
+    let body = utf16_to_utf8(body);
+    let body = strip_leading_space(&body);
     let feed = parser
-        .parse(strip_leading_space(body))
+        .parse(body)
+        .or_else(|e| match rss_without_version(body) {
+            Some(fixed) => parser.parse(fixed.as_slice()),
+            None => Err(e),
+        })
         .map_err(|e| match e {
             feed_rs::parser::ParseFeedError::ParseError(kind) => {
                 format!("not a valid feed: {kind}")
@@ -44,13 +50,71 @@ fn strip_leading_space(body: &[u8]) -> &[u8] {
     &body[start..]
 }
 
+/// `<rss>` with no version attribute is read as RSS 2.0, as browsers and
+/// other readers do.
+fn rss_without_version(body: &[u8]) -> Option<Vec<u8>> {
+    let at = body.windows(4).position(|w| w == b"<rss")?;
+    let tag_end = at + body[at..].iter().position(|&b| b == b'>')?;
+    let tag = &body[at..tag_end];
+    if tag.windows(8).any(|w| w == b"version=")
+        || !matches!(tag.get(4), None | Some(b' ' | b'\n' | b'\t' | b'\r'))
+    {
+        return None;
+    }
+    let mut fixed = Vec::with_capacity(body.len() + 16);
+    fixed.extend_from_slice(&body[..at + 4]);
+    fixed.extend_from_slice(b" version=\"2.0\"");
+    fixed.extend_from_slice(&body[at + 4..]);
+    Some(fixed)
+}
+
+/// The XML reader handles 8-bit encodings but not UTF-16: a document with a
+/// UTF-16 byte-order mark is re-encoded as UTF-8 (and its declaration fixed).
+fn utf16_to_utf8(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let units = |le: bool| {
+        body[2..].chunks_exact(2).map(move |p| {
+            let pair = [p[0], p[1]];
+            if le {
+                u16::from_le_bytes(pair)
+            } else {
+                u16::from_be_bytes(pair)
+            }
+        })
+    };
+    let text: String = match body {
+        [0xFF, 0xFE, ..] => char::decode_utf16(units(true))
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+        [0xFE, 0xFF, ..] => char::decode_utf16(units(false))
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+        _ => return std::borrow::Cow::Borrowed(body),
+    };
+    let fixed = match text.find("?>") {
+        Some(end) if text.starts_with("<?xml") => {
+            let decl = text[..end]
+                .replacen("utf-16", "utf-8", 1)
+                .replacen("UTF-16", "utf-8", 1);
+            decl + &text[end..]
+        }
+        _ => text,
+    };
+    std::borrow::Cow::Owned(fixed.into_bytes())
+}
+
 fn article(e: Entry, base: &Url) -> ParsedArticle {
     let entry_base = e
         .base
         .as_deref()
         .and_then(|b| base.join(b).ok())
         .unwrap_or_else(|| base.clone());
-    let link = pick_link(&e.links).map(|l| resolve(&entry_base, &l.href));
+    // No link: an id that is a web address is the link (RSS permalink guids).
+    let link = pick_link(&e.links)
+        .map(|l| resolve(&entry_base, &l.href))
+        .or_else(|| {
+            let id = e.id.trim();
+            (id.starts_with("http://") || id.starts_with("https://")).then(|| id.to_string())
+        });
     let title = e
         .title
         .map(|t| t.content.trim().to_string())
@@ -74,7 +138,8 @@ fn article(e: Entry, base: &Url) -> ParsedArticle {
     )
     .filter(|a| !a.is_empty());
     let published = e.published.or(e.updated);
-    let guid = identity(&e.id, link.as_deref(), &title, published);
+    let body = content.as_deref().or(summary.as_deref()).unwrap_or("");
+    let guid = identity(&e.id, link.as_deref(), &title, published, body);
     ParsedArticle {
         guid,
         title,
@@ -87,8 +152,15 @@ fn article(e: Entry, base: &Url) -> ParsedArticle {
     }
 }
 
-/// guid, else the link, else a hash of title and date.
-fn identity(id: &str, link: Option<&str>, title: &str, date: Option<DateTime<Utc>>) -> String {
+/// guid, else the link, else a hash of title and date (and of the text, so
+/// that untitled, undated items stay distinct).
+fn identity(
+    id: &str,
+    link: Option<&str>,
+    title: &str,
+    date: Option<DateTime<Utc>>,
+    body: &str,
+) -> String {
     let id = id.trim();
     if !id.is_empty() {
         return id.to_string();
@@ -98,19 +170,33 @@ fn identity(id: &str, link: Option<&str>, title: &str, date: Option<DateTime<Utc
     }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let date = date.map(|d| d.timestamp().to_string()).unwrap_or_default();
-    for b in title.bytes().chain([0]).chain(date.bytes()) {
+    let text = if title.is_empty() { body } else { "" };
+    for b in title
+        .bytes()
+        .chain([0])
+        .chain(date.bytes())
+        .chain([0])
+        .chain(text.bytes())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("hash:{h:016x}")
 }
 
-/// The article's page: rel="alternate" (or no rel), else the first link.
+/// The article's page: rel="alternate" (or no rel), else any other link,
+/// but never an enclosure or attachment (a podcast or zip file is not the
+/// article).
 fn pick_link(links: &[Link]) -> Option<&Link> {
+    let page = |l: &&Link| {
+        l.rel.as_deref() != Some("enclosure")
+            && l.media_type.as_deref().is_none_or(|t| t.contains("html"))
+    };
     links
         .iter()
+        .filter(page)
         .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
-        .or_else(|| links.first())
+        .or_else(|| links.iter().find(page))
 }
 
 fn resolve(base: &Url, href: &str) -> String {
@@ -178,6 +264,29 @@ mod tests {
         let f = parse_feed(json, &base()).unwrap();
         assert_eq!(f.title.as_deref(), Some("J"));
         assert_eq!(f.articles[0].guid, "1");
+    }
+
+    #[test]
+    fn utf16_documents_are_read() {
+        let xml = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss version=\"2.0\"><channel><title>Ünï</title></channel></rss>";
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(xml.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(
+            parse_feed(&le, &base()).unwrap().title.as_deref(),
+            Some("Ünï")
+        );
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(xml.encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(
+            parse_feed(&be, &base()).unwrap().title.as_deref(),
+            Some("Ünï")
+        );
+        assert!(parse_feed(&[0xFF, 0xFE, 0x3C], &base()).is_err());
+        let unversioned = b"<!-- note --><rss><channel><title>T</title></channel></rss>";
+        assert_eq!(
+            parse_feed(unversioned, &base()).unwrap().title.as_deref(),
+            Some("T")
+        );
     }
 
     #[test]

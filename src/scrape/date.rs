@@ -99,10 +99,12 @@ pub fn parse_date(text: &str, formats: &[String], month_first: bool) -> Option<D
     // Last resort: "March 2024" (capitalised month, no day) means the 1st.
     starts.iter().find_map(|&i| {
         let s = &norm[i..];
-        if !s.starts_with(|c: char| c.is_uppercase()) || !starts_with_month(s) {
+        let after_number = norm[..i].trim_end().ends_with(|c: char| c.is_ascii_digit());
+        if after_number || !s.starts_with(|c: char| c.is_uppercase()) || !starts_with_month(s) {
             return None;
         }
-        let (d, rest) = NaiveDate::parse_and_remainder(&format!("1 {s}"), "%d %B %Y").ok()?;
+        let padded = format!("1 {s}");
+        let (d, rest) = NaiveDate::parse_and_remainder(&padded, "%d %B %Y").ok()?;
         at_boundary(rest).then(|| midnight(d)).flatten()
     })
 }
@@ -112,6 +114,14 @@ fn parse_builtin(s: &str, date_fmt: &str) -> Option<DateTime<Utc>> {
     let (date, rest) = NaiveDate::parse_and_remainder(s, date_fmt).ok()?;
     if !at_boundary(rest) && !rest.starts_with(['T', ' ']) {
         return None;
+    }
+    // A two-digit year must really have two digits ("1.2.3" is no date).
+    if date_fmt.ends_with("%y") {
+        let matched = s[..s.len() - rest.len()].as_bytes();
+        if !matches!(matched, [.., sep, a, b] if !sep.is_ascii_digit() && a.is_ascii_digit() && b.is_ascii_digit())
+        {
+            return None;
+        }
     }
     for time in ZONED_TIMES {
         let fmt = format!("{date_fmt}{time}");
