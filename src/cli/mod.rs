@@ -61,6 +61,16 @@ enum Command {
         #[arg(required = true)]
         ids: Vec<i64>,
     },
+    /// Star articles (starred articles are never purged)
+    Star {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Remove the star from articles
+    Unstar {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
 }
 
 /// Errors a command reports; each knows its exit code.
@@ -114,8 +124,10 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Feeds { json } => read::feeds(&ctx, json),
         Command::List(args) => read::list(&ctx, &args),
         Command::Show { id, json } => read::show(&ctx, id, json),
-        Command::MarkRead { ids } => read::mark(&ctx, &ids, true),
-        Command::MarkUnread { ids } => read::mark(&ctx, &ids, false),
+        Command::MarkRead { ids } => read::mark(&ctx, &ids, read::Flag::Read, true),
+        Command::MarkUnread { ids } => read::mark(&ctx, &ids, read::Flag::Read, false),
+        Command::Star { ids } => read::mark(&ctx, &ids, read::Flag::Starred, true),
+        Command::Unstar { ids } => read::mark(&ctx, &ids, read::Flag::Starred, false),
     }
 }
 

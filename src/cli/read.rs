@@ -213,10 +213,18 @@ pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn mark(ctx: &Context, ids: &[i64], read: bool) -> Result<ExitCode, CliError> {
+pub enum Flag {
+    Read,
+    Starred,
+}
+
+pub fn mark(ctx: &Context, ids: &[i64], flag: Flag, value: bool) -> Result<ExitCode, CliError> {
     let (_, mut store) = ctx.open()?;
     let ids: Vec<ArticleId> = ids.iter().copied().map(ArticleId).collect();
-    let changed = store.set_read(&ids, read)?;
+    let changed = match flag {
+        Flag::Read => store.set_read(&ids, value)?,
+        Flag::Starred => store.set_starred(&ids, value)?,
+    };
     if changed < ids.len() {
         return Err(CliError::Failed(format!(
             "{} of {} ids are not in the cache",

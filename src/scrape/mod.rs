@@ -1,1 +1,3 @@
 pub mod date;
+mod dom;
+pub mod rules;
