@@ -154,7 +154,8 @@ def cmd_report(a):
     ]
     nbp, tdp = peak("nb-"), peak("td-")
     mem = (nbp / tdp) if (nbp and tdp) else None
-    checks.append(("memory: max peak RSS newsboat / tidings", mem, 1.0))
+    checks.append(("memory: max peak RSS over all runs, newsboat / tidings", mem, 1.0))
+    checks.append(("memory: peak RSS of the cold runs, nb-cold / td-cold", ratio("nb-cold", "td-cold", "rss"), 1.0))
     checks.append(("listing: nb print-unread / td list --json wall",
                    ratio("nb-list", "td-list", "wall"), None))
     missed = 0

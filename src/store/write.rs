@@ -288,3 +288,175 @@ fn content_hash(a: &ParsedArticle) -> i64 {
     }
     h as i64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FeedKind;
+    use crate::store::ListFilter;
+
+    fn feed(name: &str, url: &str, tags: &[&str]) -> FeedConfig {
+        FeedConfig {
+            name: name.into(),
+            url: url::Url::parse(url).unwrap(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            kind: FeedKind::Auto,
+            refresh_minutes: None,
+            max_articles: None,
+        }
+    }
+
+    fn art(guid: &str, title: &str, day: Option<u32>) -> ParsedArticle {
+        ParsedArticle {
+            guid: guid.into(),
+            title: title.into(),
+            published: day
+                .map(|d| chrono::TimeZone::with_ymd_and_hms(&Utc, 2023, 5, d, 0, 0, 0).unwrap()),
+            summary: Some(format!("<p>{title}</p>")),
+            ..Default::default()
+        }
+    }
+
+    fn report(feed_id: FeedId, articles: Vec<ParsedArticle>) -> FetchReport {
+        FetchReport {
+            feed_id,
+            attempted_at: Utc::now(),
+            outcome: FetchOutcome::Fetched {
+                status: 200,
+                feed: crate::model::ParsedFeed {
+                    title: Some("T".into()),
+                    articles,
+                    ..Default::default()
+                },
+                etag: Some("\"e1\"".into()),
+                last_modified: None,
+            },
+            next_fetch_after: None,
+            max_articles: 0,
+            max_age_cutoff: None,
+        }
+    }
+
+    #[test]
+    fn sync_keeps_ids_and_resets_validators_on_new_url() {
+        let mut s = Store::open_in_memory().unwrap();
+        let ids = s
+            .sync_feeds(&[feed("A", "http://a.test/1", &["x", "y"])])
+            .unwrap();
+        s.record(&report(ids[0], vec![])).unwrap();
+        assert_eq!(
+            s.fetch_state(ids[0]).unwrap().etag.as_deref(),
+            Some("\"e1\"")
+        );
+        let again = s
+            .sync_feeds(&[feed("A", "http://a.test/1", &["x"])])
+            .unwrap();
+        assert_eq!(ids, again);
+        assert!(s.fetch_state(ids[0]).unwrap().etag.is_some());
+        s.sync_feeds(&[feed("A", "http://a.test/2", &["x"])])
+            .unwrap();
+        assert_eq!(s.fetch_state(ids[0]).unwrap().etag, None);
+        assert_eq!(s.feeds().unwrap()[0].tags, ["x"]);
+    }
+
+    #[test]
+    fn duplicates_and_undated_order() {
+        let mut s = Store::open_in_memory().unwrap();
+        let id = s.sync_feeds(&[feed("A", "http://a.test/", &[])]).unwrap()[0];
+        let arts = vec![
+            art("u1", "Newest undated", None),
+            art("d", "Dated", Some(2)),
+            art("u1", "Duplicate", None),
+            art("u2", "Older undated", None),
+        ];
+        let stats = s.record(&report(id, arts)).unwrap();
+        assert_eq!(stats.new, 3);
+        let titles: Vec<String> = s
+            .list(&ListFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|a| a.title)
+            .collect();
+        assert_eq!(titles, ["Newest undated", "Older undated", "Dated"]);
+    }
+
+    #[test]
+    fn list_filters_and_flags() {
+        let mut s = Store::open_in_memory().unwrap();
+        let ids = s
+            .sync_feeds(&[
+                feed("A", "http://a.test/", &[]),
+                feed("B b", "http://b.test/", &[]),
+            ])
+            .unwrap();
+        s.record(&report(
+            ids[0],
+            vec![art("1", "a1", Some(1)), art("2", "a2", Some(3))],
+        ))
+        .unwrap();
+        s.record(&report(ids[1], vec![art("1", "b1", Some(2))]))
+            .unwrap();
+        let all = s.list(&ListFilter::default()).unwrap();
+        assert_eq!(
+            all.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(),
+            ["a2", "b1", "a1"]
+        );
+        s.set_read(&[all[0].id], true).unwrap();
+        let f = ListFilter {
+            feeds: vec!["a".into()],
+            unread_only: true,
+            limit: Some(5),
+        };
+        assert_eq!(
+            s.list(&f)
+                .unwrap()
+                .iter()
+                .map(|a| a.title.as_str())
+                .collect::<Vec<_>>(),
+            ["a1"]
+        );
+        let f = ListFilter {
+            feeds: vec!["B B".into()],
+            ..Default::default()
+        };
+        assert_eq!(s.list(&f).unwrap().len(), 1);
+        let f = ListFilter {
+            feeds: vec!["zzz".into()],
+            ..Default::default()
+        };
+        assert!(matches!(
+            s.list(&f),
+            Err(crate::store::StoreError::NoFeed(_))
+        ));
+        let counts = s.feeds().unwrap();
+        assert_eq!((counts[0].total, counts[0].unread), (2, 1));
+        let full = s.article(all[0].id).unwrap();
+        assert_eq!(full.summary_html.as_deref(), Some("<p>a2</p>"));
+    }
+
+    #[test]
+    fn list_queries_use_indexes_not_bodies() {
+        let s = Store::open_in_memory().unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = s
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
+        };
+        let p = plan("SELECT a.id FROM articles a JOIN feeds f ON f.id = a.feed_id ORDER BY a.sort_time DESC, a.id DESC LIMIT 50");
+        assert!(
+            p.contains("articles_by_time") && !p.contains("TEMP B-TREE"),
+            "{p}"
+        );
+        let p = plan("SELECT a.id FROM articles a WHERE a.read = 0 ORDER BY a.sort_time DESC, a.id DESC LIMIT 50");
+        assert!(
+            p.contains("articles_unread") && !p.contains("TEMP B-TREE"),
+            "{p}"
+        );
+        let p = plan("SELECT a.id FROM articles a WHERE a.feed_id IN (1) ORDER BY a.sort_time DESC, a.id DESC LIMIT 50");
+        assert!(p.contains("articles_by_feed"), "{p}");
+        assert!(!p.contains("article_bodies"));
+    }
+}
