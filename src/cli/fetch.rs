@@ -76,9 +76,10 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
     let fetcher = Fetcher::new(&config).map_err(|e| CliError::Failed(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(config.settings.concurrency)
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(config.settings.concurrency);
     let fetching = runtime.spawn(async move { fetcher.run(jobs, tx).await });
 
     // This thread owns the cache: each feed is written as its result arrives.
