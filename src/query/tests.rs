@@ -1,0 +1,570 @@
+//! Semantics tests: queries run against a small cache built with tidings's
+//! own migrations.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use rusqlite::{params, params_from_iter, Connection};
+
+use super::*;
+
+/// Friday 2023-05-26 12:00 UTC.
+pub(super) fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2023, 5, 26, 12, 0, 0).unwrap()
+}
+
+const H: i64 = 3600;
+const D: i64 = 24 * H;
+
+/// The fixture cache. Feed and article ids are fixed; see the table below.
+pub(super) fn fixture() -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    crate::store::schema::migrate(&mut conn).unwrap();
+    let feeds: &[(i64, &str, &str, &[&str])] = &[
+        (1, "NHS England", "NHS England - News", &["nhs", "health"]),
+        (2, "NHS Digital", "NHS Digital", &["nhs"]),
+        (3, "bbc", "BBC News", &["news"]),
+        (4, "Café Culture", "Café Culture", &[]),
+    ];
+    for (id, name, title, tags) in feeds {
+        conn.execute(
+            "INSERT INTO feeds (id, name, url, title) VALUES (?, ?, 'https://example.org/feed', ?)",
+            params![id, name, title],
+        )
+        .unwrap();
+        for tag in *tags {
+            conn.execute("INSERT INTO feed_tags (tag, feed_id) VALUES (?, ?)", params![tag, id])
+                .unwrap();
+        }
+    }
+    let t = now().timestamp();
+    let may = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2023, 5, d, h, m, 0).unwrap().timestamp();
+    // id, feed, title, author, link, published (None: undated, placed at
+    // first_seen), first_seen, read, starred, summary, content
+    #[allow(clippy::type_complexity)]
+    let articles: &[(i64, i64, &str, Option<&str>, &str, Option<i64>, i64, bool, bool, Option<&str>, Option<&str>)] = &[
+        (
+            1,
+            1,
+            "New diagnostics centres open",
+            Some("Jane Smith"),
+            "https://www.england.nhs.uk/2023/05/diagnostics",
+            Some(t - D),
+            t - D,
+            false,
+            false,
+            Some("<p>Community <b>diagnostic</b> centres</p>"),
+            Some("<p>Thirty new centres will deliver scans.</p>"),
+        ),
+        (
+            2,
+            1,
+            "Annual report published",
+            None,
+            "https://www.england.nhs.uk/2023/05/report",
+            Some(t - 10 * D),
+            t - 10 * D,
+            true,
+            true,
+            Some("The annual report for 2022/23"),
+            None,
+        ),
+        (
+            3,
+            2,
+            "NHSX becomes NHS Digital",
+            Some("John Doe"),
+            "https://digital.nhs.uk/news/nhsx",
+            Some(t - 3 * H),
+            t - 3 * H,
+            false,
+            false,
+            None,
+            Some("Merger of NHSX and NHS Digital"),
+        ),
+        (
+            4,
+            2,
+            "Diagnostics data",
+            None,
+            "https://digital.nhs.uk/data",
+            None,
+            t - 2 * D,
+            false,
+            false,
+            Some("Report on diagnostics waiting times"),
+            None,
+        ),
+        (
+            5,
+            3,
+            "Café culture in London",
+            Some("Reporter"),
+            "https://bbc.co.uk/news/cafe",
+            Some(may(20, 10, 0)),
+            may(20, 10, 0),
+            true,
+            false,
+            Some("The cafe scene"),
+            None,
+        ),
+        (
+            6,
+            3,
+            "Election results",
+            None,
+            "https://bbc.co.uk/news/election",
+            Some(t - 40 * D),
+            t - 40 * D,
+            false,
+            false,
+            None,
+            Some("<script>diagnostics()</script>Votes counted"),
+        ),
+        (
+            7,
+            4,
+            "Naïve coffee review",
+            None,
+            "https://cafe.example/review",
+            Some(may(25, 23, 30)),
+            may(25, 23, 30),
+            false,
+            false,
+            Some("A review of the annual report of coffee"),
+            None,
+        ),
+        (
+            8,
+            3,
+            "Weather warning",
+            None,
+            "https://bbc.co.uk/news/weather",
+            Some(t - 400 * D),
+            t - 400 * D,
+            false,
+            false,
+            None,
+            None,
+        ),
+    ];
+    for &(id, feed, title, author, link, published, first_seen, read, starred, summary, content) in articles {
+        conn.execute(
+            "INSERT INTO articles (id, feed_id, guid, title, link, author, published, first_seen, sort_time,
+                                   read, starred, content_hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            params![
+                id,
+                feed,
+                format!("guid-{id}"),
+                title,
+                link,
+                author,
+                published,
+                first_seen,
+                published.unwrap_or(first_seen),
+                read,
+                starred
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO article_bodies (article_id, summary, content) VALUES (?, ?, ?)",
+            params![id, summary, content],
+        )
+        .unwrap();
+    }
+    conn.execute_batch(FTS_MIGRATION).unwrap();
+    assert_eq!(rebuild_fts(&conn).unwrap(), articles.len());
+    conn
+}
+
+pub(super) fn run(conn: &Connection, q: &Query, opts: &SqlOptions) -> Vec<i64> {
+    let sql = to_sql(q, now(), opts).unwrap();
+    let text = sql.select("a.id");
+    assert_eq!(text.matches('?').count(), sql.params.len() + 1, "{text}");
+    let mut stmt = conn.prepare(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let mut params = sql.params.clone();
+    params.push(rusqlite::types::Value::Integer(100));
+    stmt.query_map(params_from_iter(params), |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn ids_with(conn: &Connection, q: &str, opts: &SqlOptions) -> Vec<i64> {
+    run(conn, &parse(q).unwrap_or_else(|e| panic!("{q:?}: {e}")), opts)
+}
+
+fn check(conn: &Connection, cases: &[(&str, &[i64])]) {
+    for (q, want) in cases {
+        assert_eq!(ids_with(conn, q, &SqlOptions::default()), *want, "query {q:?}");
+    }
+}
+
+#[test]
+fn empty_query_lists_everything_newest_first() {
+    let c = fixture();
+    check(&c, &[("", &[3, 7, 1, 4, 5, 2, 6, 8])]);
+}
+
+#[test]
+fn full_text() {
+    let c = fixture();
+    check(
+        &c,
+        &[
+            ("diagnostics", &[1, 4]),
+            ("DIAGNOSTICS", &[1, 4]),
+            ("diagnostic", &[1]),
+            ("diagnostic*", &[1, 4]),
+            ("diag* centres", &[1]),
+            ("thirty", &[1]),
+            ("\"annual report\"", &[7, 2]),
+            ("\"report annual\"", &[]),
+            ("annual report", &[7, 2]),
+            ("\"annual rep\"*", &[7, 2]),
+            ("title:\"annual report\"", &[2]),
+            ("title:report", &[2]),
+            ("title:diag*", &[1, 4]),
+            ("report -title:report", &[7, 4]),
+            // Diacritics and case fold both ways.
+            ("cafe", &[5]),
+            ("café", &[5]),
+            ("CAFÉ", &[5]),
+            ("naive", &[7]),
+            ("naïve", &[7]),
+            ("NAÏVE", &[7]),
+            // Punctuation splits words; a hyphenated word is a phrase.
+            ("2022/23", &[2]),
+            ("\"nhsx becomes\"", &[3]),
+            ("nhsx-becomes", &[3]),
+            // Script bodies are not indexed.
+            ("votes", &[6]),
+            // FTS syntax in user text is just text.
+            ("\"OR\" NEAR", &[]),
+            ("title:*", &[]),
+        ]
+        .into_iter()
+        .filter(|(q, _)| *q != "title:*")
+        .collect::<Vec<_>>(),
+    );
+}
+
+#[test]
+fn fields() {
+    let c = fixture();
+    check(
+        &c,
+        &[
+            ("feed:nhs", &[3, 1, 4, 2]),
+            ("feed:NHS", &[3, 1, 4, 2]),
+            ("feed:\"NHS England\"", &[1, 2]),
+            ("feed:\"nhs england\"", &[1, 2]),
+            ("feed:england", &[1, 2]),
+            ("feed:\"- news\"", &[1, 2]),
+            ("feed:=nhs", &[]),
+            ("feed:=\"nhs england\"", &[1, 2]),
+            ("feed:=\"BBC News\"", &[5, 6, 8]),
+            ("feed:\"bbc news\"", &[5, 6, 8]),
+            ("feed:café", &[7]),
+            ("feed:50%", &[]),
+            ("feed:_", &[]),
+            ("tag:nhs", &[3, 1, 4, 2]),
+            ("tag:NHS", &[3, 1, 4, 2]),
+            ("tag:health", &[1, 2]),
+            ("tag:nh", &[]),
+            ("-tag:nhs", &[7, 5, 6, 8]),
+            ("author:smith", &[1]),
+            ("author:\"john doe\"", &[3]),
+            ("-author:smith", &[3, 7, 4, 5, 2, 6, 8]),
+            ("link:england.nhs", &[1, 2]),
+            ("link:/news/", &[3, 5, 6, 8]),
+            ("-link:nhs.uk", &[7, 5, 6, 8]),
+            ("is:unread", &[3, 7, 1, 4, 6, 8]),
+            ("is:read", &[5, 2]),
+            ("-is:unread", &[5, 2]),
+            ("is:starred", &[2]),
+            ("is:unstarred", &[3, 7, 1, 4, 5, 6, 8]),
+            ("is:undated", &[4]),
+            ("-is:undated tag:nhs", &[3, 1, 2]),
+        ],
+    );
+}
+
+#[test]
+fn boolean_structure() {
+    let c = fixture();
+    check(
+        &c,
+        &[
+            // AND binds tighter than OR.
+            ("tag:nhs is:starred OR cafe", &[5, 2]),
+            ("cafe OR tag:nhs is:starred", &[5, 2]),
+            ("tag:nhs (is:starred OR cafe)", &[2]),
+            ("tag:nhs AND is:starred | cafe", &[5, 2]),
+            ("diagnostics OR is:starred", &[1, 4, 2]),
+            ("diagnostics OR cafe OR is:starred", &[1, 4, 5, 2]),
+            ("(diagnostics OR cafe) is:unread", &[1, 4]),
+            // Negation.
+            ("diagnostics -title:data", &[1]),
+            ("-diagnostics", &[3, 7, 5, 2, 6, 8]),
+            ("NOT diagnostics is:unread", &[3, 7, 6, 8]),
+            ("-diagnostics -cafe -nhs", &[7, 2, 6, 8]),
+            ("-(nhs OR cafe)", &[7, 1, 4, 2, 6, 8]),
+            ("-(tag:nhs OR cafe)", &[7, 6, 8]),
+            ("-(tag:nhs -is:unread)", &[3, 7, 1, 4, 5, 6, 8]),
+            ("--is:read", &[5, 2]),
+            ("is:unread OR -is:unread", &[3, 7, 1, 4, 5, 2, 6, 8]),
+            ("diagnostics OR -tag:nhs", &[7, 1, 4, 5, 6, 8]),
+            // The issue's example.
+            ("is:unread tag:nhs since:1w diagnostics", &[1, 4]),
+        ],
+    );
+}
+
+#[test]
+fn dates_against_fixed_clock() {
+    let c = fixture();
+    check(
+        &c,
+        &[
+            ("since:7d", &[3, 7, 1, 4, 5]),
+            ("before:7d", &[2, 6, 8]),
+            ("since:24h", &[3, 7, 1]),
+            ("since:2w", &[3, 7, 1, 4, 5, 2]),
+            ("since:1m", &[3, 7, 1, 4, 5, 2]),
+            ("since:2m", &[3, 7, 1, 4, 5, 2, 6]),
+            ("since:1y", &[3, 7, 1, 4, 5, 2, 6]),
+            ("before:1y", &[8]),
+            ("since:today", &[3]),
+            ("on:today", &[3]),
+            ("before:today", &[7, 1, 4, 5, 2, 6, 8]),
+            ("on:yesterday", &[7, 1]),
+            ("since:yesterday", &[3, 7, 1]),
+            ("on:3h", &[3]),
+            ("on:2d", &[4]),
+            ("on:2023-05-20", &[5]),
+            ("on:2023-05", &[3, 7, 1, 4, 5, 2]),
+            ("on:2023-04", &[6]),
+            ("on:2023", &[3, 7, 1, 4, 5, 2, 6]),
+            ("on:2022", &[8]),
+            ("since:2023-04-01 before:2023-05-17", &[2, 6]),
+            ("since:2023-05-26", &[3]),
+            ("before:2023-05-20", &[2, 6, 8]),
+            ("since:9999", &[]),
+            ("before:0001", &[]),
+        ],
+    );
+}
+
+#[test]
+fn calendar_days_follow_the_utc_offset() {
+    let c = fixture();
+    let bst = SqlOptions {
+        utc_offset: FixedOffset::east_opt(3600).unwrap(),
+        ..SqlOptions::default()
+    };
+    // Article 7 is 2023-05-25 23:30 UTC = 2023-05-26 00:30 BST.
+    assert_eq!(ids_with(&c, "since:today", &bst), vec![3, 7]);
+    assert_eq!(ids_with(&c, "on:yesterday", &bst), vec![1]);
+    assert_eq!(ids_with(&c, "on:2023-05-26", &bst), vec![3, 7]);
+    let west = SqlOptions {
+        utc_offset: FixedOffset::west_opt(13 * 3600).unwrap(),
+        ..SqlOptions::default()
+    };
+    // 2023-05-26 12:00 UTC is 2023-05-25 23:00 at UTC-13.
+    assert_eq!(ids_with(&c, "on:today", &west), vec![3, 7, 1]);
+}
+
+#[test]
+fn out_of_range_dates_are_errors() {
+    let q = parse("x since:4000000000d").unwrap();
+    let e = to_sql(&q, now(), &SqlOptions::default()).unwrap_err();
+    assert_eq!(e.span, 2..19);
+    assert_eq!(e.message, "date out of range");
+    let q = parse("before:4000000000y").unwrap();
+    assert!(to_sql(&q, now(), &SqlOptions::default()).is_err());
+    // Far but representable.
+    let q = parse("since:100000d").unwrap();
+    assert!(to_sql(&q, now(), &SqlOptions::default()).is_ok());
+}
+
+#[test]
+fn sort_orders() {
+    let c = fixture();
+    check(
+        &c,
+        &[
+            ("sort:-date", &[3, 7, 1, 4, 5, 2, 6, 8]),
+            ("sort:newest", &[3, 7, 1, 4, 5, 2, 6, 8]),
+            ("sort:date", &[8, 6, 2, 5, 4, 1, 7, 3]),
+            ("sort:oldest", &[8, 6, 2, 5, 4, 1, 7, 3]),
+            ("sort:title", &[2, 5, 4, 6, 7, 1, 3, 8]),
+            ("sort:-title", &[8, 3, 1, 7, 6, 4, 5, 2]),
+            ("sort:feed", &[5, 6, 8, 7, 3, 4, 1, 2]),
+            ("sort:-feed", &[1, 2, 3, 4, 7, 5, 6, 8]),
+            ("tag:nhs sort:title", &[2, 4, 1, 3]),
+        ],
+    );
+}
+
+fn rules(list: &[(&str, Option<&str>)]) -> SqlOptions {
+    SqlOptions {
+        ignore: list
+            .iter()
+            .map(|(q, feed)| IgnoreRule::parse(q, feed.map(str::to_string)).unwrap())
+            .collect(),
+        ..SqlOptions::default()
+    }
+}
+
+#[test]
+fn ignore_rules() {
+    let c = fixture();
+    let opts = rules(&[("election", Some("bbc")), ("title:weather", None)]);
+    let ids = |q: &str| ids_with(&c, q, &opts);
+    assert_eq!(ids(""), vec![3, 7, 1, 4, 5, 2]);
+    assert_eq!(ids("tag:news"), vec![5]);
+    assert_eq!(ids("is:ignored"), vec![6, 8]);
+    assert_eq!(ids("is:ignored OR is:starred"), vec![2, 6, 8]);
+    assert_eq!(ids("-is:ignored"), vec![3, 7, 1, 4, 5, 2]);
+    assert_eq!(ids("tag:news is:ignored since:1y"), vec![6]);
+    // The feed restriction is by exact name.
+    let opts = rules(&[("election", Some("NHS England"))]);
+    assert_eq!(ids_with(&c, "tag:news", &opts), vec![5, 6, 8]);
+    // A rule with no query hides its feed; one with neither does nothing.
+    let opts = rules(&[("", Some("Café Culture")), ("", None)]);
+    assert_eq!(ids_with(&c, "", &opts), vec![3, 1, 4, 5, 2, 6, 8]);
+    assert_eq!(ids_with(&c, "is:ignored", &opts), vec![7]);
+    // A rule is a full query: dates are relative to the same clock.
+    let opts = rules(&[("before:1y OR (is:read cafe)", None)]);
+    assert_eq!(ids_with(&c, "", &opts), vec![3, 7, 1, 4, 2, 6]);
+    // No rules: is:ignored matches nothing.
+    assert_eq!(ids_with(&c, "is:ignored", &SqlOptions::default()), Vec::<i64>::new());
+    let e = IgnoreRule::parse("x -is:ignored", None).unwrap_err();
+    assert_eq!(e.span, 3..13);
+}
+
+#[test]
+fn where_sql_shape() {
+    let sql = |q: &str| to_sql(&parse(q).unwrap(), now(), &SqlOptions::default()).unwrap();
+    // Free-text terms, title: terms and their negations share one MATCH.
+    let s = sql("nhs* \"annual report\" -title:draft is:unread");
+    assert_eq!(
+        s.where_sql,
+        "(a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) AND a.read = 0)"
+    );
+    assert_eq!(
+        s.params,
+        vec![rusqlite::types::Value::Text(
+            "((\"nhs\"* AND \"annual report\") NOT ({title} : \"draft\"))".into()
+        )]
+    );
+    let s = sql("a OR title:b");
+    assert_eq!(
+        s.params,
+        vec![rusqlite::types::Value::Text("(\"a\" OR {title} : \"b\")".into())]
+    );
+    let s = sql("-a -b tag:x");
+    assert_eq!(
+        s.where_sql,
+        "(a.id NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) AND \
+         a.feed_id IN (SELECT qt.feed_id FROM feed_tags qt WHERE qt.tag = ? COLLATE NOCASE))"
+    );
+    assert_eq!(sql("").where_sql, "1");
+    assert_eq!(sql("").order_sql, "a.sort_time DESC, a.id DESC");
+    // User text never reaches the SQL text.
+    let s = sql("'); DROP TABLE articles; -- feed:\"'\" author:\"\\\"\" link:%");
+    assert!(!s.where_sql.contains("DROP") && !s.where_sql.contains('%'));
+}
+
+#[test]
+fn fts_maintenance() {
+    let c = fixture();
+    let ids = |q: &str| ids_with(&c, q, &SqlOptions::default());
+    fts_upsert(&c, 8, "Storm warning", Some("<p>Gales</p>"), None).unwrap();
+    assert_eq!(ids("weather"), Vec::<i64>::new());
+    assert_eq!(ids("storm gales"), vec![8]);
+    fts_delete(&c, 8).unwrap();
+    fts_delete(&c, 8).unwrap();
+    assert_eq!(ids("storm"), Vec::<i64>::new());
+    // The trigger follows deletes, including cascades from feeds.
+    c.execute("DELETE FROM articles WHERE id = 1", []).unwrap();
+    assert_eq!(ids("diagnostics"), vec![4]);
+    c.execute("DELETE FROM feeds WHERE id = 2", []).unwrap();
+    assert_eq!(ids("diagnostics OR nhsx"), Vec::<i64>::new());
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'digital'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn migration_indexes_existing_rows_then_rebuild_strips_html() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    crate::store::schema::migrate(&mut conn).unwrap();
+    conn.execute_batch(
+        "INSERT INTO feeds (id, name, url) VALUES (1, 'f', 'u');
+         INSERT INTO articles (id, feed_id, guid, title, first_seen, sort_time, content_hash)
+             VALUES (1, 1, 'g', 'Hello', 0, 0, 0), (2, 1, 'h', 'Bodiless', 0, 0, 0);
+         INSERT INTO article_bodies (article_id, summary, content)
+             VALUES (1, '<p class=\"lede\">Caf&eacute; news</p>', NULL);",
+    )
+    .unwrap();
+    conn.execute_batch(FTS_MIGRATION).unwrap();
+    let count = |q: &str| -> i64 {
+        conn.query_row("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [q], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count("hello"), 1);
+    assert_eq!(count("bodiless"), 1);
+    assert_eq!(count("lede"), 1);
+    assert_eq!(rebuild_fts(&conn).unwrap(), 2);
+    assert_eq!(count("lede"), 0);
+    assert_eq!(count("cafe"), 1);
+    assert_eq!(count("news"), 1);
+}
+
+#[test]
+fn highlights_from_parsed_queries() {
+    let q = parse("tag:nhs title:diag* \"annual report\" -new").unwrap();
+    assert_eq!(title_highlights(&q, "New diagnostics: Annual Report"), vec![4..15, 17..30]);
+}
+
+/// `EXPLAIN QUERY PLAN` for the main list shapes: each must walk an index in
+/// the requested order (no full scan of `articles`, no sort of all rows).
+#[test]
+fn query_plans_use_indexes() {
+    let c = fixture();
+    let plan = |q: &str| -> Vec<String> {
+        let sql = to_sql(&parse(q).unwrap(), now(), &SqlOptions::default()).unwrap();
+        let text = format!("EXPLAIN QUERY PLAN {}", sql.select("a.id, a.title, a.feed_id, a.sort_time"));
+        let mut stmt = c.prepare(&text).unwrap();
+        let mut params = sql.params.clone();
+        params.push(rusqlite::types::Value::Integer(50));
+        stmt.query_map(params_from_iter(params), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let expect: &[(&str, &str)] = &[
+        ("", "SCAN a USING INDEX articles_by_time"),
+        ("is:unread", "SCAN a USING INDEX articles_unread"),
+        ("is:starred", "SCAN a USING INDEX articles_starred"),
+        ("since:7d", "SEARCH a USING INDEX articles_by_time (sort_time>?)"),
+        ("tag:nhs is:unread since:7d", "SEARCH a USING INDEX articles_unread (sort_time>?)"),
+        ("feed:nhs", "SEARCH a USING INDEX articles_by_feed (feed_id=?)"),
+        ("sort:date", "SCAN a USING INDEX articles_by_time"),
+    ];
+    for (q, want) in expect {
+        let p = plan(q);
+        assert!(p.iter().any(|l| l == want), "{q:?}: {p:#?}");
+        assert!(!p.iter().any(|l| l == "SCAN a"), "{q:?} scans the table: {p:#?}");
+    }
+    for q in ["", "is:unread", "is:starred", "since:7d", "tag:nhs is:unread since:7d", "sort:date"] {
+        let p = plan(q);
+        assert!(!p.iter().any(|l| l.contains("TEMP B-TREE")), "{q:?} sorts: {p:#?}");
+    }
+}
