@@ -8,6 +8,8 @@ pub mod config;
 pub mod fetch;
 pub mod model;
 pub mod paths;
+pub mod query;
 pub mod render;
 pub mod sanitize;
 pub mod store;
+pub mod synth;

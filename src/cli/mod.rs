@@ -15,7 +15,7 @@ use std::process::ExitCode;
     name = "tidings",
     version,
     about = "A fast terminal news reader for RSS, Atom, JSON Feed and HTML news pages",
-    after_help = "Examples:\n  tidings fetch                 refresh every feed\n  tidings list --unread --limit 20\n  tidings show 42               read article 42\n  tidings feeds                 feeds, counts and errors"
+    after_help = "Examples:\n  tidings fetch                 refresh every feed\n  tidings list tag:nhs is:unread since:7d diagnos*\n  tidings count '\"health innovation\" -relicens*'\n  tidings show 42               read article 42\n  tidings feeds                 feeds, counts and errors"
 )]
 pub struct Cli {
     /// Config file [default: ~/.config/tidings/config.toml]
@@ -41,8 +41,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List articles, newest first
+    /// List articles matching a query, newest first
+    #[command(alias = "search")]
     List(read::ListArgs),
+    /// Count articles matching a query
+    Count(read::QueryArgs),
     /// Show one article as text
     Show {
         /// Article id (from `tidings list`)
@@ -90,7 +93,7 @@ impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
             CliError::Config(_) | CliError::Usage(_) => 2,
-            CliError::Store(StoreError::NoFeed(_)) => 2,
+            CliError::Store(StoreError::NoFeed(_) | StoreError::Query(_)) => 2,
             CliError::Store(_) | CliError::Failed(_) => 1,
         }
     }
@@ -123,11 +126,12 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Fetch(args) => fetch::run(&ctx, &args),
         Command::Feeds { json } => read::feeds(&ctx, json),
         Command::List(args) => read::list(&ctx, &args),
+        Command::Count(args) => read::count(&ctx, &args),
         Command::Show { id, json } => read::show(&ctx, id, json),
-        Command::MarkRead { ids } => read::mark(&ctx, &ids, read::Flag::Read, true),
-        Command::MarkUnread { ids } => read::mark(&ctx, &ids, read::Flag::Read, false),
-        Command::Star { ids } => read::mark(&ctx, &ids, read::Flag::Starred, true),
-        Command::Unstar { ids } => read::mark(&ctx, &ids, read::Flag::Starred, false),
+        Command::MarkRead { ids } => read::mark(&ctx, &ids, read::Mark::Read, true),
+        Command::MarkUnread { ids } => read::mark(&ctx, &ids, read::Mark::Read, false),
+        Command::Star { ids } => read::mark(&ctx, &ids, read::Mark::Starred, true),
+        Command::Unstar { ids } => read::mark(&ctx, &ids, read::Mark::Starred, false),
     }
 }
 

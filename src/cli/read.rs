@@ -1,29 +1,90 @@
 //! Commands that read or mark the cache: list, show, feeds, mark-read.
 
 use super::{output_width, CliError, Context};
+use crate::config::Config;
 use crate::model::{ArticleId, ArticleSummary};
+use crate::query::{self, Expr, Flag, Query, TermKind};
 use crate::render;
 use crate::sanitize;
-use crate::store::ListFilter;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
-pub struct ListArgs {
-    /// Only this feed (by name); repeat for several
+pub struct QueryArgs {
+    /// A query, e.g. tag:nhs is:unread since:7d diagnos* (see README)
+    #[arg(value_name = "QUERY", allow_hyphen_values = true)]
+    query: Vec<String>,
+    /// Also apply this saved view from the config
+    #[arg(long, value_name = "NAME")]
+    view: Option<String>,
+    /// Only this feed (same as feed:="NAME"); repeat for several
     #[arg(long = "feed", value_name = "NAME")]
     feeds: Vec<String>,
-    /// Only unread articles
+    /// Only unread articles (same as is:unread)
     #[arg(long)]
     unread: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    query: QueryArgs,
     /// At most N articles
     #[arg(long, short = 'n', value_name = "N")]
     limit: Option<usize>,
     /// Print one JSON array
     #[arg(long)]
     json: bool,
+}
+
+impl QueryArgs {
+    /// The query these arguments describe: the text, a view and the
+    /// shorthand flags, all in the one language.
+    fn build(&self, config: &Config) -> Result<Query, CliError> {
+        let text = self.query.join(" ");
+        let mut q = query::parse(&text)
+            .map_err(|e| CliError::Usage(format!("invalid query: {}", e.render(&text))))?;
+        if let Some(name) = &self.view {
+            let view = config.view(name).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "no view named \"{name}\" in {}",
+                    config.path.display()
+                ))
+            })?;
+            if let Some(e) = view.query.expr.clone() {
+                q = q.and(e);
+            }
+            if self.query.is_empty() {
+                q.sort = view.query.sort;
+            }
+        }
+        let mut feeds = Vec::new();
+        for name in &self.feeds {
+            let Some(feed) = config
+                .feeds
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(name))
+            else {
+                return Err(CliError::Usage(format!(
+                    "no feed named \"{name}\" in {}",
+                    config.path.display()
+                )));
+            };
+            feeds.push(Expr::term(TermKind::Feed {
+                name: feed.name.clone(),
+                exact: true,
+            }));
+        }
+        if let Some(e) = Expr::any(feeds) {
+            q = q.and(e);
+        }
+        if self.unread {
+            q = q.and(Expr::term(TermKind::Is(Flag::Unread)));
+        }
+        Ok(q)
+    }
 }
 
 #[derive(Serialize)]
@@ -75,13 +136,9 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
 }
 
 pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
-    let (_, store) = ctx.open()?;
-    let filter = ListFilter {
-        feeds: args.feeds.clone(),
-        unread_only: args.unread,
-        limit: args.limit,
-    };
-    let articles = store.list(&filter)?;
+    let (config, store) = ctx.open()?;
+    let q = args.query.build(&config)?;
+    let articles = store.query(&q, &config.sql_options(), Utc::now(), args.limit)?;
     if args.json {
         let rows: Vec<ArticleJson> = articles.iter().map(ArticleJson::from).collect();
         emit(&to_json(&rows)?)?;
@@ -119,6 +176,14 @@ fn short_date(d: DateTime<Utc>, now: DateTime<Utc>) -> String {
     } else {
         d.format("%d %b %Y").to_string()
     }
+}
+
+pub fn count(ctx: &Context, args: &QueryArgs) -> Result<ExitCode, CliError> {
+    let (config, store) = ctx.open()?;
+    let q = args.build(&config)?;
+    let n = store.count(&q, &config.sql_options(), Utc::now())?;
+    emit(&format!("{n}\n"))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn show(ctx: &Context, id: i64, json: bool) -> Result<ExitCode, CliError> {
@@ -213,17 +278,17 @@ pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub enum Flag {
+pub enum Mark {
     Read,
     Starred,
 }
 
-pub fn mark(ctx: &Context, ids: &[i64], flag: Flag, value: bool) -> Result<ExitCode, CliError> {
+pub fn mark(ctx: &Context, ids: &[i64], flag: Mark, value: bool) -> Result<ExitCode, CliError> {
     let (_, mut store) = ctx.open()?;
     let ids: Vec<ArticleId> = ids.iter().copied().map(ArticleId).collect();
     let changed = match flag {
-        Flag::Read => store.set_read(&ids, value)?,
-        Flag::Starred => store.set_starred(&ids, value)?,
+        Mark::Read => store.set_read(&ids, value)?,
+        Mark::Starred => store.set_starred(&ids, value)?,
     };
     if changed < ids.len() {
         return Err(CliError::Failed(format!(

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+use crate::query::{IgnoreRule, Query, QueryError, SqlOptions};
+
 /// The commented example shipped with tidings, written on first run.
 pub const EXAMPLE: &str = include_str!("../../config/tidings.toml");
 
@@ -23,6 +25,19 @@ pub struct Config {
     pub path: PathBuf,
     pub settings: Settings,
     pub feeds: Vec<FeedConfig>,
+    /// Saved views, in config order.
+    pub views: Vec<View>,
+    /// Articles matching these are hidden everywhere (unless `is:ignored`).
+    pub ignore: Vec<IgnoreRule>,
+}
+
+/// A saved query with a name, shown in the sidebar and usable with
+/// `tidings list --view NAME`.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub name: String,
+    pub text: String,
+    pub query: Query,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,6 +112,25 @@ struct RawConfig {
     settings: Settings,
     #[serde(default, rename = "feed")]
     feeds: Vec<RawFeed>,
+    #[serde(default, rename = "view")]
+    views: Vec<RawView>,
+    #[serde(default, rename = "ignore")]
+    ignore: Vec<Spanned<RawIgnore>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawView {
+    name: Spanned<String>,
+    query: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    #[serde(default)]
+    query: Option<Spanned<String>>,
+    feed: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -202,11 +236,82 @@ impl Config {
                 max_articles: f.max_articles,
             });
         }
+        // A query error points into the query string itself (past its quote).
+        let query_err = |value: &Spanned<String>, e: QueryError| {
+            let start = value.span().start + 1 + e.span.start;
+            at(start..start, format!("invalid query: {e}"))
+        };
+        let mut views: Vec<View> = Vec::new();
+        for v in raw.views {
+            let name = v.name.get_ref().trim().to_string();
+            if name.is_empty() || name.chars().any(char::is_control) {
+                return Err(at(
+                    v.name.span(),
+                    "view name must be non-empty printable text".into(),
+                ));
+            }
+            if views.iter().any(|x| x.name.eq_ignore_ascii_case(&name)) {
+                return Err(at(v.name.span(), format!("duplicate view name \"{name}\"")));
+            }
+            let query =
+                crate::query::parse(v.query.get_ref()).map_err(|e| query_err(&v.query, e))?;
+            views.push(View {
+                name,
+                text: v.query.get_ref().clone(),
+                query,
+            });
+        }
+        let mut ignore = Vec::new();
+        for r in raw.ignore {
+            let span = r.span();
+            let r = r.into_inner();
+            let feed = match &r.feed {
+                Some(f) => match feeds
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(f.get_ref().trim()))
+                {
+                    Some(c) => Some(c.name.clone()),
+                    None => {
+                        return Err(at(f.span(), format!("no feed named \"{}\"", f.get_ref())));
+                    }
+                },
+                None => None,
+            };
+            let text = r.query.as_ref().map_or("", |q| q.get_ref().as_str());
+            if text.trim().is_empty() && feed.is_none() {
+                return Err(at(
+                    span,
+                    "an [[ignore]] rule needs a query, a feed or both".into(),
+                ));
+            }
+            let rule = IgnoreRule::parse(text, feed).map_err(|e| match &r.query {
+                Some(q) => query_err(q, e),
+                None => at(span.clone(), format!("invalid query: {e}")),
+            })?;
+            ignore.push(rule);
+        }
         Ok(Config {
             path: path.to_path_buf(),
             settings: raw.settings,
             feeds,
+            views,
+            ignore,
         })
+    }
+
+    /// How queries are compiled for this user: ignore rules, local days.
+    pub fn sql_options(&self) -> SqlOptions {
+        use chrono::Offset;
+        SqlOptions {
+            ignore: self.ignore.clone(),
+            utc_offset: chrono::Local::now().offset().fix(),
+        }
+    }
+
+    pub fn view(&self, name: &str) -> Option<&View> {
+        self.views
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
     }
 
     /// Loads `path`; when it is the default location and missing, writes the
@@ -327,6 +432,31 @@ mod tests {
     fn syntax_error_position() {
         let e = err("[[feed]]\nname = \"a\nurl = 1\n");
         assert!(e.starts_with("t.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn views_and_ignore_rules() {
+        let c = parse(
+            "[[feed]]\nname = \"A\"\nurl = \"http://x.test/\"\n\
+             [[view]]\nname = \"NHS this week\"\nquery = \"tag:nhs since:7d\"\n\
+             [[ignore]]\nquery = \"webinar\"\nfeed = \"a\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.views[0].name, "NHS this week");
+        assert!(c.view("nhs THIS week").is_some());
+        assert_eq!(c.ignore[0].feed.as_deref(), Some("A"));
+        let e = err("[[view]]\nname = \"v\"\nquery = \"tag:nhs (unclosed\"\n");
+        assert!(
+            e.starts_with("t.toml:3:18: invalid query: unclosed parenthesis"),
+            "{e}"
+        );
+        let e = err("[[ignore]]\nfeed = \"nope\"\n");
+        assert!(e.starts_with("t.toml:2:8: no feed named"), "{e}");
+        let e = err("[[ignore]]\nquery = \"is:ignored\"\n");
+        assert!(e.contains("invalid query: is:ignored cannot"), "{e}");
+        let e =
+            err("[[view]]\nname = \"v\"\nquery = \"a\"\n[[view]]\nname = \"V\"\nquery = \"b\"\n");
+        assert!(e.contains("duplicate view name"), "{e}");
     }
 
     #[test]

@@ -27,6 +27,27 @@ impl Query {
         self.expr.as_ref().is_some_and(walk)
     }
 
+    /// This query further restricted by `extra`; the sort is kept.
+    pub fn and(mut self, extra: Expr) -> Query {
+        self.expr = Some(match (self.expr.take(), extra) {
+            (None, x) => x,
+            (Some(Expr::And(mut v)), Expr::And(w)) => {
+                v.extend(w);
+                Expr::And(v)
+            }
+            (Some(Expr::And(mut v)), x) => {
+                v.push(x);
+                Expr::And(v)
+            }
+            (Some(e), Expr::And(mut w)) => {
+                w.insert(0, e);
+                Expr::And(w)
+            }
+            (Some(e), x) => Expr::And(vec![e, x]),
+        });
+        self
+    }
+
     /// Every term of the filter, depth first, with whether it sits under an
     /// odd number of negations.
     pub fn terms(&self) -> Vec<(&Term, bool)> {
@@ -53,6 +74,22 @@ pub enum Expr {
     Or(Vec<Expr>),
     Not(Box<Expr>),
     Term(Term),
+}
+
+impl Expr {
+    /// A term made in code rather than parsed (it has no place in any text).
+    pub fn term(kind: TermKind) -> Expr {
+        Expr::Term(Term { kind, span: 0..0 })
+    }
+
+    /// Any of `exprs`: None when empty, the one when single, else an `Or`.
+    pub fn any(mut exprs: Vec<Expr>) -> Option<Expr> {
+        match exprs.len() {
+            0 => None,
+            1 => exprs.pop(),
+            _ => Some(Expr::Or(exprs)),
+        }
+    }
 }
 
 /// One condition, with the byte range of the query text it came from.

@@ -18,7 +18,15 @@ pub fn title_highlights(query: &Query, title: &str) -> Vec<Range<usize>> {
             TermKind::Text(x) | TermKind::Title(x) => Some(x),
             _ => None,
         })
-        .map(|x| (tokens(&x.text).into_iter().map(|(_, s)| s).collect::<Vec<_>>(), x.prefix))
+        .map(|x| {
+            (
+                tokens(&x.text)
+                    .into_iter()
+                    .map(|(_, s)| s)
+                    .collect::<Vec<_>>(),
+                x.prefix,
+            )
+        })
         .filter(|(words, _)| !words.is_empty())
         .collect();
     if patterns.is_empty() {
@@ -77,12 +85,24 @@ mod tests {
 
     #[test]
     fn words_prefixes_phrases() {
-        assert_eq!(marked("nhs", "NHS trusts: the nhs, NHSX"), "[NHS] trusts: the [nhs], NHSX");
+        assert_eq!(
+            marked("nhs", "NHS trusts: the nhs, NHSX"),
+            "[NHS] trusts: the [nhs], NHSX"
+        );
         assert_eq!(marked("nhs*", "NHS trusts: NHSX"), "[NHS] trusts: [NHSX]");
         assert_eq!(marked("cafe", "Le Café, CAFÉ!"), "Le [Café], [CAFÉ]!");
-        assert_eq!(marked("\"annual report\"", "Annual  report; annual review"), "[Annual  report]; annual review");
-        assert_eq!(marked("title:covid-19", "COVID-19 update"), "[COVID-19] update");
-        assert_eq!(marked("\"new dig\"*", "New Digital plan"), "[New Digital] plan");
+        assert_eq!(
+            marked("\"annual report\"", "Annual  report; annual review"),
+            "[Annual  report]; annual review"
+        );
+        assert_eq!(
+            marked("title:covid-19", "COVID-19 update"),
+            "[COVID-19] update"
+        );
+        assert_eq!(
+            marked("\"new dig\"*", "New Digital plan"),
+            "[New Digital] plan"
+        );
     }
 
     #[test]

@@ -65,10 +65,19 @@ pub(crate) struct FieldValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Tok {
     /// A bare word; `prefix` if it ended in `*` (removed from `text`).
-    Word { text: String, prefix: bool },
+    Word {
+        text: String,
+        prefix: bool,
+    },
     /// `"a phrase"`, optionally followed by `*`.
-    Quoted { text: String, prefix: bool },
-    Field { field: Field, value: FieldValue },
+    Quoted {
+        text: String,
+        prefix: bool,
+    },
+    Field {
+        field: Field,
+        value: FieldValue,
+    },
     LParen,
     RParen,
     /// `OR` or `|`.
@@ -91,7 +100,8 @@ fn is_delim(c: char) -> bool {
     c.is_whitespace() || matches!(c, '(' | ')' | '"' | '|')
 }
 
-const FIELDS_HINT: &str = "fields are title: feed: tag: author: link: is: since: before: on: sort:; \
+const FIELDS_HINT: &str =
+    "fields are title: feed: tag: author: link: is: since: before: on: sort:; \
                            put the word in quotes to search for it as text";
 
 pub(crate) fn lex(input: &str) -> Result<Vec<Token>, QueryError> {
@@ -155,12 +165,17 @@ impl Lexer<'_> {
                 self.bump();
                 match self.peek() {
                     None => {
-                        return Err(QueryError::new("`-` with nothing after it", start..self.pos)
-                            .hint("write -word to exclude a word, with no space after the -"))
+                        return Err(
+                            QueryError::new("`-` with nothing after it", start..self.pos)
+                                .hint("write -word to exclude a word, with no space after the -"),
+                        )
                     }
                     Some(n) if n.is_whitespace() || n == ')' || n == '|' => {
-                        return Err(QueryError::new("`-` must be followed directly by a term", start..self.pos)
-                            .hint("write -word to exclude a word, with no space after the -"))
+                        return Err(QueryError::new(
+                            "`-` must be followed directly by a term",
+                            start..self.pos,
+                        )
+                        .hint("write -word to exclude a word, with no space after the -"))
                     }
                     Some(_) => Tok::Minus,
                 }
@@ -191,7 +206,9 @@ impl Lexer<'_> {
         loop {
             match self.bump() {
                 None => {
-                    return Err(QueryError::new("unclosed quote", start..self.pos).hint("add a closing \""));
+                    return Err(
+                        QueryError::new("unclosed quote", start..self.pos).hint("add a closing \"")
+                    );
                 }
                 Some('"') => return Ok(text),
                 Some('\\') => match self.peek() {
@@ -217,7 +234,10 @@ impl Lexer<'_> {
             let name = &self.input[start..start + name_len];
             let name_span = start..start + name_len + 1;
             let Some(field) = Field::lookup(name) else {
-                return Err(QueryError::new(format!("unknown field `{name}:`"), name_span).hint(FIELDS_HINT));
+                return Err(
+                    QueryError::new(format!("unknown field `{name}:`"), name_span)
+                        .hint(FIELDS_HINT),
+                );
             };
             self.pos = name_span.end;
             let exact = if self.peek() == Some('=') {
@@ -240,7 +260,8 @@ impl Lexer<'_> {
             if text.is_empty() && !quoted {
                 let f = field.name();
                 return Err(
-                    QueryError::new(format!("`{f}:` needs a value"), start..self.pos).hint(value_hint(field))
+                    QueryError::new(format!("`{f}:` needs a value"), start..self.pos)
+                        .hint(value_hint(field)),
                 );
             }
             return Ok(Tok::Field {
@@ -323,7 +344,10 @@ mod tests {
                 word("or"),
             ]
         );
-        assert_eq!(toks("covid-19 -x"), vec![word("covid-19"), Tok::Minus, word("x")]);
+        assert_eq!(
+            toks("covid-19 -x"),
+            vec![word("covid-19"), Tok::Minus, word("x")]
+        );
         assert_eq!(
             toks("nhs* \"a b\"*"),
             vec![

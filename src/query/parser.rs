@@ -24,9 +24,19 @@ use super::QueryError;
 pub(crate) const MAX_DEPTH: usize = 32;
 /// Most terms in one query.
 pub(crate) const MAX_TERMS: usize = 256;
+/// Longest query text, in bytes (SQLite caps LIKE patterns at 50,000).
+pub(crate) const MAX_LEN: usize = 8192;
 
 /// Parses query text. The empty (or all-blank) query matches everything.
 pub fn parse(input: &str) -> Result<Query, QueryError> {
+    if input.len() > MAX_LEN {
+        let mut cut = MAX_LEN;
+        while !input.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        return Err(QueryError::new("query is too long", cut..input.len())
+            .hint(format!("use at most {MAX_LEN} bytes")));
+    }
     let tokens = lex(input)?;
     let mut p = Parser {
         tokens,
@@ -41,7 +51,8 @@ pub fn parse(input: &str) -> Result<Query, QueryError> {
     };
     if let Some(t) = p.tokens.get(p.pos) {
         // `or` stops only at the end or at a `)` it did not open.
-        return Err(QueryError::new("unmatched `)`", t.span.clone()).hint("remove it, or add a `(` before it"));
+        return Err(QueryError::new("unmatched `)`", t.span.clone())
+            .hint("remove it, or add a `(` before it"));
     }
     Ok(Query {
         expr,
@@ -82,10 +93,7 @@ impl Parser {
         }
         let mut items = Vec::new();
         let mut prev = first;
-        loop {
-            let Some(tok) = self.peek().filter(|t| t.tok == Tok::Or) else {
-                break;
-            };
+        while let Some(tok) = self.peek().filter(|t| t.tok == Tok::Or) {
             let or_span = tok.span.clone();
             self.pos += 1;
             let Branch::Expr(left) = prev else {
@@ -106,8 +114,7 @@ impl Parser {
     fn and(&mut self, depth: usize) -> Result<Branch, QueryError> {
         let mut items = Vec::new();
         let mut saw_sort = false;
-        loop {
-            let Some(tok) = self.peek() else { break };
+        while let Some(tok) = self.peek() {
             match tok.tok {
                 Tok::Or | Tok::RParen => break,
                 Tok::And => {
@@ -144,18 +151,22 @@ impl Parser {
             return Err(QueryError::new("expected a term", self.at_end_span()));
         };
         if depth >= MAX_DEPTH {
-            return Err(QueryError::new("query is nested too deeply", tok.span)
-                .hint(format!("use at most {MAX_DEPTH} levels of parentheses and negations")));
+            return Err(
+                QueryError::new("query is nested too deeply", tok.span).hint(format!(
+                    "use at most {MAX_DEPTH} levels of parentheses and negations"
+                )),
+            );
         }
         match tok.tok {
             Tok::Minus | Tok::Not => {
                 self.pos += 1;
                 let what = if tok.tok == Tok::Minus { "-" } else { "NOT" };
                 match self.peek().map(|t| &t.tok) {
-                    None | Some(Tok::Or | Tok::And | Tok::RParen) => {
-                        Err(QueryError::new(format!("nothing to negate after {what}"), tok.span)
-                            .hint(format!("write {what} right before the term to exclude")))
-                    }
+                    None | Some(Tok::Or | Tok::And | Tok::RParen) => Err(QueryError::new(
+                        format!("nothing to negate after {what}"),
+                        tok.span,
+                    )
+                    .hint(format!("write {what} right before the term to exclude"))),
                     Some(_) => {
                         let inner = self.unary(depth + 1)?;
                         Ok(inner.map(|e| match e {
@@ -170,13 +181,16 @@ impl Parser {
                 self.pos += 1;
                 if let Some(t) = self.peek().filter(|t| t.tok == Tok::RParen) {
                     let span = tok.span.start..t.span.end;
-                    return Err(QueryError::new("empty parentheses", span).hint("put terms inside, or remove them"));
+                    return Err(QueryError::new("empty parentheses", span)
+                        .hint("put terms inside, or remove them"));
                 }
                 let inner = self.or(depth + 1)?;
                 match self.peek() {
                     Some(t) if t.tok == Tok::RParen => self.pos += 1,
                     _ => {
-                        return Err(QueryError::new("unclosed parenthesis", tok.span).hint("add a `)`"));
+                        return Err(
+                            QueryError::new("unclosed parenthesis", tok.span).hint("add a `)`")
+                        );
                     }
                 }
                 match inner {
@@ -184,11 +198,13 @@ impl Parser {
                     // `sort:` inside parentheses already failed; an empty
                     // group cannot get here.
                     Branch::Empty | Branch::SortOnly => {
-                        Err(QueryError::new("empty parentheses", tok.span).hint("put terms inside, or remove them"))
+                        Err(QueryError::new("empty parentheses", tok.span)
+                            .hint("put terms inside, or remove them"))
                     }
                 }
             }
-            Tok::RParen => Err(QueryError::new("unmatched `)`", tok.span).hint("remove it, or add a `(` before it")),
+            Tok::RParen => Err(QueryError::new("unmatched `)`", tok.span)
+                .hint("remove it, or add a `(` before it")),
             Tok::Or | Tok::And => Err(QueryError::new("expected a term", tok.span)
                 .hint("OR and AND go between terms: a OR b")),
             Tok::Word { text, prefix } => {
@@ -228,12 +244,18 @@ impl Parser {
     fn term(&mut self, kind: TermKind, span: Range<usize>) -> Result<Expr, QueryError> {
         self.terms += 1;
         if self.terms > MAX_TERMS {
-            return Err(QueryError::new("query is too long", span).hint(format!("use at most {MAX_TERMS} terms")));
+            return Err(QueryError::new("query is too long", span)
+                .hint(format!("use at most {MAX_TERMS} terms")));
         }
         Ok(Expr::Term(Term { kind, span }))
     }
 
-    fn sort_directive(&mut self, value: &FieldValue, span: Range<usize>, depth: usize) -> Result<(), QueryError> {
+    fn sort_directive(
+        &mut self,
+        value: &FieldValue,
+        span: Range<usize>,
+        depth: usize,
+    ) -> Result<(), QueryError> {
         if depth > 0 {
             return Err(QueryError::new("sort: applies to the whole query", span)
                 .hint("put it at the top level: not inside parentheses and not negated"));
@@ -265,8 +287,11 @@ impl Parser {
                 descending: d,
             },
             _ => {
-                return Err(QueryError::new(format!("unknown sort order `{}`", value.text), value.span.clone())
-                    .hint(value_hint(Field::Sort)));
+                return Err(QueryError::new(
+                    format!("unknown sort order `{}`", value.text),
+                    value.span.clone(),
+                )
+                .hint(value_hint(Field::Sort)));
             }
         };
         self.sort = Some(sort);
@@ -298,21 +323,29 @@ fn check_searchable(t: &Text, span: &Range<usize>) -> Result<(), QueryError> {
     } else {
         format!("`{}` has no letters or digits to search for", t.text)
     };
-    Err(QueryError::new(msg, span.clone()).hint("search words are made of letters and digits; punctuation is ignored"))
+    Err(QueryError::new(msg, span.clone())
+        .hint("search words are made of letters and digits; punctuation is ignored"))
 }
 
 fn field_term(field: Field, v: FieldValue, span: &Range<usize>) -> Result<TermKind, QueryError> {
     let name = field.name();
     if v.exact && field != Field::Feed {
-        return Err(QueryError::new(format!("`{name}:=` is not supported"), span.clone())
-            .hint("only feed:= takes an exact name; write field:value"));
+        return Err(
+            QueryError::new(format!("`{name}:=` is not supported"), span.clone())
+                .hint("only feed:= takes an exact name; write field:value"),
+        );
     }
     if v.star_after_quote && field != Field::Title {
-        return Err(QueryError::new("`*` only works on words and title:", span.clone())
-            .hint("feed:, author: and link: already match any part of the text"));
+        return Err(
+            QueryError::new("`*` only works on words and title:", span.clone())
+                .hint("feed:, author: and link: already match any part of the text"),
+        );
     }
     if v.text.trim().is_empty() {
-        return Err(QueryError::new(format!("`{name}:` needs a value"), span.clone()).hint(value_hint(field)));
+        return Err(
+            QueryError::new(format!("`{name}:` needs a value"), span.clone())
+                .hint(value_hint(field)),
+        );
     }
     let value_span = v.span.clone();
     let bad_value = |what: &str| {
@@ -389,7 +422,8 @@ fn parse_when(s: &str) -> Option<When> {
             return Some(When::Month { year, month });
         }
         [y, m, d] if digits(y, 4) && digits(m, 2) && digits(d, 2) => {
-            return NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).map(When::Day);
+            return NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+                .map(When::Day);
         }
         _ => {}
     }
@@ -432,7 +466,12 @@ mod tests {
                 Expr::Not(x) => format!("not({})", go(x)),
                 Expr::Term(t) => match &t.kind {
                     TermKind::Text(t) => {
-                        format!("{}{}{}", if t.phrase { "\"" } else { "" }, t.text, if t.prefix { "*" } else { "" })
+                        format!(
+                            "{}{}{}",
+                            if t.phrase { "\"" } else { "" },
+                            t.text,
+                            if t.prefix { "*" } else { "" }
+                        )
                     }
                     k => format!("{k:?}"),
                 },
@@ -463,7 +502,10 @@ mod tests {
         assert_eq!(shape("(a OR b) c"), "and(or(a, b), c)");
         assert_eq!(shape("a (b c) d"), "and(a, b, c, d)");
         assert_eq!(shape("-(a OR b) --c"), "and(not(or(a, b)), c)");
-        assert_eq!(shape("nhs* \"annual report\"*"), "and(nhs*, \"annual report*)");
+        assert_eq!(
+            shape("nhs* \"annual report\"*"),
+            "and(nhs*, \"annual report*)"
+        );
         assert_eq!(shape("or and not"), "and(or, and, not)");
     }
 
@@ -512,8 +554,17 @@ mod tests {
     #[test]
     fn dates_parse() {
         let w = |s: &str| parse_when(s);
-        assert_eq!(w("2023-05-26"), NaiveDate::from_ymd_opt(2023, 5, 26).map(When::Day));
-        assert_eq!(w("2023-05"), Some(When::Month { year: 2023, month: 5 }));
+        assert_eq!(
+            w("2023-05-26"),
+            NaiveDate::from_ymd_opt(2023, 5, 26).map(When::Day)
+        );
+        assert_eq!(
+            w("2023-05"),
+            Some(When::Month {
+                year: 2023,
+                month: 5
+            })
+        );
         assert_eq!(w("2023"), Some(When::Year(2023)));
         assert_eq!(w("Today"), Some(When::Today));
         assert_eq!(w("yesterday"), Some(When::Yesterday));
@@ -531,7 +582,20 @@ mod tests {
                 unit: Unit::Months
             })
         );
-        for bad in ["7é", "é", "2023-02-30", "2023-13", "23-05-26", "7", "d", "7x", "-7d", "99999999999d", "2023-5-1", ""] {
+        for bad in [
+            "7é",
+            "é",
+            "2023-02-30",
+            "2023-13",
+            "23-05-26",
+            "7",
+            "d",
+            "7x",
+            "-7d",
+            "99999999999d",
+            "2023-5-1",
+            "",
+        ] {
             assert_eq!(w(bad), None, "{bad}");
         }
     }
@@ -546,9 +610,15 @@ mod tests {
                 descending: false
             }
         );
-        assert_eq!(q.expr, Some(Expr::Term(Term { kind: text("nhs"), span: 0..3 })));
+        assert_eq!(
+            q.expr,
+            Some(Expr::Term(Term {
+                kind: text("nhs"),
+                span: 0..3
+            }))
+        );
         assert_eq!(parse("sort:-date").unwrap().sort, Sort::NEWEST);
-        assert_eq!(parse("sort:oldest").unwrap().sort.descending, false);
+        assert!(!parse("sort:oldest").unwrap().sort.descending);
         assert_eq!(parse("sort:-feed").unwrap().sort.key, SortKey::Feed);
         // A top-level sort: inside an OR branch still applies to the query.
         assert_eq!(parse("a OR b sort:feed").unwrap().sort.key, SortKey::Feed);
@@ -571,7 +641,11 @@ mod tests {
             ("a -)", 2..3, "`-` must be followed directly by a term"),
             ("is:new is:bogus", 10..15, "unknown is: value `bogus`"),
             ("since:lastweek", 6..14, "cannot read as a date: `lastweek`"),
-            ("on:2023-02-30", 3..13, "cannot read as a date: `2023-02-30`"),
+            (
+                "on:2023-02-30",
+                3..13,
+                "cannot read as a date: `2023-02-30`",
+            ),
             ("(sort:date)", 1..10, "sort: applies to the whole query"),
             ("-sort:date", 1..10, "sort: applies to the whole query"),
             ("sort:date x sort:title", 12..22, "sort: given twice"),
@@ -581,7 +655,11 @@ mod tests {
             ("feed:\"x\"*", 0..9, "`*` only works on words and title:"),
             ("!!!", 0..3, "`!!!` has no letters or digits to search for"),
             ("a \"  \"", 2..6, "nothing to search for"),
-            ("title:--", 0..8, "`--` has no letters or digits to search for"),
+            (
+                "title:--",
+                0..8,
+                "`--` has no letters or digits to search for",
+            ),
             ("é é OR", 6..8, "OR needs a search term after it"),
             ("since:7é", 6..9, "cannot read as a date: `7é`"),
         ];
@@ -601,6 +679,13 @@ mod tests {
         let many = "a ".repeat(MAX_TERMS + 1);
         assert_eq!(err(&many).message, "query is too long");
         assert!(parse(&"a ".repeat(MAX_TERMS)).is_ok());
+        let long = format!("author:{}", "é".repeat(MAX_LEN));
+        let e = err(&long);
+        assert_eq!(
+            (e.message.as_str(), e.span.end),
+            ("query is too long", long.len())
+        );
+        assert!(long.is_char_boundary(e.span.start));
     }
 
     #[test]

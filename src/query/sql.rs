@@ -50,8 +50,11 @@ impl IgnoreRule {
             .into_iter()
             .find(|(t, _)| t.kind == TermKind::Is(Flag::Ignored))
         {
-            return Err(QueryError::new("is:ignored cannot be used in an ignore rule", t.span.clone())
-                .hint("an ignore rule says which articles to hide"));
+            return Err(QueryError::new(
+                "is:ignored cannot be used in an ignore rule",
+                t.span.clone(),
+            )
+            .hint("an ignore rule says which articles to hide"));
         }
         Ok(IgnoreRule { query, feed })
     }
@@ -68,7 +71,8 @@ impl IgnoreRule {
 /// other tables under other names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqlQuery {
-    /// A boolean expression over `a` (articles); `1` for "everything".
+    /// A boolean expression over `a` (articles), self-contained (safe to
+    /// combine with AND or OR); `1` for "everything".
     pub where_sql: String,
     pub params: Vec<Value>,
     /// Ends with `a.id` so the order is total (stable paging).
@@ -91,7 +95,19 @@ impl SqlQuery {
 /// Fails only when a date falls outside what can be represented
 /// (`since:99999999d`); the error's span points into the query.
 pub fn to_sql(q: &Query, now: DateTime<Utc>, opts: &SqlOptions) -> Result<SqlQuery, QueryError> {
+    compile(q, now, opts, true)
+}
+
+/// `group_fts: false` gives every text term its own MATCH subquery: slower,
+/// but obviously right, so tests compare the two.
+pub(crate) fn compile(
+    q: &Query,
+    now: DateTime<Utc>,
+    opts: &SqlOptions,
+    group_fts: bool,
+) -> Result<SqlQuery, QueryError> {
     let mut c = Compiler {
+        group_fts,
         now,
         offset: opts.utc_offset,
         rules: opts.ignore.iter().filter(|r| r.is_effective()).collect(),
@@ -104,8 +120,9 @@ pub fn to_sql(q: &Query, now: DateTime<Utc>, opts: &SqlOptions) -> Result<SqlQue
         None => where_sql.push('1'),
     }
     if !c.rules.is_empty() && !q.mentions_ignored() {
-        where_sql = format!("{where_sql} AND NOT ");
+        where_sql = format!("({where_sql} AND NOT ");
         c.ignored(&mut where_sql)?;
+        where_sql.push(')');
     }
     Ok(SqlQuery {
         where_sql,
@@ -131,7 +148,7 @@ const FTS_NOT_IN: &str = "a.id NOT IN (SELECT rowid FROM articles_fts WHERE arti
 /// The FTS5 query equivalent to `e`, if `e` can be answered by the full-text
 /// index alone: text terms combined with AND, OR, and NOT where FTS5 can
 /// express it (binary `a NOT b`, so a negation needs a positive partner).
-fn fts_match(e: &Expr) -> Option<String> {
+fn fts_match(e: &Expr, group: bool) -> Option<String> {
     match e {
         Expr::Term(Term {
             kind: TermKind::Text(t),
@@ -141,31 +158,34 @@ fn fts_match(e: &Expr) -> Option<String> {
             kind: TermKind::Title(t),
             ..
         }) => Some(format!("{{title}} : {}", fts_string(t))),
-        Expr::Or(items) => items
+        Expr::Or(items) if group => items
             .iter()
-            .map(fts_match)
+            .map(|i| fts_match(i, group))
             .collect::<Option<Vec<_>>>()
             .map(|v| format!("({})", v.join(" OR "))),
-        Expr::And(items) => {
-            let (pos, neg, rest) = split_and(items);
+        Expr::And(items) if group => {
+            let (pos, neg, rest) = split_and(items, group);
             if pos.is_empty() || !rest.is_empty() {
                 return None;
             }
             Some(fts_and(&pos, &neg))
         }
-        Expr::Not(_) | Expr::Term(_) => None,
+        _ => None,
     }
 }
 
 /// Splits AND operands into those the index answers, negations of those,
 /// and the rest.
-fn split_and(items: &[Expr]) -> (Vec<String>, Vec<String>, Vec<&Expr>) {
+fn split_and(items: &[Expr], group: bool) -> (Vec<String>, Vec<String>, Vec<&Expr>) {
     let (mut pos, mut neg, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+    if !group {
+        return (pos, neg, items.iter().collect());
+    }
     for it in items {
-        if let Some(m) = fts_match(it) {
+        if let Some(m) = fts_match(it, group) {
             pos.push(m);
         } else if let Some(m) = match it {
-            Expr::Not(x) => fts_match(x),
+            Expr::Not(x) => fts_match(x, group),
             _ => None,
         } {
             neg.push(m);
@@ -196,6 +216,7 @@ struct Compiler<'a> {
     params: Vec<Value>,
     /// Compiling an ignore rule: `is:ignored` is false there.
     in_rule: bool,
+    group_fts: bool,
 }
 
 /// A resolved `When`.
@@ -209,13 +230,13 @@ enum Resolved {
 impl Compiler<'_> {
     /// Appends the condition for `e`. Every `?` is pushed in text order.
     fn expr(&mut self, e: &Expr, out: &mut String) -> Result<(), QueryError> {
-        if let Some(m) = fts_match(e) {
+        if let Some(m) = fts_match(e, self.group_fts) {
             self.fts(FTS_IN, m, out);
             return Ok(());
         }
         match e {
             Expr::And(items) => {
-                let (pos, neg, rest) = split_and(items);
+                let (pos, neg, rest) = split_and(items, self.group_fts);
                 let mut parts = 0;
                 out.push('(');
                 if !pos.is_empty() {
@@ -235,11 +256,14 @@ impl Compiler<'_> {
                 out.push(')');
             }
             Expr::Or(items) => {
-                let (fts, rest): (Vec<&Expr>, Vec<&Expr>) = items.iter().partition(|i| fts_match(i).is_some());
+                let group = self.group_fts;
+                let (fts, rest): (Vec<&Expr>, Vec<&Expr>) = items
+                    .iter()
+                    .partition(|i| group && fts_match(i, group).is_some());
                 let mut parts = 0;
                 out.push('(');
                 if !fts.is_empty() {
-                    let any: Vec<String> = fts.iter().filter_map(|i| fts_match(i)).collect();
+                    let any: Vec<String> = fts.iter().filter_map(|i| fts_match(i, group)).collect();
                     self.fts(FTS_IN, any.join(" OR "), out);
                     parts += 1;
                 }
@@ -402,20 +426,30 @@ impl Compiler<'_> {
             When::Today => self.day(today, span)?,
             When::Yesterday => self.day(today.pred_opt().ok_or_else(bad)?, span)?,
             When::Month { year, month } => {
+                let start = first(year, month)?;
                 let next = if month >= 12 {
-                    first(year + 1, 1)?
+                    first(year.checked_add(1).ok_or_else(bad)?, 1)?
                 } else {
                     first(year, month + 1)?
                 };
-                (self.midnight(first(year, month)?), self.midnight(next))
+                (self.midnight(start), self.midnight(next))
             }
-            When::Year(year) => (self.midnight(first(year, 1)?), self.midnight(first(year + 1, 1)?)),
+            When::Year(year) => {
+                let next = first(year.checked_add(1).ok_or_else(bad)?, 1)?;
+                (self.midnight(first(year, 1)?), self.midnight(next))
+            }
             When::Ago { amount, unit } => {
                 let n = i64::from(amount);
                 let at = match unit {
-                    Unit::Hours => TimeDelta::try_hours(n).and_then(|d| self.now.checked_sub_signed(d)),
-                    Unit::Days => TimeDelta::try_days(n).and_then(|d| self.now.checked_sub_signed(d)),
-                    Unit::Weeks => TimeDelta::try_weeks(n).and_then(|d| self.now.checked_sub_signed(d)),
+                    Unit::Hours => {
+                        TimeDelta::try_hours(n).and_then(|d| self.now.checked_sub_signed(d))
+                    }
+                    Unit::Days => {
+                        TimeDelta::try_days(n).and_then(|d| self.now.checked_sub_signed(d))
+                    }
+                    Unit::Weeks => {
+                        TimeDelta::try_weeks(n).and_then(|d| self.now.checked_sub_signed(d))
+                    }
                     Unit::Months => self.now.checked_sub_months(Months::new(amount)),
                     Unit::Years => amount
                         .checked_mul(12)
@@ -431,7 +465,8 @@ impl Compiler<'_> {
 }
 
 fn out_of_range(span: &Range<usize>) -> QueryError {
-    QueryError::new("date out of range", span.clone()).hint("use a date between the years 1 and 9999")
+    QueryError::new("date out of range", span.clone())
+        .hint("use a date between the years 1 and 9999")
 }
 
 /// `%s%` with LIKE's wildcards in `s` escaped by `\`.

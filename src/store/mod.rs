@@ -7,8 +7,6 @@ mod read;
 pub mod schema;
 mod write;
 
-pub use read::ListFilter;
-
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -32,6 +30,8 @@ pub enum StoreError {
     NoArticle(i64),
     #[error("no feed named \"{0}\" in the config")]
     NoFeed(String),
+    #[error("{0}")]
+    Query(#[from] crate::query::QueryError),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

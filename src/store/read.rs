@@ -2,18 +2,10 @@
 
 use super::{from_ts, Result, Store, StoreError};
 use crate::model::{Article, ArticleId, ArticleSummary, FeedId, FeedInfo};
+use crate::query::{to_sql, Query, SqlOptions};
+use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, OptionalExtension, Row};
-
-/// Which articles to list. Newest first.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    /// Only these feeds (by name); empty = all.
-    pub feeds: Vec<String>,
-    pub unread_only: bool,
-    /// At most this many; None = all.
-    pub limit: Option<usize>,
-}
 
 const SUMMARY_COLUMNS: &str = "a.id, a.feed_id, f.name, a.title, a.link, a.author, a.published,
     a.sort_time, a.read, a.starred";
@@ -34,40 +26,35 @@ fn summary_from_row(r: &Row) -> rusqlite::Result<ArticleSummary> {
 }
 
 impl Store {
-    /// Lists articles, newest first, without their bodies.
-    pub fn list(&self, filter: &ListFilter) -> Result<Vec<ArticleSummary>> {
-        let mut conds = Vec::new();
-        let mut params: Vec<Value> = Vec::new();
-        if !filter.feeds.is_empty() {
-            let ids = filter
-                .feeds
-                .iter()
-                .map(|name| self.feed_id(name))
-                .collect::<Result<Vec<_>>>()?;
-            let marks = vec!["?"; ids.len()].join(", ");
-            conds.push(format!("a.feed_id IN ({marks})"));
-            params.extend(ids.into_iter().map(|id| Value::Integer(id.0)));
-        }
-        if filter.unread_only {
-            conds.push("a.read = 0".to_string());
-        }
-        let where_sql = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
-        params.push(Value::Integer(
-            filter
-                .limit
-                .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)),
-        ));
-        let sql = format!(
+    /// Articles matching a query, in its order, without their bodies.
+    pub fn query(
+        &self,
+        q: &Query,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+        limit: Option<usize>,
+    ) -> Result<Vec<ArticleSummary>> {
+        let sql = to_sql(q, now, opts)?;
+        let text = format!(
             "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-             {where_sql} ORDER BY a.sort_time DESC, a.id DESC LIMIT ?"
+             WHERE {} ORDER BY {} LIMIT ?",
+            sql.where_sql, sql.order_sql
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut params = sql.params;
+        params.push(Value::Integer(
+            limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)),
+        ));
+        let mut stmt = self.conn.prepare_cached(&text)?;
         let rows = stmt.query_map(params_from_iter(params), summary_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many articles match a query.
+    pub fn count(&self, q: &Query, opts: &SqlOptions, now: DateTime<Utc>) -> Result<u64> {
+        let sql = to_sql(q, now, opts)?;
+        let text = format!("SELECT COUNT(*) FROM articles a WHERE {}", sql.where_sql);
+        let mut stmt = self.conn.prepare_cached(&text)?;
+        Ok(stmt.query_row(params_from_iter(sql.params), |r| r.get(0))?)
     }
 
     /// One article with its bodies.

@@ -5,9 +5,14 @@ use rusqlite::Connection;
 
 /// Migrations in order. Never edit a released one: append a new one.
 pub const MIGRATIONS: &[&str] = &[
-    // 1: feeds, tags, articles (list columns) and their bodies (kept apart so
-    // list scans never touch body pages).
-    r#"
+    V1,
+    // 2: the full-text index of titles and bodies.
+    crate::query::FTS_MIGRATION,
+];
+
+/// 1: feeds, tags, articles (list columns) and their bodies (kept apart so
+/// list scans never touch body pages).
+const V1: &str = r#"
     CREATE TABLE feeds (
         id               INTEGER PRIMARY KEY,
         name             TEXT NOT NULL UNIQUE,
@@ -54,8 +59,7 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_unread ON articles(sort_time DESC, id DESC) WHERE read = 0;
     CREATE INDEX articles_unread_by_feed ON articles(feed_id, sort_time DESC) WHERE read = 0;
     CREATE INDEX articles_starred ON articles(sort_time DESC, id DESC) WHERE starred = 1;
-    "#,
-];
+    "#;
 
 /// Brings the schema up to date. Refuses a cache written by a newer tidings.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
@@ -70,6 +74,10 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        // Migration 2 indexes existing bodies as raw HTML; index their text.
+        if i == 1 && current > 0 {
+            crate::query::rebuild_fts(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }

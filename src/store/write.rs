@@ -6,6 +6,7 @@ use crate::config::FeedConfig;
 use crate::model::{
     ArticleId, FeedId, FetchOutcome, FetchReport, FetchState, ParsedArticle, WriteStats,
 };
+use crate::query::fts_upsert;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -222,6 +223,7 @@ fn upsert_articles(
                 ])?;
                 let id = tx.last_insert_rowid();
                 body.execute(params![id, a.summary, a.content])?;
+                fts_upsert(tx, id, &a.title, a.summary.as_deref(), a.content.as_deref())?;
                 stats.new += 1;
                 id
             }
@@ -293,7 +295,16 @@ fn content_hash(a: &ParsedArticle) -> i64 {
 mod tests {
     use super::*;
     use crate::config::FeedKind;
-    use crate::store::ListFilter;
+    use crate::query::{parse, Query, SqlOptions};
+
+    fn list(s: &Store, q: &str) -> Vec<String> {
+        let q = parse(q).unwrap();
+        s.query(&q, &SqlOptions::default(), Utc::now(), Some(100))
+            .unwrap()
+            .into_iter()
+            .map(|a| a.title)
+            .collect()
+    }
 
     fn feed(name: &str, url: &str, tags: &[&str]) -> FeedConfig {
         FeedConfig {
@@ -371,13 +382,7 @@ mod tests {
         ];
         let stats = s.record(&report(id, arts)).unwrap();
         assert_eq!(stats.new, 3);
-        let titles: Vec<String> = s
-            .list(&ListFilter::default())
-            .unwrap()
-            .into_iter()
-            .map(|a| a.title)
-            .collect();
-        assert_eq!(titles, ["Newest undated", "Older undated", "Dated"]);
+        assert_eq!(list(&s, ""), ["Newest undated", "Older undated", "Dated"]);
     }
 
     #[test]
@@ -396,38 +401,26 @@ mod tests {
         .unwrap();
         s.record(&report(ids[1], vec![art("1", "b1", Some(2))]))
             .unwrap();
-        let all = s.list(&ListFilter::default()).unwrap();
+        let all = s
+            .query(&Query::default(), &SqlOptions::default(), Utc::now(), None)
+            .unwrap();
         assert_eq!(
             all.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(),
             ["a2", "b1", "a1"]
         );
         s.set_read(&[all[0].id], true).unwrap();
-        let f = ListFilter {
-            feeds: vec!["a".into()],
-            unread_only: true,
-            limit: Some(5),
-        };
+        assert_eq!(list(&s, "feed:=a is:unread"), ["a1"]);
+        assert_eq!(list(&s, "feed:\"B b\""), ["b1"]);
+        assert_eq!(list(&s, "a1 OR b1"), ["b1", "a1"]);
         assert_eq!(
-            s.list(&f)
-                .unwrap()
-                .iter()
-                .map(|a| a.title.as_str())
-                .collect::<Vec<_>>(),
-            ["a1"]
+            s.count(
+                &parse("is:read").unwrap(),
+                &SqlOptions::default(),
+                Utc::now()
+            )
+            .unwrap(),
+            1
         );
-        let f = ListFilter {
-            feeds: vec!["B B".into()],
-            ..Default::default()
-        };
-        assert_eq!(s.list(&f).unwrap().len(), 1);
-        let f = ListFilter {
-            feeds: vec!["zzz".into()],
-            ..Default::default()
-        };
-        assert!(matches!(
-            s.list(&f),
-            Err(crate::store::StoreError::NoFeed(_))
-        ));
         let counts = s.feeds().unwrap();
         assert_eq!((counts[0].total, counts[0].unread), (2, 1));
         let full = s.article(all[0].id).unwrap();

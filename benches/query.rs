@@ -1,0 +1,87 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+//! Time to the first 50 results of typical queries on a 100,000-article
+//! cache (1,000 feeds), built once under target/bench-cache by the real
+//! write path. `cargo bench --bench query`.
+
+use chrono::Utc;
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::path::PathBuf;
+use std::time::Duration;
+use tidings::query::{parse, SqlOptions};
+use tidings::store::Store;
+
+const ARTICLES: usize = 100_000;
+const FEEDS: usize = 1_000;
+
+fn cache() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-cache");
+    let path = dir.join(format!("query-{ARTICLES}.db"));
+    if !path.exists() {
+        let _ = std::fs::create_dir_all(&dir);
+        let tmp = dir.join("query-building.db");
+        let _ = std::fs::remove_file(&tmp);
+        let mut store = Store::open(&tmp).expect("open bench cache");
+        let started = std::time::Instant::now();
+        tidings::synth::fill(&mut store, FEEDS, ARTICLES, Utc::now(), 1).expect("fill bench cache");
+        drop(store);
+        std::fs::rename(&tmp, &path).expect("move bench cache");
+        println!(
+            "built {} in {:.1} s",
+            path.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    path
+}
+
+fn report_sizes(path: &PathBuf) {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap_or(-1) };
+    let text = one("SELECT SUM(LENGTH(title)) FROM articles")
+        + one("SELECT SUM(LENGTH(COALESCE(summary,'')) + LENGTH(COALESCE(content,''))) FROM article_bodies");
+    let fts = one("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'articles_fts%'");
+    let file = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "cache: {} articles, file {:.1} MB, article text {:.1} MB, full-text index {:.1} MB ({:.2}x the text)",
+        one("SELECT COUNT(*) FROM articles"),
+        file as f64 / 1e6,
+        text as f64 / 1e6,
+        fts as f64 / 1e6,
+        fts as f64 / text as f64
+    );
+}
+
+fn queries(c: &mut Criterion) {
+    let path = cache();
+    report_sizes(&path);
+    let store = Store::open(&path).expect("open");
+    let opts = SqlOptions::default();
+    let now = Utc::now();
+    let mut group = c.benchmark_group("first 50");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3));
+    for text in [
+        "",
+        "is:unread",
+        "tag:nhs is:unread since:7d",
+        "diagnostics",
+        "diagnos*",
+        "\"virtual wards\"",
+        "feed:\"Feed 0042\" -health",
+    ] {
+        let q = parse(text).expect("valid query");
+        group.bench_function(format!("{text:?}"), |b| {
+            b.iter(|| store.query(&q, &opts, now, Some(50)).expect("query"))
+        });
+    }
+    group.finish();
+    let q = parse("diagnostics").expect("valid query");
+    c.bench_function("count \"diagnostics\"", |b| {
+        b.iter(|| store.count(&q, &opts, now).expect("count"))
+    });
+}
+
+criterion_group!(benches, queries);
+criterion_main!(benches);
