@@ -70,6 +70,8 @@ fn queries(c: &mut Criterion) {
         "diagnos*",
         "\"virtual wards\"",
         "feed:\"Feed 0042\" -health",
+        // Worst case: a word in every article.
+        "the",
     ] {
         let q = parse(text).expect("valid query");
         group.bench_function(format!("{text:?}"), |b| {

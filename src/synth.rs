@@ -104,7 +104,71 @@ const WORDS: &[&str] = &[
     "imaging",
 ];
 
+/// The commonest words of English, which head the frequency ranking.
+const STOP: &[&str] = &[
+    "the", "of", "and", "to", "in", "a", "for", "is", "on", "that", "with", "as", "by", "at",
+    "will", "be", "are", "from", "this", "it", "has", "have", "new", "more", "their", "which",
+];
+
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ren", "sto", "ve", "dal", "pri", "sen", "tor", "ul", "bra", "cor", "den",
+    "fi", "gan", "hel", "ist", "jo", "mar", "nu", "ost", "pel", "qua", "ris", "tan",
+];
+
+/// Phrases that real announcements repeat; each article has one or two.
+const PHRASES: &[&str] = &[
+    "virtual wards", "health innovation", "waiting times", "primary care", "community diagnostic centres",
+    "long term plan", "integrated care boards", "mental health services", "cancer screening",
+    "digital transformation", "elective recovery", "urgent and emergency care",
+];
+
 const TAGS: &[&str] = &["nhs", "gov", "hin", "research", "digital", "journal"];
+
+/// Words with Zipf-like frequencies, as in real text: a few very common
+/// words, a long tail of rare ones.
+struct Vocabulary {
+    words: Vec<String>,
+    /// Cumulative weights, for sampling by binary search.
+    cumulative: Vec<f64>,
+}
+
+impl Vocabulary {
+    fn new(rng: &mut Rng) -> Vocabulary {
+        let mut words: Vec<String> = STOP.iter().map(|w| w.to_string()).collect();
+        for _ in 0..30_000 {
+            let n = 2 + rng.below(3) as usize;
+            words.push((0..n).map(|_| SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize]).collect());
+        }
+        // Topical words get ranks 100 to 1,000: each is in a few to a few
+        // dozen per cent of articles, as words like these are in real news.
+        for w in WORDS {
+            let rank = 100 + rng.below(900) as usize;
+            words.insert(rank.min(words.len()), w.to_string());
+        }
+        let mut total = 0.0;
+        let cumulative = (0..words.len())
+            .map(|rank| {
+                total += 1.0 / (rank as f64 + 2.0);
+                total
+            })
+            .collect();
+        Vocabulary { words, cumulative }
+    }
+
+    fn words(&self, rng: &mut Rng, n: usize) -> String {
+        let total = self.cumulative.last().copied().unwrap_or(1.0);
+        let mut out = String::new();
+        for i in 0..n {
+            if i > 0 {
+                out.push(' ');
+            }
+            let x = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
+            let at = self.cumulative.partition_point(|c| *c < x).min(self.words.len() - 1);
+            out.push_str(&self.words[at]);
+        }
+        out
+    }
+}
 
 /// A small deterministic generator (xorshift64*).
 struct Rng(u64);
@@ -119,17 +183,6 @@ impl Rng {
 
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
-    }
-
-    fn words(&mut self, n: usize) -> String {
-        let mut out = String::new();
-        for i in 0..n {
-            if i > 0 {
-                out.push(' ');
-            }
-            out.push_str(WORDS[self.below(WORDS.len() as u64) as usize]);
-        }
-        out
     }
 }
 
@@ -162,6 +215,7 @@ pub fn fill(
     let configs = feeds(feed_count);
     let ids = store.sync_feeds(&configs)?;
     let mut rng = Rng(seed | 1);
+    let vocabulary = Vocabulary::new(&mut rng);
     let per_feed = articles / feed_count.max(1);
     let mut read_ids = Vec::new();
     let mut starred_ids = Vec::new();
@@ -172,18 +226,25 @@ pub fn fill(
             let paragraphs: Vec<String> = (0..3)
                 .map(|_| {
                     let n = 40 + rng.below(30) as usize;
-                    format!("<p>{}.</p>", rng.words(n))
+                    let phrase = PHRASES[rng.below(PHRASES.len() as u64 * 2) as usize % PHRASES.len()];
+                    let with_phrase = rng.below(2) == 0;
+                    let text = vocabulary.words(&mut rng, n);
+                    if with_phrase {
+                        format!("<p>{text} {phrase}.</p>")
+                    } else {
+                        format!("<p>{text}.</p>")
+                    }
                 })
                 .collect();
             let title_words = 6 + rng.below(6) as usize;
             items.push(ParsedArticle {
                 guid: format!("f{f}-a{n}"),
-                title: capitalise(&rng.words(title_words)),
+                title: capitalise(&vocabulary.words(&mut rng, title_words)),
                 link: Some(format!("https://example.test/{f}/{n}")),
                 author: Some(format!("Author {}", rng.below(200))),
                 published: Some(now - age),
                 updated: None,
-                summary: Some(format!("<p>{}.</p>", rng.words(30))),
+                summary: Some(format!("<p>{}.</p>", vocabulary.words(&mut rng, 30))),
                 content: Some(paragraphs.concat()),
             });
         }
