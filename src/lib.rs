@@ -11,5 +11,6 @@ pub mod paths;
 pub mod query;
 pub mod render;
 pub mod sanitize;
+pub mod scrape;
 pub mod store;
 pub mod synth;

@@ -23,6 +23,9 @@ pub struct ParsedArticle {
     /// HTML or text as given by the source.
     pub summary: Option<String>,
     pub content: Option<String>,
+    /// The content comes from the article's own page, fetched once: when
+    /// it is absent the cached content is kept.
+    pub content_from_page: bool,
 }
 
 /// What a successful parse of one source yields.
@@ -33,6 +36,8 @@ pub struct ParsedFeed {
     /// The feed's own `<ttl>`, in minutes.
     pub ttl_minutes: Option<u32>,
     pub articles: Vec<ParsedArticle>,
+    /// Problems that did not stop the feed (e.g. an article page that 404s).
+    pub warnings: Vec<String>,
 }
 
 /// An article as listed: no bodies.

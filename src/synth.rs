@@ -117,9 +117,18 @@ const SYLLABLES: &[&str] = &[
 
 /// Phrases that real announcements repeat; each article has one or two.
 const PHRASES: &[&str] = &[
-    "virtual wards", "health innovation", "waiting times", "primary care", "community diagnostic centres",
-    "long term plan", "integrated care boards", "mental health services", "cancer screening",
-    "digital transformation", "elective recovery", "urgent and emergency care",
+    "virtual wards",
+    "health innovation",
+    "waiting times",
+    "primary care",
+    "community diagnostic centres",
+    "long term plan",
+    "integrated care boards",
+    "mental health services",
+    "cancer screening",
+    "digital transformation",
+    "elective recovery",
+    "urgent and emergency care",
 ];
 
 const TAGS: &[&str] = &["nhs", "gov", "hin", "research", "digital", "journal"];
@@ -137,7 +146,11 @@ impl Vocabulary {
         let mut words: Vec<String> = STOP.iter().map(|w| w.to_string()).collect();
         for _ in 0..30_000 {
             let n = 2 + rng.below(3) as usize;
-            words.push((0..n).map(|_| SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize]).collect());
+            words.push(
+                (0..n)
+                    .map(|_| SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize])
+                    .collect(),
+            );
         }
         // Topical words get ranks 100 to 1,000: each is in a few to a few
         // dozen per cent of articles, as words like these are in real news.
@@ -163,7 +176,10 @@ impl Vocabulary {
                 out.push(' ');
             }
             let x = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
-            let at = self.cumulative.partition_point(|c| *c < x).min(self.words.len() - 1);
+            let at = self
+                .cumulative
+                .partition_point(|c| *c < x)
+                .min(self.words.len() - 1);
             out.push_str(&self.words[at]);
         }
         out
@@ -198,6 +214,7 @@ pub fn feeds(count: usize) -> Vec<FeedConfig> {
                 kind: FeedKind::Feed,
                 refresh_minutes: None,
                 max_articles: None,
+                html: None,
             })
         })
         .collect()
@@ -226,7 +243,8 @@ pub fn fill(
             let paragraphs: Vec<String> = (0..3)
                 .map(|_| {
                     let n = 40 + rng.below(30) as usize;
-                    let phrase = PHRASES[rng.below(PHRASES.len() as u64 * 2) as usize % PHRASES.len()];
+                    let phrase =
+                        PHRASES[rng.below(PHRASES.len() as u64 * 2) as usize % PHRASES.len()];
                     let with_phrase = rng.below(2) == 0;
                     let text = vocabulary.words(&mut rng, n);
                     if with_phrase {
@@ -246,6 +264,7 @@ pub fn fill(
                 updated: None,
                 summary: Some(format!("<p>{}.</p>", vocabulary.words(&mut rng, 30))),
                 content: Some(paragraphs.concat()),
+                content_from_page: false,
             });
         }
         store.record(&FetchReport {

@@ -106,8 +106,8 @@ fn changed_item_updates_content_and_keeps_read_state() {
             ("2", "Two", "y", 2),
         ])),
     );
-    let (ok, out, _) = fetch(&sb, &[]);
-    assert!(ok);
+    let (ok, out, err) = fetch(&sb, &[]);
+    assert!(ok, "{err}");
     assert!(out.contains("0 new, 1 updated"), "{out}");
     let list = sb.list_json(&[]);
     assert_eq!(list.len(), 2);
@@ -121,6 +121,9 @@ fn changed_item_updates_content_and_keeps_read_state() {
     let shown = sb.cmd().args(["show", &id]).output().unwrap();
     assert!(String::from_utf8_lossy(&shown.stdout).contains("new text"));
     assert_eq!(sb.list_json(&["--unread"]).len(), 1);
+    // The full-text index follows the update.
+    assert_eq!(sb.list_json(&["\"new text\""]).len(), 1);
+    assert_eq!(sb.list_json(&["\"old text\""]).len(), 0);
 }
 
 #[test]

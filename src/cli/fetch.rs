@@ -30,6 +30,7 @@ struct Totals {
     not_modified: usize,
     skipped: usize,
     failed: Vec<String>,
+    warnings: Vec<String>,
 }
 
 pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
@@ -60,7 +61,10 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
             continue;
         }
         let id = store.feed_id(&feed.name)?;
-        let job = Job::new(id, feed, store.fetch_state(id)?, &config);
+        let mut job = Job::new(id, feed, store.fetch_state(id)?, &config);
+        if feed.html.is_some() {
+            job.known_links = store.links_with_content(id)?;
+        }
         if !args.force && job.too_soon(now).is_some() {
             totals.skipped += 1;
             continue;
@@ -87,7 +91,14 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
         let (name, url) = names.get(&report.feed_id).cloned().unwrap_or_default();
         bar.set_message(name.clone());
         match &report.outcome {
-            FetchOutcome::Fetched { .. } => totals.fetched += 1,
+            FetchOutcome::Fetched { feed, .. } => {
+                totals.fetched += 1;
+                for w in &feed.warnings {
+                    totals
+                        .warnings
+                        .push(format!("{name}: {}", sanitize::line(w)));
+                }
+            }
             FetchOutcome::NotModified => totals.not_modified += 1,
             FetchOutcome::Failed { error, .. } => totals
                 .failed
@@ -108,6 +119,9 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
     let _ = runtime.block_on(fetching);
     bar.finish_and_clear();
 
+    for line in &totals.warnings {
+        eprintln!("warning: {line}");
+    }
     for line in &totals.failed {
         eprintln!("failed: {line}");
     }

@@ -1,6 +1,7 @@
 //! The command line: parse, resolve paths, run one command, map the result
 //! to an exit code (0 ok, 1 a feed or command failed, 2 usage or config).
 
+mod discover;
 mod fetch;
 mod read;
 
@@ -63,6 +64,11 @@ enum Command {
     MarkUnread {
         #[arg(required = true)]
         ids: Vec<i64>,
+    },
+    /// Find the feeds a web page advertises, or suggest scraping rules
+    Discover {
+        /// The page's address
+        url: String,
     },
     /// Star articles (starred articles are never purged)
     Star {
@@ -130,6 +136,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Show { id, json } => read::show(&ctx, id, json),
         Command::MarkRead { ids } => read::mark(&ctx, &ids, read::Mark::Read, true),
         Command::MarkUnread { ids } => read::mark(&ctx, &ids, read::Mark::Read, false),
+        Command::Discover { url } => discover::run(&ctx, &url),
         Command::Star { ids } => read::mark(&ctx, &ids, read::Mark::Starred, true),
         Command::Unstar { ids } => read::mark(&ctx, &ids, read::Mark::Starred, false),
     }

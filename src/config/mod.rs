@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use crate::query::{IgnoreRule, Query, QueryError, SqlOptions};
+use crate::scrape::{CompiledRules, HtmlRules, RuleError};
+use std::sync::Arc;
 
 /// The commented example shipped with tidings, written on first run.
 pub const EXAMPLE: &str = include_str!("../../config/tidings.toml");
@@ -103,6 +105,8 @@ pub struct FeedConfig {
     pub refresh_minutes: Option<u32>,
     /// Overrides `max_articles_per_feed`.
     pub max_articles: Option<u32>,
+    /// Scraping rules for HTML news pages (`[feed.html]`), checked at load.
+    pub html: Option<Arc<CompiledRules>>,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +148,7 @@ struct RawFeed {
     kind: FeedKind,
     refresh_minutes: Option<u32>,
     max_articles: Option<u32>,
+    html: Option<Spanned<HtmlRules>>,
 }
 
 impl Config {
@@ -227,6 +232,23 @@ impl Config {
                     tags.push(tag.to_string());
                 }
             }
+            let html = match &f.html {
+                Some(rules) => Some(Arc::new(rules.get_ref().compile().map_err(|e| {
+                    let key = match &e {
+                        RuleError::InvalidSelector { key, .. } | RuleError::Invalid { key, .. } => {
+                            key
+                        }
+                    };
+                    at(key_span(text, rules.span(), key), e.to_string())
+                })?)),
+                None if f.kind == FeedKind::Html => {
+                    return Err(at(
+                        f.name.span(),
+                        format!("feed \"{name}\" has kind = \"html\" but no [feed.html] rules"),
+                    ));
+                }
+                None => None,
+            };
             feeds.push(FeedConfig {
                 name,
                 url,
@@ -234,6 +256,7 @@ impl Config {
                 kind: f.kind,
                 refresh_minutes: f.refresh_minutes,
                 max_articles: f.max_articles,
+                html,
             });
         }
         // A query error points into the query string itself (past its quote).
@@ -330,6 +353,29 @@ impl Config {
         }
         Ok((Config::load(path)?, false))
     }
+}
+
+/// Where `key = ...` is written inside a table's span, else the table.
+fn key_span(text: &str, table: std::ops::Range<usize>, key: &str) -> std::ops::Range<usize> {
+    let body = text.get(table.clone()).unwrap_or("");
+    body.lines()
+        .scan(table.start, |offset, line| {
+            let start = *offset;
+            *offset += line.len() + 1;
+            Some((start, line))
+        })
+        .find(|(_, line)| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|(start, line)| {
+            let value = line.find('=').map_or(0, |i| i + 1);
+            let skip = line[value..].len() - line[value..].trim_start().len();
+            let at = start + value + skip;
+            at..at
+        })
+        .unwrap_or(table)
 }
 
 fn parse_url(s: &str) -> Result<url::Url, String> {
@@ -457,6 +503,32 @@ mod tests {
         let e =
             err("[[view]]\nname = \"v\"\nquery = \"a\"\n[[view]]\nname = \"V\"\nquery = \"b\"\n");
         assert!(e.contains("duplicate view name"), "{e}");
+    }
+
+    #[test]
+    fn html_rules_are_checked() {
+        let base = "[[feed]]\nname = \"a\"\nurl = \"http://x.test/\"\nkind = \"html\"\n";
+        let c = parse(&format!(
+            "{base}[feed.html]\nitem = \"article\"\ntitle = \"h2\"\n"
+        ))
+        .unwrap();
+        assert!(c.feeds[0].html.is_some());
+        let e = err(&format!(
+            "{base}[feed.html]\nitem = \"article\"\ntitle = \"h2[\"\n"
+        ));
+        assert!(
+            e.starts_with("t.toml:7:9: html.title: invalid CSS selector 'h2['"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{base}[feed.html]\nitem = \"article\"\ntitel = \"h2\"\n"
+        ));
+        assert!(e.starts_with("t.toml:7:1: unknown field `titel`"), "{e}");
+        let e = err(base);
+        assert!(
+            e.contains("has kind = \"html\" but no [feed.html] rules"),
+            "{e}"
+        );
     }
 
     #[test]

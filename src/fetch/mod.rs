@@ -1,14 +1,16 @@
 //! The fetcher: downloads and parses feeds concurrently, within global and
 //! per-host limits, and hands each result to the caller as it completes.
 
+mod html;
 pub mod http;
 pub mod parse;
 
 use crate::config::{Config, FeedConfig, FeedKind};
-use crate::model::{FeedId, FetchOutcome, FetchReport, FetchState};
+use crate::model::{FeedId, FetchOutcome, FetchReport, FetchState, ParsedFeed};
+use crate::scrape;
 use chrono::{DateTime, Duration, Utc};
 use http::{HttpClient, HttpError, Response};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 use url::Url;
@@ -25,6 +27,8 @@ pub struct Job {
     pub state: FetchState,
     pub max_articles: u32,
     pub max_age_days: u32,
+    /// Scraped articles already cached with their page: not fetched again.
+    pub known_links: HashSet<String>,
 }
 
 impl Job {
@@ -37,6 +41,7 @@ impl Job {
                 .max_articles
                 .unwrap_or(config.settings.max_articles_per_feed),
             max_age_days: config.settings.max_age_days,
+            known_links: HashSet::new(),
         }
     }
 
@@ -121,36 +126,27 @@ pub async fn fetch_one(http: &HttpClient, job: Job) -> FetchReport {
             etag,
             last_modified,
             fresh_until,
-        }) => {
-            let kind = job.feed.kind;
-            let parsed = tokio::task::spawn_blocking(move || {
-                parse_document(kind, &body, &url, content_type.as_deref())
-            })
-            .await
-            .unwrap_or_else(|e| Err(format!("parser stopped: {e}")));
-            match parsed {
-                Ok(feed) => {
-                    let ttl = feed
-                        .ttl_minutes
-                        .map(|m| attempted_at + Duration::minutes(i64::from(m)));
-                    let hint = later(fresh_until, ttl);
-                    let outcome = FetchOutcome::Fetched {
-                        status,
-                        feed,
-                        etag,
-                        last_modified,
-                    };
-                    (outcome, hint)
-                }
-                Err(error) => (
-                    FetchOutcome::Failed {
-                        status: Some(status),
-                        error,
-                    },
-                    None,
-                ),
+        }) => match read_document(http, &job, body, url, content_type).await {
+            Ok(feed) => {
+                let ttl = feed
+                    .ttl_minutes
+                    .map(|m| attempted_at + Duration::minutes(i64::from(m)));
+                let outcome = FetchOutcome::Fetched {
+                    status,
+                    feed,
+                    etag,
+                    last_modified,
+                };
+                (outcome, later(fresh_until, ttl))
             }
-        }
+            Err(error) => (
+                FetchOutcome::Failed {
+                    status: Some(status),
+                    error,
+                },
+                None,
+            ),
+        },
         Err(e) => (
             FetchOutcome::Failed {
                 status: e.status,
@@ -179,35 +175,41 @@ fn later(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<
 }
 
 /// Turns a downloaded document into a feed according to the feed's kind.
-fn parse_document(
-    kind: FeedKind,
-    body: &[u8],
-    url: &Url,
-    content_type: Option<&str>,
-) -> Result<crate::model::ParsedFeed, String> {
-    match kind {
-        FeedKind::Feed => parse::parse_feed(body, url),
-        FeedKind::Auto | FeedKind::Html => {
-            if looks_like_html(body, content_type) {
-                Err(format!(
-                    "{url} is an HTML page, not a feed (content type {})",
-                    content_type.unwrap_or("unknown")
-                ))
-            } else {
-                parse::parse_feed(body, url)
+/// `auto` reads a feed as a feed; an HTML page with rules is scraped, and
+/// one without rules is followed to the feed it advertises.
+async fn read_document(
+    http: &HttpClient,
+    job: &Job,
+    body: Vec<u8>,
+    url: Url,
+    content_type: Option<String>,
+) -> Result<ParsedFeed, String> {
+    let is_html = || {
+        !scrape::looks_like_feed(&body)
+            && (scrape::looks_like_html(&body)
+                || content_type.as_deref().is_some_and(|c| c.contains("html")))
+    };
+    match job.feed.kind {
+        FeedKind::Feed => parse_blocking(body, url).await,
+        FeedKind::Html => html::scrape(http, job, body, url).await,
+        FeedKind::Auto if is_html() => {
+            if job.feed.html.is_some() {
+                return html::scrape(http, job, body, url).await;
+            }
+            match html::advertised_feed(http, &body, &url).await? {
+                Some((feed, feed_url)) => parse_blocking(feed, feed_url).await,
+                None => Err(format!(
+                    "{url} is an HTML page with no advertised feed (<link rel=\"alternate\">) \
+                     and no [feed.html] rules; `tidings discover {url}` suggests rules"
+                )),
             }
         }
+        FeedKind::Auto => parse_blocking(body, url).await,
     }
 }
 
-fn looks_like_html(body: &[u8], content_type: Option<&str>) -> bool {
-    let head: String = String::from_utf8_lossy(&body[..body.len().min(512)])
-        .trim_start()
-        .to_ascii_lowercase();
-    head.starts_with("<!doctype html")
-        || head.starts_with("<html")
-        || (content_type.is_some_and(|c| c.contains("text/html"))
-            && !head.starts_with("<?xml")
-            && !head.starts_with("<rss")
-            && !head.starts_with("<feed"))
+async fn parse_blocking(body: Vec<u8>, url: Url) -> Result<ParsedFeed, String> {
+    tokio::task::spawn_blocking(move || parse::parse_feed(&body, &url))
+        .await
+        .unwrap_or_else(|e| Err(format!("parser stopped: {e}")))
 }

@@ -36,6 +36,7 @@ pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, String> {
         site_url,
         ttl_minutes: feed.ttl,
         articles,
+        warnings: Vec::new(),
     })
 }
 
@@ -149,6 +150,7 @@ fn article(e: Entry, base: &Url) -> ParsedArticle {
         updated: e.updated,
         summary,
         content,
+        content_from_page: false,
     }
 }
 

@@ -24,12 +24,7 @@ const MONTH_FIRST: &[&str] = &[
 ];
 
 /// Time suffixes tried after a matched date: with an offset, then without.
-const ZONED_TIMES: &[&str] = &[
-    "T%H:%M:%S%.f%z",
-    "T%H:%M%z",
-    " %H:%M:%S%.f %z",
-    " %H:%M %z",
-];
+const ZONED_TIMES: &[&str] = &["T%H:%M:%S%.f%z", "T%H:%M%z", " %H:%M:%S%.f %z", " %H:%M %z"];
 const NAIVE_TIMES: &[&str] = &[
     "T%H:%M:%S%.fZ",
     "T%H:%MZ",
@@ -117,7 +112,7 @@ fn parse_builtin(s: &str, date_fmt: &str) -> Option<DateTime<Utc>> {
     }
     // A two-digit year must really have two digits ("1.2.3" is no date).
     if date_fmt.ends_with("%y") {
-        let matched = s[..s.len() - rest.len()].as_bytes();
+        let matched = &s.as_bytes()[..s.len() - rest.len()];
         if !matches!(matched, [.., sep, a, b] if !sep.is_ascii_digit() && a.is_ascii_digit() && b.is_ascii_digit())
         {
             return None;
@@ -226,7 +221,7 @@ fn normalize(text: &str) -> String {
                 .iter()
                 .flat_map(|c| c.to_lowercase())
                 .collect();
-            let word_ends = chars.get(i + 2).map_or(true, |c| !c.is_alphabetic());
+            let word_ends = chars.get(i + 2).is_none_or(|c| !c.is_alphabetic());
             if matches!(suffix.as_str(), "st" | "nd" | "rd" | "th") && word_ends {
                 i += 2;
             }
@@ -269,7 +264,10 @@ mod tests {
             parse_date("2023-05-26T10:00:00+01:00", &[], false),
             Some(Utc.with_ymd_and_hms(2023, 5, 26, 9, 0, 0).unwrap())
         );
-        assert_eq!(p("2024-03-05T10:00:00Z"), Some("2024-03-05 10:00:00".into()));
+        assert_eq!(
+            p("2024-03-05T10:00:00Z"),
+            Some("2024-03-05 10:00:00".into())
+        );
         assert_eq!(
             p("Fri, 26 May 2023 10:00:00 +0000"),
             Some("2023-05-26 10:00:00".into())
@@ -289,7 +287,10 @@ mod tests {
             p("2023-05-26T10:00:00.123+0200"),
             Some("2023-05-26 08:00:00".into())
         );
-        assert_eq!(p("updated 2023-05-26T10:00:00Z."), Some("2023-05-26 10:00:00".into()));
+        assert_eq!(
+            p("updated 2023-05-26T10:00:00Z."),
+            Some("2023-05-26 10:00:00".into())
+        );
         assert_eq!(p("2023/05/26"), ymd(2023, 5, 26));
     }
 

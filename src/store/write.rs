@@ -74,9 +74,12 @@ impl Store {
                 etag,
                 last_modified,
             } => {
+                // Partial problems (an article page that failed) are kept
+                // as the feed's error while the feed itself succeeds.
+                let warnings = (!feed.warnings.is_empty()).then(|| feed.warnings.join("; "));
                 tx.prepare_cached(
                     "UPDATE feeds SET last_attempt = ?2, last_success = ?2, http_status = ?3,
-                       last_error = NULL, etag = ?4, last_modified = ?5, next_fetch_after = ?6,
+                       last_error = ?9, etag = ?4, last_modified = ?5, next_fetch_after = ?6,
                        title = COALESCE(?7, title), site_url = COALESCE(?8, site_url)
                      WHERE id = ?1",
                 )?
@@ -88,7 +91,8 @@ impl Store {
                     last_modified,
                     next,
                     feed.title,
-                    feed.site_url
+                    feed.site_url,
+                    warnings
                 ])?;
                 let kept = retain(&feed.articles, report.max_articles);
                 let (stats, current) =
@@ -121,6 +125,16 @@ impl Store {
         };
         tx.commit()?;
         Ok(stats)
+    }
+
+    /// Links of a feed's articles whose page body is cached.
+    pub fn links_with_content(&self, feed: FeedId) -> Result<HashSet<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.link FROM articles a JOIN article_bodies b ON b.article_id = a.id
+             WHERE a.feed_id = ?1 AND a.link IS NOT NULL AND b.content IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([feed.0], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Sets the read flag; returns how many articles exist among `ids`.
@@ -191,9 +205,13 @@ fn upsert_articles(
            sort_time = COALESCE(?5, first_seen), content_hash = ?7
          WHERE id = ?1",
     )?;
+    // A body from the article's own page is fetched once: an absent one
+    // keeps what is cached.
     let mut body = tx.prepare_cached(
         "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)
-         ON CONFLICT(article_id) DO UPDATE SET summary = excluded.summary, content = excluded.content",
+         ON CONFLICT(article_id) DO UPDATE SET summary = excluded.summary,
+           content = CASE WHEN ?4 THEN COALESCE(excluded.content, content) ELSE excluded.content END
+         RETURNING content",
     )?;
     let mut stats = WriteStats::default();
     let mut current = HashSet::with_capacity(articles.len());
@@ -213,7 +231,11 @@ fn upsert_articles(
                 update.execute(params![
                     id, a.title, a.link, a.author, published, updated, hash
                 ])?;
-                body.execute(params![id, a.summary, a.content])?;
+                let content: Option<String> = body.query_row(
+                    params![id, a.summary, a.content, a.content_from_page],
+                    |r| r.get(0),
+                )?;
+                fts_upsert(tx, id, &a.title, a.summary.as_deref(), content.as_deref())?;
                 stats.updated += 1;
                 id
             }
@@ -222,7 +244,10 @@ fn upsert_articles(
                     feed.0, a.guid, a.title, a.link, a.author, published, updated, now, hash
                 ])?;
                 let id = tx.last_insert_rowid();
-                body.execute(params![id, a.summary, a.content])?;
+                body.query_row(
+                    params![id, a.summary, a.content, a.content_from_page],
+                    |_| Ok(()),
+                )?;
                 fts_upsert(tx, id, &a.title, a.summary.as_deref(), a.content.as_deref())?;
                 stats.new += 1;
                 id
@@ -282,7 +307,13 @@ fn content_hash(a: &ParsedArticle) -> i64 {
         }
     };
     feed(a.title.as_bytes());
-    for s in [&a.link, &a.author, &a.summary, &a.content] {
+    // A page-fetched body is not part of the listing's identity of content.
+    let content = if a.content_from_page {
+        &None
+    } else {
+        &a.content
+    };
+    for s in [&a.link, &a.author, &a.summary, content] {
         feed(s.as_deref().unwrap_or("").as_bytes());
     }
     for t in [a.published, a.updated] {
@@ -314,6 +345,7 @@ mod tests {
             kind: FeedKind::Auto,
             refresh_minutes: None,
             max_articles: None,
+            html: None,
         }
     }
 

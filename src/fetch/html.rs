@@ -1,0 +1,143 @@
+//! HTML news pages: listings scraped with the feed's rules (following
+//! `next` pages), and each new article's own page read for its body.
+
+use super::http::{HttpClient, Response};
+use super::Job;
+use crate::model::{FetchState, ParsedArticle, ParsedFeed};
+use crate::scrape::{self, CompiledRules, ListingPage};
+use std::collections::HashSet;
+use std::sync::Arc;
+use url::Url;
+
+/// Reads a listing (already downloaded as `body` from `url`) into a feed.
+pub async fn scrape(
+    http: &HttpClient,
+    job: &Job,
+    body: Vec<u8>,
+    url: Url,
+) -> Result<ParsedFeed, String> {
+    let Some(rules) = job.feed.html.clone() else {
+        return Err("no [feed.html] rules for this page".to_string());
+    };
+    let mut warnings = Vec::new();
+    let mut items = Vec::new();
+    let mut seen = HashSet::new();
+    let mut page = listing(rules.clone(), body, url).await?;
+    let mut pages = 1;
+    loop {
+        for item in page.items {
+            if seen.insert(item.link.to_string()) {
+                items.push(item);
+            }
+        }
+        let Some(next) = page.next_page.filter(|_| pages < rules.max_pages) else {
+            break;
+        };
+        let body = match http.get(&next, &FetchState::default()).await {
+            Ok(Response::Body { body, .. }) => body,
+            Ok(Response::NotModified { .. }) => break,
+            Err(e) => {
+                warnings.push(format!("page {next}: {e}"));
+                break;
+            }
+        };
+        page = match listing(rules.clone(), body, next.clone()).await {
+            Ok(p) => p,
+            Err(e) => {
+                warnings.push(e);
+                break;
+            }
+        };
+        pages += 1;
+    }
+    if job.max_articles > 0 {
+        items.truncate(job.max_articles as usize);
+    }
+
+    let wants_page =
+        rules.content.is_some() || rules.article_date.is_some() || rules.article_author.is_some();
+    let mut articles = Vec::with_capacity(items.len());
+    for item in items {
+        let link = item.link.to_string();
+        let mut article = ParsedArticle {
+            guid: link.clone(),
+            title: item.title,
+            link: Some(link.clone()),
+            author: item.author,
+            published: item.date,
+            updated: None,
+            summary: item.summary,
+            content: None,
+            content_from_page: rules.content.is_some(),
+        };
+        // Each article page is fetched once: known articles keep theirs.
+        if wants_page && !job.known_links.contains(&link) {
+            match article_page(http, rules.clone(), item.link).await {
+                Ok(p) => {
+                    article.content = p.content_html;
+                    article.published = article.published.or(p.date);
+                    article.author = article.author.or(p.author);
+                }
+                Err(e) => warnings.push(format!("article page {link}: {e}")),
+            }
+        }
+        articles.push(article);
+    }
+    Ok(ParsedFeed {
+        title: None,
+        site_url: Some(job.feed.url.to_string()),
+        ttl_minutes: None,
+        articles,
+        warnings,
+    })
+}
+
+async fn listing(
+    rules: Arc<CompiledRules>,
+    body: Vec<u8>,
+    url: Url,
+) -> Result<ListingPage, String> {
+    tokio::task::spawn_blocking(move || {
+        let html = String::from_utf8_lossy(&body);
+        scrape::extract_items(&html, &url, &rules).map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("scraper stopped: {e}")))
+}
+
+async fn article_page(
+    http: &HttpClient,
+    rules: Arc<CompiledRules>,
+    url: Url,
+) -> Result<scrape::ArticlePage, String> {
+    let (body, url) = match http.get(&url, &FetchState::default()).await {
+        Ok(Response::Body { body, url, .. }) => (body, url),
+        Ok(Response::NotModified { .. }) => return Err("unexpected 304".to_string()),
+        Err(e) => return Err(e.to_string()),
+    };
+    tokio::task::spawn_blocking(move || {
+        let html = String::from_utf8_lossy(&body);
+        scrape::extract_article(&html, &url, &rules)
+    })
+    .await
+    .map_err(|e| format!("scraper stopped: {e}"))
+}
+
+/// For an HTML page without rules: the feed it advertises, downloaded.
+pub async fn advertised_feed(
+    http: &HttpClient,
+    body: &[u8],
+    url: &Url,
+) -> Result<Option<(Vec<u8>, Url)>, String> {
+    let html = String::from_utf8_lossy(body);
+    let Some(feed) = scrape::feed_links(&html, url).into_iter().next() else {
+        return Ok(None);
+    };
+    match http.get(&feed.url, &FetchState::default()).await {
+        Ok(Response::Body { body, url, .. }) => Ok(Some((body, url))),
+        Ok(Response::NotModified { .. }) => {
+            Err(format!("the advertised feed {} answered 304", feed.url))
+        }
+        Err(e) => Err(format!("the advertised feed {}: {e}", feed.url)),
+    }
+}
