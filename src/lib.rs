@@ -11,3 +11,5 @@ pub mod paths;
 pub mod render;
 pub mod sanitize;
 pub mod store;
+pub mod tui;
+pub mod ui;

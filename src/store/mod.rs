@@ -5,9 +5,11 @@
 
 mod read;
 pub mod schema;
+mod view;
 mod write;
 
 pub use read::ListFilter;
+pub use view::{Counts, SearchError, ViewFilter};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
