@@ -83,13 +83,7 @@ pub fn parse_key(text: &str) -> Result<Key, String> {
     let mut mods = KeyModifiers::NONE;
     let mut rest = text;
     // A trailing "-" is the minus key itself ("ctrl--").
-    loop {
-        let Some((head, tail)) = rest.split_once('-') else {
-            break;
-        };
-        if tail.is_empty() {
-            break;
-        }
+    while let Some((head, tail)) = rest.split_once('-').filter(|(_, t)| !t.is_empty()) {
         mods |= match head.to_ascii_lowercase().as_str() {
             "ctrl" | "c" | "control" => KeyModifiers::CONTROL,
             "alt" | "a" | "meta" | "m" => KeyModifiers::ALT,
