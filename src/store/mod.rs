@@ -9,7 +9,7 @@ mod view;
 mod write;
 
 pub use read::ListFilter;
-pub use view::{Counts, SearchError, ViewFilter};
+pub use view::{terms as search_terms, Counts, SearchError, ViewFilter};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};

@@ -210,7 +210,7 @@ fn defaults() -> Vec<(Key, Action)> {
         (Key::char('l'), PaneRight),
         (Key::code(KeyCode::Right), PaneRight),
         (Key::code(KeyCode::Enter), Open),
-        (Key::char('q'), Back),
+        (Key::char('q'), Close),
         (Key::code(KeyCode::Esc), Back),
         (Key::ctrl('c'), Quit),
         (Key::char('/'), Filter),

@@ -3,5 +3,16 @@
 //! (`views`), and the loop that ties them to the terminal (`run`).
 
 pub mod action;
+pub mod app;
+pub mod event;
 pub mod keymap;
+pub mod layout;
+pub mod links;
+mod run;
+pub mod state;
+pub mod text;
 pub mod theme;
+pub mod views;
+pub mod worker;
+
+pub use run::{run, RunOptions, UiError};
