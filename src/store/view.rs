@@ -93,44 +93,35 @@ fn matcher(query: &str) -> std::result::Result<Matcher, SearchError> {
     Ok(Matcher { where_sql, params })
 }
 
-/// Splits a query into words and quoted phrases.
+/// Splits a query into words and quoted phrases; a `"` anywhere starts a
+/// phrase.
 pub fn terms(query: &str) -> std::result::Result<Vec<String>, SearchError> {
     let mut out = Vec::new();
-    let mut rest = query.char_indices().peekable();
-    while let Some((i, c)) = rest.next() {
-        if c.is_whitespace() {
-            continue;
-        }
-        let mut term = String::new();
-        if c == '"' {
-            let mut closed = false;
-            for (_, c) in rest.by_ref() {
-                if c == '"' {
-                    closed = true;
-                    break;
-                }
-                term.push(c);
+    let mut word = String::new();
+    let mut phrase: Option<(usize, String)> = None;
+    for (i, c) in query.char_indices() {
+        match (&mut phrase, c) {
+            (Some((_, p)), '"') => {
+                out.push(std::mem::take(p));
+                phrase = None;
             }
-            if !closed {
-                return Err(SearchError {
-                    message: "unclosed quote: add a closing \"".into(),
-                    span: i..query.len(),
-                });
+            (Some((_, p)), c) => p.push(c),
+            (None, '"') => {
+                out.push(std::mem::take(&mut word));
+                phrase = Some((i, String::new()));
             }
-        } else {
-            term.push(c);
-            while let Some(&(_, c)) = rest.peek() {
-                if c.is_whitespace() {
-                    break;
-                }
-                term.push(c);
-                rest.next();
-            }
-        }
-        if !term.trim().is_empty() {
-            out.push(term);
+            (None, c) if c.is_whitespace() => out.push(std::mem::take(&mut word)),
+            (None, c) => word.push(c),
         }
     }
+    if let Some((start, _)) = phrase {
+        return Err(SearchError {
+            message: "unclosed quote: add a closing \"".into(),
+            span: start..query.len(),
+        });
+    }
+    out.push(word);
+    out.retain(|t| !t.trim().is_empty());
     Ok(out)
 }
 
@@ -339,5 +330,7 @@ mod tests {
         let e = s.search("ai \"tri", ViewFilter::All, 10).unwrap_err();
         assert_eq!(e.span, 3..7);
         assert!(e.message.contains("unclosed quote"));
+        assert_eq!(s.search("cloud\"x", ViewFilter::All, 10).unwrap_err().span, 5..7);
+        assert_eq!(terms("a\"b c\"d").unwrap(), ["a", "b c", "d"]);
     }
 }

@@ -734,6 +734,8 @@ impl App {
 
     fn keep_list_in_view(&mut self) {
         let h = self.list_height();
+        // No empty rows below the last article while there are more above.
+        self.list.offset = self.list.offset.min(self.list.rows.len().saturating_sub(h));
         keep_in_view(&mut self.list.offset, self.list.selected, h);
     }
 
