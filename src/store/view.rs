@@ -330,7 +330,10 @@ mod tests {
         let e = s.search("ai \"tri", ViewFilter::All, 10).unwrap_err();
         assert_eq!(e.span, 3..7);
         assert!(e.message.contains("unclosed quote"));
-        assert_eq!(s.search("cloud\"x", ViewFilter::All, 10).unwrap_err().span, 5..7);
+        assert_eq!(
+            s.search("cloud\"x", ViewFilter::All, 10).unwrap_err().span,
+            5..7
+        );
         assert_eq!(terms("a\"b c\"d").unwrap(), ["a", "b c", "d"]);
     }
 }

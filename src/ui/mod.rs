@@ -16,3 +16,5 @@ pub mod views;
 pub mod worker;
 
 pub use run::{run, RunOptions, UiError};
+#[cfg(test)]
+mod tests;
