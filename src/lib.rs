@@ -14,3 +14,5 @@ pub mod sanitize;
 pub mod scrape;
 pub mod store;
 pub mod synth;
+pub mod tui;
+pub mod ui;

@@ -26,3 +26,12 @@ pub fn default_log() -> Option<PathBuf> {
 fn dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "tidings")
 }
+
+/// The interface's last view and selection: `<XDG state dir>/tidings/ui-state.json`.
+pub fn default_ui_state() -> Option<PathBuf> {
+    dirs().map(|d| {
+        d.state_dir()
+            .unwrap_or_else(|| d.data_local_dir())
+            .join("ui-state.json")
+    })
+}

@@ -28,6 +28,9 @@ pub struct Cli {
     /// Write logs to this file (level from $TIDINGS_LOG, default info)
     #[arg(long, global = true, value_name = "PATH")]
     log_file: Option<PathBuf>,
+    /// Do not fetch: the interface works from the cache only
+    #[arg(long, global = true)]
+    offline: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -118,15 +121,12 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        // Printing help can only fail on a closed stdout; nothing to add then.
-        let _ = Cli::command().print_help();
-        return Ok(ExitCode::SUCCESS);
-    };
     let ctx = Context {
         config: cli.config,
         cache: cli.cache,
+    };
+    let Some(command) = cli.command else {
+        return interface(&ctx, cli.offline);
     };
     match command {
         Command::Fetch(args) => fetch::run(&ctx, &args),
@@ -170,18 +170,43 @@ impl Context {
         Ok(config)
     }
 
+    /// Where the cache is.
+    pub fn cache_path(&self) -> Result<PathBuf, CliError> {
+        match &self.cache {
+            Some(p) => Ok(p.clone()),
+            None => crate::paths::default_cache()
+                .ok_or_else(|| CliError::Usage("no home directory: pass --cache PATH".into())),
+        }
+    }
+
     /// Opens the cache and makes its feed list match the config.
     pub fn open(&self) -> Result<(Config, Store), CliError> {
         let config = self.config()?;
-        let path = match &self.cache {
-            Some(p) => p.clone(),
-            None => crate::paths::default_cache()
-                .ok_or_else(|| CliError::Usage("no home directory: pass --cache PATH".into()))?,
-        };
+        let path = self.cache_path()?;
         let mut store = Store::open(&path)?;
         store.sync_feeds(&config.feeds)?;
         Ok((config, store))
     }
+}
+
+/// `tidings` with no command: the terminal interface.
+fn interface(ctx: &Context, offline: bool) -> Result<ExitCode, CliError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(
+            "the interface needs a terminal; see `tidings --help` for the commands".into(),
+        ));
+    }
+    let (config, store) = ctx.open()?;
+    let cache_path = ctx.cache_path()?;
+    crate::ui::run(crate::ui::RunOptions {
+        config,
+        store,
+        cache_path,
+        offline,
+    })
+    .map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Logs go to a file, never to the terminal the user reads.

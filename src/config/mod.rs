@@ -4,8 +4,10 @@ mod error;
 
 pub use error::{ConfigError, Located};
 
+use crate::ui::keymap::{parse_binding, Binding};
+use crate::ui::theme::{parse_color, ThemeConfig};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -31,6 +33,9 @@ pub struct Config {
     pub views: Vec<View>,
     /// Articles matching these are hidden everywhere (unless `is:ignored`).
     pub ignore: Vec<IgnoreRule>,
+    /// `[keys]` overrides, in file order.
+    pub keys: Vec<Binding>,
+    pub theme: ThemeConfig,
 }
 
 /// A saved query with a name, shown in the sidebar and usable with
@@ -120,6 +125,10 @@ struct RawConfig {
     views: Vec<RawView>,
     #[serde(default, rename = "ignore")]
     ignore: Vec<Spanned<RawIgnore>>,
+    #[serde(default)]
+    keys: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    theme: RawTheme,
 }
 
 #[derive(Deserialize)]
@@ -135,6 +144,19 @@ struct RawIgnore {
     #[serde(default)]
     query: Option<Spanned<String>>,
     feed: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTheme {
+    accent: Option<Spanned<String>>,
+    dim: Option<Spanned<String>>,
+    unread: Option<Spanned<String>>,
+    star: Option<Spanned<String>>,
+    error: Option<Spanned<String>>,
+    highlight: Option<Spanned<String>>,
+    selection_fg: Option<Spanned<String>>,
+    selection_bg: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -313,12 +335,37 @@ impl Config {
             })?;
             ignore.push(rule);
         }
+        let mut entries: Vec<_> = raw.keys.into_iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        let mut keys = Vec::with_capacity(entries.len());
+        for (key, action) in entries {
+            let binding = parse_binding(key.get_ref(), action.get_ref())
+                .map_err(|(in_key, m)| at(if in_key { key.span() } else { action.span() }, m))?;
+            keys.push(binding);
+        }
+        let color = |v: Option<Spanned<String>>| -> Result<_, ConfigError> {
+            v.map(|v| parse_color(v.get_ref()).map_err(|m| at(v.span(), m)))
+                .transpose()
+        };
+        let t = raw.theme;
+        let theme = ThemeConfig {
+            accent: color(t.accent)?,
+            dim: color(t.dim)?,
+            unread: color(t.unread)?,
+            star: color(t.star)?,
+            error: color(t.error)?,
+            highlight: color(t.highlight)?,
+            selection_fg: color(t.selection_fg)?,
+            selection_bg: color(t.selection_bg)?,
+        };
         Ok(Config {
             path: path.to_path_buf(),
             settings: raw.settings,
             feeds,
             views,
             ignore,
+            keys,
+            theme,
         })
     }
 
@@ -529,6 +576,39 @@ mod tests {
             e.contains("has kind = \"html\" but no [feed.html] rules"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn keys_and_theme() {
+        let c = parse("[keys]\nx = \"quit\"\n\"ctrl-n\" = \"move_down\"\nq = \"none\"\n[theme]\naccent = \"#00ff00\"\nselection_bg = \"blue\"\n").unwrap();
+        assert_eq!(c.keys.len(), 3);
+        assert_eq!(c.keys[0].action, Some(crate::ui::action::Action::Quit));
+        assert_eq!(c.keys[2].action, None);
+        assert_eq!(c.theme.accent, Some(ratatui::style::Color::Rgb(0, 255, 0)));
+        assert_eq!(c.theme.selection_bg, Some(ratatui::style::Color::Blue));
+    }
+
+    #[test]
+    fn bad_keys_and_colours_have_line_and_column() {
+        let e = err("[keys]\nj = \"move_down\"\nx = \"launch\"\n");
+        assert!(
+            e.starts_with("t.toml:3:5: unknown action \"launch\""),
+            "{e}"
+        );
+        let e = err("[keys]\n\"hyper-x\" = \"quit\"\n");
+        assert!(e.starts_with("t.toml:2:1: \"hyper-x\" is not a key"), "{e}");
+        let e = err("[theme]\nstar = \"blurple\"\n");
+        assert!(
+            e.starts_with("t.toml:2:8: \"blurple\" is not a colour"),
+            "{e}"
+        );
+        let e = err("[theme]\nsparkle = \"red\"\n");
+        assert!(
+            e.contains("t.toml:2:1") && e.contains("unknown field `sparkle`"),
+            "{e}"
+        );
+        let e = err("[keys]\nx = 3\n");
+        assert!(e.starts_with("t.toml:2:5:"), "{e}");
     }
 
     #[test]

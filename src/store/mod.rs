@@ -5,7 +5,10 @@
 
 mod read;
 pub mod schema;
+mod view;
 mod write;
+
+pub use view::{Counts, SearchError, ViewFilter};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};

@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, OptionalExtension, Row};
 
-const SUMMARY_COLUMNS: &str = "a.id, a.feed_id, f.name, a.title, a.link, a.author, a.published,
+pub(super) const SUMMARY_COLUMNS: &str =
+    "a.id, a.feed_id, f.name, a.title, a.link, a.author, a.published,
     a.sort_time, a.read, a.starred";
 
-fn summary_from_row(r: &Row) -> rusqlite::Result<ArticleSummary> {
+pub(super) fn summary_from_row(r: &Row) -> rusqlite::Result<ArticleSummary> {
     Ok(ArticleSummary {
         id: ArticleId(r.get(0)?),
         feed_id: FeedId(r.get(1)?),

@@ -1,0 +1,70 @@
+import os, pty, time, select, struct, fcntl, termios, sys
+"""Interface timings on a prepared cache: python3 bench_ui.py BINARY DIR
+(DIR holds config.toml and cache.db from bench_ui_cache.py)."""
+BIN, DIR = sys.argv[1], sys.argv[2]
+env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=os.path.join(DIR, "state"))
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve(BIN, [BIN, "--offline", "--config", os.path.join(DIR, "config.toml"), "--cache", os.path.join(DIR, "cache.db")], env)
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+t0 = time.monotonic()
+buf = b""
+def read_until(pred, timeout=10):
+    global buf
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        r, _, _ = select.select([fd], [], [], 0.01)
+        if r:
+            buf += os.read(fd, 65536)
+            if pred(buf):
+                return time.monotonic()
+    raise SystemExit("timeout")
+def idle(quiet=0.3):
+    """Reads until no output for `quiet` s; returns the time of the last byte."""
+    global buf
+    last = time.monotonic()
+    while True:
+        r, _, _ = select.select([fd], [], [], quiet)
+        if not r:
+            return last
+        buf += os.read(fd, 65536)
+        last = time.monotonic()
+def rss():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS"):
+            return line.split()[1] + " kB"
+t_frame = read_until(lambda b: "tidings".encode() in b)
+t_list = read_until(lambda b: "500+".encode() in b)
+idle()
+print(f"first frame {1000*(t_frame-t0):.0f} ms; first frame with the list {1000*(t_list-t0):.0f} ms; RSS {rss()}")
+def key(k, label, marker=None):
+    global buf
+    idle(0.05)
+    buf = b""
+    t = time.monotonic()
+    os.write(fd, k.encode())
+    first = read_until(lambda b: len(b) > 0)
+    if marker:
+        done = read_until(lambda b: marker.encode() in b)
+        print(f"{label}: first redraw {1000*(first-t):.1f} ms, result on screen {1000*(done-t):.1f} ms")
+    else:
+        print(f"{label}: first redraw {1000*(first-t):.1f} ms")
+    idle(0.25)
+key("/", "open filter")
+for q, label in [("d", "'d'"), ("i", "'di'"), ("a", "'dia'"), ("\x7f\x7f\x7f", "clear")]:
+    key(q, label)
+key("z", "'z' (no title matches: full scan)", "No articles match")
+key("\x7f", "back to empty", "500+")
+for q, label in [("1", "'1'"), ("2", "'12'"), ("3", "'123'"), ("4", "'1234'")]:
+    key(q, label, "/" + "1234"[:len(label)-2] if False else None)
+key("\r", "keep filter")
+key("\x1b", "Esc clears", "500+")
+time.sleep(0.3)
+key("j", "j (move + preview)")
+key("\r", "Enter (open article)")
+print("RSS after filtering and reading", rss())
+os.write(fd, b"q"); time.sleep(0.3); os.write(fd, b"q")
+for _ in range(50):
+    p, _ = os.waitpid(pid, os.WNOHANG)
+    if p: break
+    time.sleep(0.1)

@@ -1,0 +1,300 @@
+//! Article lists for the interface: smart views combined with a query,
+//! counts, and marking a whole view read.
+
+use super::read::{summary_from_row, SUMMARY_COLUMNS};
+use super::{Result, Store, StoreError};
+use crate::model::{ArticleId, ArticleSummary, FeedId};
+use crate::query::{to_sql, Query, QueryError, SqlOptions};
+use chrono::{DateTime, Utc};
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
+use std::ops::Range;
+
+/// Which articles a view of the interface shows. Newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ViewFilter {
+    All,
+    Unread,
+    Starred,
+    Feed(FeedId),
+    /// Every feed with this tag.
+    Tag(String),
+}
+
+impl ViewFilter {
+    fn condition(&self) -> (&'static str, Option<Value>) {
+        match self {
+            ViewFilter::All => ("1", None),
+            ViewFilter::Unread => ("a.read = 0", None),
+            ViewFilter::Starred => ("a.starred = 1", None),
+            ViewFilter::Feed(id) => ("a.feed_id = ?", Some(Value::Integer(id.0))),
+            ViewFilter::Tag(tag) => (
+                "a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)",
+                Some(Value::Text(tag.clone())),
+            ),
+        }
+    }
+}
+
+/// Article totals over the whole cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub all: u64,
+    pub unread: u64,
+    pub starred: u64,
+}
+
+/// Why a search failed: a message and the byte range of the query text it
+/// is about (empty when it is not about a place in the text).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SearchError {
+    pub message: String,
+    pub span: Range<usize>,
+}
+
+impl From<StoreError> for SearchError {
+    fn from(e: StoreError) -> Self {
+        SearchError {
+            message: e.to_string(),
+            span: 0..0,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for SearchError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+fn sql_limit(limit: usize) -> Value {
+    Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX))
+}
+
+impl From<QueryError> for SearchError {
+    fn from(e: QueryError) -> Self {
+        SearchError {
+            message: e.to_string(),
+            span: e.span,
+        }
+    }
+}
+
+impl Store {
+    /// The articles of a view that match `q`, in the query's order, at
+    /// most `limit`.
+    pub fn search(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> std::result::Result<Vec<ArticleSummary>, SearchError> {
+        let m = to_sql(q, now, opts)?;
+        let (view_sql, view_param) = view.condition();
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+             WHERE {view_sql} AND ({}) ORDER BY {} LIMIT ?",
+            m.where_sql, m.order_sql
+        );
+        let params = view_param
+            .into_iter()
+            .chain(m.params)
+            .chain(std::iter::once(sql_limit(limit)));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), summary_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks every unread article of a view that matches `q` read, and
+    /// returns their ids (to undo with `set_read(ids, false)`).
+    pub fn mark_view_read(
+        &mut self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Vec<ArticleId>, SearchError> {
+        let m = to_sql(q, now, opts)?;
+        let (view_sql, view_param) = view.condition();
+        let sql = format!(
+            "SELECT a.id FROM articles a WHERE a.read = 0 AND {view_sql} AND ({})",
+            m.where_sql
+        );
+        let ids: Vec<ArticleId> = {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params_from_iter(view_param.into_iter().chain(m.params)),
+                |r| r.get(0).map(ArticleId),
+            )?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        self.set_read(&ids, true)?;
+        Ok(ids)
+    }
+
+    /// Totals over the whole cache.
+    pub fn counts(&self) -> Result<Counts> {
+        let (all, unread, starred): (i64, i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), COALESCE(SUM(starred), 0)
+                 FROM articles",
+            )?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(Counts {
+            all: n(all),
+            unread: n(unread),
+            starred: n(starred),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FeedConfig, FeedKind};
+    use crate::model::{FetchOutcome, FetchReport, ParsedArticle, ParsedFeed};
+    use chrono::{TimeZone, Utc};
+
+    fn store() -> (Store, Vec<FeedId>) {
+        let mut s = Store::open_in_memory().unwrap();
+        let feed = |name: &str, tags: &[&str]| FeedConfig {
+            name: name.into(),
+            url: url::Url::parse(&format!("http://{name}.test/")).unwrap(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            kind: FeedKind::Auto,
+            refresh_minutes: None,
+            max_articles: None,
+            html: None,
+        };
+        let ids = s
+            .sync_feeds(&[feed("alpha", &["nhs"]), feed("beta", &[])])
+            .unwrap();
+        for (n, (id, titles)) in ids
+            .iter()
+            .zip([
+                vec!["Diagnostic centres open", "100% growth_rate"],
+                vec!["AI triage pilot"],
+            ])
+            .enumerate()
+        {
+            let articles = titles
+                .iter()
+                .enumerate()
+                .map(|(i, t)| ParsedArticle {
+                    guid: format!("{n}-{i}"),
+                    title: t.to_string(),
+                    published: Some(
+                        Utc.with_ymd_and_hms(2023, 5, 1 + i as u32 + n as u32 * 5, 0, 0, 0)
+                            .unwrap(),
+                    ),
+                    ..Default::default()
+                })
+                .collect();
+            s.record(&FetchReport {
+                feed_id: *id,
+                attempted_at: Utc::now(),
+                outcome: FetchOutcome::Fetched {
+                    status: 200,
+                    feed: ParsedFeed {
+                        articles,
+                        ..Default::default()
+                    },
+                    etag: None,
+                    last_modified: None,
+                },
+                next_fetch_after: None,
+                max_articles: 0,
+                max_age_cutoff: None,
+            })
+            .unwrap();
+        }
+        (s, ids)
+    }
+
+    fn titles(rows: Vec<ArticleSummary>) -> Vec<String> {
+        rows.into_iter().map(|a| a.title).collect()
+    }
+
+    fn search(
+        s: &Store,
+        text: &str,
+        view: ViewFilter,
+        limit: usize,
+    ) -> std::result::Result<Vec<ArticleSummary>, SearchError> {
+        let q = crate::query::parse(text)?;
+        s.search(&q, &view, &SqlOptions::default(), Utc::now(), limit)
+    }
+
+    #[test]
+    fn views_and_queries() {
+        let (mut s, ids) = store();
+        assert_eq!(search(&s, "", ViewFilter::All, 10).unwrap().len(), 3);
+        assert_eq!(
+            titles(search(&s, "DIAG*", ViewFilter::All, 10).unwrap()),
+            ["Diagnostic centres open"]
+        );
+        assert_eq!(
+            search(&s, "feed:beta", ViewFilter::All, 10).unwrap().len(),
+            1
+        );
+        assert_eq!(
+            search(&s, "open centres", ViewFilter::All, 10)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            titles(search(&s, "\"triage pilot\"", ViewFilter::All, 10).unwrap()),
+            ["AI triage pilot"]
+        );
+        assert_eq!(
+            search(&s, "pilot", ViewFilter::Tag("nhs".into()), 10)
+                .unwrap()
+                .len(),
+            0
+        );
+        assert_eq!(
+            search(&s, "", ViewFilter::Feed(ids[0]), 10).unwrap().len(),
+            2
+        );
+        assert_eq!(search(&s, "", ViewFilter::All, 1).unwrap().len(), 1);
+
+        let first = search(&s, "", ViewFilter::All, 10).unwrap()[0].id;
+        s.set_starred(&[first], true).unwrap();
+        assert_eq!(search(&s, "", ViewFilter::Starred, 10).unwrap().len(), 1);
+        let all = crate::query::Query::default();
+        let marked = s
+            .mark_view_read(
+                &all,
+                &ViewFilter::Tag("nhs".into()),
+                &SqlOptions::default(),
+                Utc::now(),
+            )
+            .unwrap();
+        assert_eq!(marked.len(), 2);
+        assert_eq!(search(&s, "", ViewFilter::Unread, 10).unwrap().len(), 1);
+        assert_eq!(search(&s, "is:read", ViewFilter::All, 10).unwrap().len(), 2);
+        assert_eq!(
+            s.counts().unwrap(),
+            Counts {
+                all: 3,
+                unread: 1,
+                starred: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_query_has_a_span() {
+        let e = crate::query::parse("ai \"tri")
+            .map_err(SearchError::from)
+            .unwrap_err();
+        assert_eq!(e.span, 3..7);
+        assert!(e.message.contains("unclosed quote"));
+    }
+}

@@ -1,0 +1,186 @@
+//! What the user asks for, as produced by the keymap.
+
+/// A bindable command. Names in the `[keys]` table are the snake_case
+/// forms returned by [`Action::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    MoveDown,
+    MoveUp,
+    Top,
+    Bottom,
+    HalfPageDown,
+    HalfPageUp,
+    PageDown,
+    PageUp,
+    NextPane,
+    PaneLeft,
+    PaneRight,
+    Open,
+    Back,
+    /// Back; at the top level, quit.
+    Close,
+    Quit,
+    Filter,
+    NextArticle,
+    PrevArticle,
+    ToggleRead,
+    MarkAllRead,
+    Undo,
+    ToggleStar,
+    Refresh,
+    RefreshAll,
+    OpenLink,
+    /// Opens link N (1-9) of the article in the reader.
+    OpenLinkN(u8),
+    CopyLink,
+    Help,
+    ShowErrors,
+}
+
+/// Groups shown in the help overlay, in order.
+pub const GROUPS: &[(&str, &[Action])] = &[
+    (
+        "Moving",
+        &[
+            Action::MoveDown,
+            Action::MoveUp,
+            Action::Top,
+            Action::Bottom,
+            Action::HalfPageDown,
+            Action::HalfPageUp,
+            Action::PageDown,
+            Action::PageUp,
+            Action::NextPane,
+            Action::PaneLeft,
+            Action::PaneRight,
+        ],
+    ),
+    (
+        "Reading",
+        &[
+            Action::Open,
+            Action::Back,
+            Action::Close,
+            Action::NextArticle,
+            Action::PrevArticle,
+            Action::OpenLink,
+            Action::OpenLinkN(1),
+            Action::CopyLink,
+        ],
+    ),
+    ("Filtering", &[Action::Filter]),
+    (
+        "Marking",
+        &[
+            Action::ToggleRead,
+            Action::ToggleStar,
+            Action::MarkAllRead,
+            Action::Undo,
+        ],
+    ),
+    ("Refreshing", &[Action::Refresh, Action::RefreshAll]),
+    ("Other", &[Action::ShowErrors, Action::Help, Action::Quit]),
+];
+
+const NAMED: &[(&str, Action)] = &[
+    ("move_down", Action::MoveDown),
+    ("move_up", Action::MoveUp),
+    ("top", Action::Top),
+    ("bottom", Action::Bottom),
+    ("half_page_down", Action::HalfPageDown),
+    ("half_page_up", Action::HalfPageUp),
+    ("page_down", Action::PageDown),
+    ("page_up", Action::PageUp),
+    ("next_pane", Action::NextPane),
+    ("pane_left", Action::PaneLeft),
+    ("pane_right", Action::PaneRight),
+    ("open", Action::Open),
+    ("back", Action::Back),
+    ("close", Action::Close),
+    ("quit", Action::Quit),
+    ("filter", Action::Filter),
+    ("next_article", Action::NextArticle),
+    ("prev_article", Action::PrevArticle),
+    ("toggle_read", Action::ToggleRead),
+    ("mark_all_read", Action::MarkAllRead),
+    ("undo", Action::Undo),
+    ("toggle_star", Action::ToggleStar),
+    ("refresh", Action::Refresh),
+    ("refresh_all", Action::RefreshAll),
+    ("open_link", Action::OpenLink),
+    ("copy_link", Action::CopyLink),
+    ("help", Action::Help),
+    ("show_errors", Action::ShowErrors),
+];
+
+impl Action {
+    /// The action named `name` (`open_link_1`..`open_link_9` for links).
+    pub fn from_name(name: &str) -> Option<Action> {
+        if let Some(n) = name.strip_prefix("open_link_") {
+            return match n.parse::<u8>() {
+                Ok(n @ 1..=9) => Some(Action::OpenLinkN(n)),
+                _ => None,
+            };
+        }
+        NAMED.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
+    }
+
+    /// Every action name accepted in `[keys]`, for error messages.
+    pub fn names() -> String {
+        let mut names: Vec<&str> = NAMED.iter().map(|(n, _)| *n).collect();
+        names.push("open_link_1..open_link_9");
+        names.push("none");
+        names.join(", ")
+    }
+
+    /// What the action does, for the help overlay.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::MoveDown => "down",
+            Action::MoveUp => "up",
+            Action::Top => "first",
+            Action::Bottom => "last",
+            Action::HalfPageDown => "half a page down",
+            Action::HalfPageUp => "half a page up",
+            Action::PageDown => "page down",
+            Action::PageUp => "page up",
+            Action::NextPane => "next pane",
+            Action::PaneLeft => "pane to the left",
+            Action::PaneRight => "pane to the right",
+            Action::Open => "open",
+            Action::Back => "back, close, clear the filter",
+            Action::Close => "back; quit at the top",
+            Action::Quit => "quit",
+            Action::Filter => "filter the list",
+            Action::NextArticle => "next article (marks read)",
+            Action::PrevArticle => "previous article (marks read)",
+            Action::ToggleRead => "toggle read",
+            Action::MarkAllRead => "mark all in view read",
+            Action::Undo => "undo mark all read",
+            Action::ToggleStar => "toggle star",
+            Action::Refresh => "refresh selected feed",
+            Action::RefreshAll => "refresh all feeds",
+            Action::OpenLink => "open link in browser",
+            Action::OpenLinkN(_) => "open link N in reader",
+            Action::CopyLink => "copy link",
+            Action::Help => "this help",
+            Action::ShowErrors => "feed errors",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for (name, action) in NAMED {
+            assert_eq!(Action::from_name(name), Some(*action));
+        }
+        assert_eq!(Action::from_name("open_link_3"), Some(Action::OpenLinkN(3)));
+        assert_eq!(Action::from_name("open_link_0"), None);
+        assert_eq!(Action::from_name("open_link_10"), None);
+        assert_eq!(Action::from_name("launch"), None);
+    }
+}

@@ -1,0 +1,91 @@
+//! Messages between the interface and the store worker: `StoreCmd` asks,
+//! `Event` reports what happened.
+
+use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo, FetchReport};
+use crate::store::{Counts, SearchError, ViewFilter};
+
+/// A request to the store worker.
+#[derive(Debug)]
+pub enum StoreCmd {
+    /// The articles of a view matching a filter, newest first.
+    List {
+        generation: u64,
+        view: ViewFilter,
+        query: String,
+        limit: usize,
+    },
+    /// One article, its body rendered to `width` columns.
+    LoadArticle {
+        generation: u64,
+        id: ArticleId,
+        width: u16,
+    },
+    SetRead {
+        ids: Vec<ArticleId>,
+        read: bool,
+    },
+    SetStarred {
+        ids: Vec<ArticleId>,
+        starred: bool,
+    },
+    MarkAllRead {
+        view: ViewFilter,
+        query: String,
+    },
+    Count,
+    /// Fetch these feeds (None = all); `force` ignores the polite interval.
+    Refresh {
+        feeds: Option<Vec<FeedId>>,
+        force: bool,
+    },
+    /// One fetched feed, from the fetcher.
+    Record(Box<FetchReport>),
+    /// A fetch run ended.
+    RefreshDone,
+    Shutdown,
+}
+
+/// Something a worker did, for the interface.
+#[derive(Debug)]
+pub enum Event {
+    Listed {
+        generation: u64,
+        result: Result<Vec<ArticleSummary>, SearchError>,
+    },
+    ArticleLoaded(Box<LoadedArticle>),
+    Counted(Box<Snapshot>),
+    RefreshStarted {
+        total: usize,
+    },
+    FeedStored {
+        feed: FeedId,
+        new: usize,
+        failed: bool,
+    },
+    RefreshFinished,
+    MarkedAllRead {
+        ids: Vec<ArticleId>,
+    },
+    StoreFailed {
+        message: String,
+    },
+}
+
+/// An article ready to show: all text sanitised, the body wrapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedArticle {
+    pub generation: u64,
+    pub id: ArticleId,
+    pub width: u16,
+    pub header: Vec<(&'static str, String)>,
+    pub body: Vec<String>,
+    /// Link targets in footnote order: `links[0]` is `[1]`.
+    pub links: Vec<String>,
+}
+
+/// Totals and per-feed state, all text sanitised.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub counts: Counts,
+    pub feeds: Vec<FeedInfo>,
+}

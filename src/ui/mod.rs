@@ -1,0 +1,20 @@
+//! The terminal interface: state and update logic (`app`), what keys do
+//! (`keymap`, `action`), what the workers report (`event`), drawing
+//! (`views`), and the loop that ties them to the terminal (`run`).
+
+pub mod action;
+pub mod app;
+pub mod event;
+pub mod keymap;
+pub mod layout;
+pub mod links;
+mod run;
+pub mod state;
+pub mod text;
+pub mod theme;
+pub mod views;
+pub mod worker;
+
+pub use run::{run, RunOptions, UiError};
+#[cfg(test)]
+mod tests;

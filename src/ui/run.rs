@@ -1,0 +1,227 @@
+//! The run loop: one task owns the terminal and waits on terminal input,
+//! worker events and a one-second tick; it applies them to the `App`,
+//! hands the resulting commands to the store worker without blocking, and
+//! redraws when something changed.
+
+use super::app::{App, Cmd, Options};
+use super::event::{Event, StoreCmd};
+use super::keymap::Keymap;
+use super::theme::Theme;
+use super::worker::{self, Worker};
+use super::{links, state, views};
+use crate::config::Config;
+use crate::fetch::Fetcher;
+use crate::store::Store;
+use crate::tui::Tui;
+use chrono::Utc;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use ratatui::layout::Rect;
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{self, error::TrySendError};
+
+/// Bound of the channels to and from the store worker.
+const CHANNEL: usize = 256;
+/// Worker events handled before the next draw.
+const EVENT_BATCH: usize = 64;
+
+pub struct RunOptions {
+    pub config: Config,
+    pub store: Store,
+    pub cache_path: PathBuf,
+    pub offline: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("the cache worker stopped")]
+    WorkerGone,
+}
+
+pub fn run(opts: RunOptions) -> Result<(), UiError> {
+    let RunOptions {
+        config,
+        store,
+        cache_path,
+        offline,
+    } = opts;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(config.settings.concurrency)
+        .enable_all()
+        .build()?;
+    let mut flash = None;
+    let fetcher = if offline {
+        None
+    } else {
+        match Fetcher::new(&config) {
+            Ok(f) => Some(Arc::new(f)),
+            Err(e) => {
+                flash = Some(format!("cannot fetch: {e}"));
+                None
+            }
+        }
+    };
+    let options = Options {
+        offline: offline || fetcher.is_none(),
+        refresh_on_start: config.settings.refresh_on_start,
+        refresh_minutes: config.settings.refresh_minutes,
+        config_path: config.path.display().to_string(),
+    };
+    let keymap = Keymap::new(&config.keys);
+    let theme = Theme::new(&config.theme, Theme::no_color_env());
+    let (cmd_tx, cmd_rx) = mpsc::channel(CHANNEL);
+    let (ev_tx, ev_rx) = mpsc::channel(CHANNEL);
+    let handle = worker::spawn(Worker {
+        store,
+        config,
+        fetcher,
+        runtime: runtime.handle().clone(),
+        cmds: cmd_rx,
+        own: cmd_tx.clone(),
+        events: ev_tx,
+    })?;
+
+    let mut app = App::new(Rect::new(0, 0, 80, 24), Utc::now(), keymap, theme, options);
+    app.flash = flash;
+    let state_path = crate::paths::default_ui_state();
+    if let Some((view, article)) = state_path
+        .as_deref()
+        .and_then(|p| state::load(p, &cache_path))
+    {
+        app.restore(view, article);
+    }
+    let result = runtime.block_on(ui_loop(&mut app, cmd_tx, ev_rx));
+    if let Some(p) = &state_path {
+        let (view, article) = app.saved();
+        if let Err(e) = state::save(p, &cache_path, &view, article) {
+            tracing::warn!("cannot save the interface state to {}: {e}", p.display());
+        }
+    }
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    // The worker ends after its current command.
+    let _ = handle.join();
+    result
+}
+
+async fn ui_loop(
+    app: &mut App,
+    cmd_tx: mpsc::Sender<StoreCmd>,
+    mut ev_rx: mpsc::Receiver<Event>,
+) -> Result<(), UiError> {
+    let mut tui = Tui::enter()?;
+    let size = tui.terminal.size()?;
+    let mut pending: VecDeque<StoreCmd> = VecDeque::new();
+    let mut cmds = app.on_resize(size.width, size.height);
+    cmds.extend(app.start());
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut dirty = true;
+    let result = loop {
+        perform(app, cmds, &mut pending, &mut tui);
+        if let Err(e) = send_pending(&cmd_tx, &mut pending) {
+            break Err(e);
+        }
+        if app.quit {
+            break Ok(());
+        }
+        if dirty {
+            if let Err(e) = tui.terminal.draw(|f| views::render(app, f)) {
+                break Err(e.into());
+            }
+        }
+        let retry = !pending.is_empty();
+        tokio::select! {
+            input = events.next() => {
+                cmds = match input {
+                    Some(Ok(ev)) => on_terminal(app, ev),
+                    Some(Err(e)) => break Err(e.into()),
+                    None => break Ok(()),
+                };
+                dirty = true;
+            }
+            Some(ev) = ev_rx.recv() => {
+                cmds = app.on_event(ev);
+                for _ in 0..EVENT_BATCH {
+                    match ev_rx.try_recv() {
+                        Ok(ev) => cmds.extend(app.on_event(ev)),
+                        Err(_) => break,
+                    }
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                cmds = app.on_tick(Utc::now());
+                dirty = true;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(10)), if retry => {
+                cmds = Vec::new();
+                dirty = false;
+            }
+        }
+    };
+    drop(tui);
+    // Stop the worker: let it finish sending, then ask it to end.
+    drop(ev_rx);
+    let _ = tokio::time::timeout(Duration::from_secs(2), cmd_tx.send(StoreCmd::Shutdown)).await;
+    result
+}
+
+fn on_terminal(app: &mut App, ev: TermEvent) -> Vec<Cmd> {
+    match ev {
+        TermEvent::Key(k) if k.kind != KeyEventKind::Release => app.on_key(k),
+        TermEvent::Mouse(m) => app.on_mouse(m),
+        TermEvent::Resize(w, h) => app.on_resize(w, h),
+        _ => Vec::new(),
+    }
+}
+
+/// Carries out the app's commands: store requests are queued for the
+/// worker; links open in the browser or go to the clipboard.
+fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut VecDeque<StoreCmd>, tui: &mut Tui) {
+    for cmd in cmds {
+        match cmd {
+            Cmd::Store(c) => pending.push_back(c),
+            Cmd::OpenUrl(url) => {
+                if let Err(e) = links::open(&url) {
+                    app.flash = Some(e);
+                }
+            }
+            Cmd::Copy(text) => {
+                let out = tui.terminal.backend_mut();
+                if out
+                    .write_all(links::osc52(&text).as_bytes())
+                    .and_then(|_| out.flush())
+                    .is_err()
+                {
+                    app.flash = Some("cannot copy".into());
+                }
+            }
+        }
+    }
+}
+
+/// Sends queued commands without waiting; what does not fit waits for the
+/// next turn of the loop.
+fn send_pending(
+    tx: &mpsc::Sender<StoreCmd>,
+    pending: &mut VecDeque<StoreCmd>,
+) -> Result<(), UiError> {
+    while let Some(cmd) = pending.pop_front() {
+        match tx.try_send(cmd) {
+            Ok(()) => {}
+            Err(TrySendError::Full(cmd)) => {
+                pending.push_front(cmd);
+                break;
+            }
+            Err(TrySendError::Closed(_)) => return Err(UiError::WorkerGone),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! The last view and selected article, kept per cache in a small JSON
+//! file so the next start opens where the user left off.
+
+use crate::model::{ArticleId, FeedId};
+use crate::store::ViewFilter;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct StateFile {
+    #[serde(default)]
+    caches: BTreeMap<String, Entry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    view: String,
+    article: Option<i64>,
+}
+
+fn encode(view: &ViewFilter) -> String {
+    match view {
+        ViewFilter::All => "all".into(),
+        ViewFilter::Unread => "unread".into(),
+        ViewFilter::Starred => "starred".into(),
+        ViewFilter::Feed(id) => format!("feed:{}", id.0),
+        ViewFilter::Tag(t) => format!("tag:{t}"),
+    }
+}
+
+fn decode(s: &str) -> Option<ViewFilter> {
+    Some(match s {
+        "all" => ViewFilter::All,
+        "unread" => ViewFilter::Unread,
+        "starred" => ViewFilter::Starred,
+        _ => match s.split_once(':')? {
+            ("feed", id) => ViewFilter::Feed(FeedId(id.parse().ok()?)),
+            ("tag", t) if !t.is_empty() => ViewFilter::Tag(t.to_string()),
+            _ => return None,
+        },
+    })
+}
+
+fn read(path: &Path) -> StateFile {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// The saved view and article for `cache`; nothing when missing or unreadable.
+pub fn load(path: &Path, cache: &Path) -> Option<(ViewFilter, Option<ArticleId>)> {
+    let file = read(path);
+    let e = file.caches.get(&cache.to_string_lossy().into_owned())?;
+    Some((decode(&e.view)?, e.article.map(ArticleId)))
+}
+
+/// Saves the view and article for `cache`, keeping other caches' entries.
+pub fn save(
+    path: &Path,
+    cache: &Path,
+    view: &ViewFilter,
+    article: Option<ArticleId>,
+) -> std::io::Result<()> {
+    let mut file = read(path);
+    file.caches.insert(
+        cache.to_string_lossy().into_owned(),
+        Entry {
+            view: encode(view),
+            article: article.map(|a| a.0),
+        },
+    );
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = serde_json::to_string_pretty(&file).map_err(std::io::Error::other)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_per_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s/ui-state.json");
+        let (a, b) = (Path::new("/a.db"), Path::new("/b.db"));
+        assert!(load(&p, a).is_none());
+        save(&p, a, &ViewFilter::Tag("nhs".into()), Some(ArticleId(7))).unwrap();
+        save(&p, b, &ViewFilter::Feed(FeedId(3)), None).unwrap();
+        assert_eq!(
+            load(&p, a),
+            Some((ViewFilter::Tag("nhs".into()), Some(ArticleId(7))))
+        );
+        assert_eq!(load(&p, b), Some((ViewFilter::Feed(FeedId(3)), None)));
+        std::fs::write(&p, "not json").unwrap();
+        assert!(load(&p, a).is_none());
+        for v in [ViewFilter::All, ViewFilter::Unread, ViewFilter::Starred] {
+            assert_eq!(decode(&encode(&v)), Some(v));
+        }
+        assert_eq!(decode("feed:x"), None);
+    }
+}

@@ -1,0 +1,699 @@
+//! Interface tests: update logic on fixture data, and snapshots of the
+//! main screens (fixed clock and sizes) rendered with `TestBackend`.
+
+use super::action::Action;
+use super::app::{App, Cmd, Mode, Options, Pane};
+use super::event::{Event, LoadedArticle, Snapshot, StoreCmd};
+use super::keymap::Keymap;
+use super::theme::Theme;
+use super::views;
+use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo};
+use crate::store::{Counts, SearchError, ViewFilter};
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2023, 5, 26, 15, 30, 0).unwrap()
+}
+
+fn options(offline: bool) -> Options {
+    Options {
+        offline,
+        refresh_on_start: true,
+        refresh_minutes: 30,
+        config_path: "/home/ann/.config/tidings/config.toml".into(),
+    }
+}
+
+fn article(id: i64, feed: (i64, &str), title: &str, hours_ago: i64) -> ArticleSummary {
+    let t = now() - chrono::Duration::hours(hours_ago);
+    ArticleSummary {
+        id: ArticleId(id),
+        feed_id: FeedId(feed.0),
+        feed: feed.1.into(),
+        title: title.into(),
+        link: Some(format!("https://news.test/{id}")),
+        author: None,
+        published: Some(t),
+        sort_time: t,
+        read: false,
+        starred: false,
+    }
+}
+
+const HIN: (i64, &str) = (1, "HIN South London");
+const NHS: (i64, &str) = (2, "NHS England");
+const DHSC: (i64, &str) = (3, "DHSC");
+
+fn rows() -> Vec<ArticleSummary> {
+    let mut rows = vec![
+        article(6, HIN, "Relicensing of AHSNs confirmed", 2),
+        article(5, NHS, "New diagnostic centres open in three regions", 26),
+        article(4, DHSC, "Health innovation funding: 日本語 summary 📰", 50),
+        article(3, NHS, "AI triage pilot extended to 20 trusts", 80),
+        article(
+            2,
+            HIN,
+            "Patient safety collaborative annual report",
+            24 * 30,
+        ),
+        article(1, DHSC, "Winter planning guidance published", 24 * 400),
+    ];
+    rows[1].starred = true;
+    rows[3].read = true;
+    rows[4].read = true;
+    rows[5].read = true;
+    rows
+}
+
+fn feed(id: i64, name: &str, tags: &[&str], unread: u64, error: Option<&str>) -> FeedInfo {
+    FeedInfo {
+        id: FeedId(id),
+        name: name.into(),
+        url: format!("https://{id}.test/feed"),
+        title: None,
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        total: 10,
+        unread,
+        last_attempt: Some(now() - chrono::Duration::minutes(3)),
+        last_success: error
+            .is_none()
+            .then(|| now() - chrono::Duration::minutes(3)),
+        http_status: error.map(|_| 503),
+        last_error: error.map(str::to_string),
+    }
+}
+
+fn snapshot() -> Snapshot {
+    Snapshot {
+        counts: Counts {
+            all: 6,
+            unread: 3,
+            starred: 1,
+        },
+        feeds: vec![
+            feed(
+                3,
+                "DHSC",
+                &["gov", "nhs"],
+                1,
+                Some("HTTP 503 Service Unavailable"),
+            ),
+            feed(1, "HIN South London", &["hin"], 1, None),
+            feed(2, "NHS England", &["nhs"], 1, None),
+        ],
+    }
+}
+
+fn app(w: u16, h: u16, offline: bool) -> App {
+    App::new(
+        Rect::new(0, 0, w, h),
+        now(),
+        Keymap::default(),
+        Theme::default(),
+        options(offline),
+    )
+}
+
+/// The last list request's generation, from the commands.
+fn list_gen(cmds: &[Cmd]) -> u64 {
+    cmds.iter()
+        .rev()
+        .find_map(|c| match c {
+            Cmd::Store(StoreCmd::List { generation, .. }) => Some(*generation),
+            _ => None,
+        })
+        .expect("a list request")
+}
+
+fn article_gen(cmds: &[Cmd]) -> Option<(u64, ArticleId)> {
+    cmds.iter().rev().find_map(|c| match c {
+        Cmd::Store(StoreCmd::LoadArticle { generation, id, .. }) => Some((*generation, *id)),
+        _ => None,
+    })
+}
+
+/// An app that has started and received its list and counts.
+fn loaded(w: u16, h: u16, offline: bool, rows: Vec<ArticleSummary>) -> App {
+    let mut a = app(w, h, offline);
+    let cmds = a.start();
+    let g = list_gen(&cmds);
+    a.on_event(Event::Counted(Box::new(snapshot())));
+    let cmds = a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(rows),
+    });
+    if let Some((g, id)) = article_gen(&cmds) {
+        a.on_event(Event::ArticleLoaded(Box::new(body_for(
+            g,
+            id,
+            a.reader_width(),
+        ))));
+    }
+    a
+}
+
+fn body_for(generation: u64, id: ArticleId, width: u16) -> LoadedArticle {
+    let html = "<p>Today the Government has confirmed that Academic Health Science Networks \
+        (AHSNs) are being relicensed for a further five year period, as \
+        <a href=\"https://www.gov.uk/news/ahsn\">announced</a> by the minister.</p>\
+        <p>The networks will be known as <b>Health Innovation Networks</b>. See the \
+        <a href=\"https://healthinnovationnetwork.com/\">network's site</a>.</p>";
+    let body = crate::render::html_to_text(html, usize::from(width));
+    LoadedArticle {
+        generation,
+        id,
+        width,
+        header: Vec::new(),
+        links: super::worker::footnote_links(&body),
+        body: body.lines().map(str::to_string).collect(),
+    }
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn draw(app: &App) -> TestBackend {
+    let mut t = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
+    t.draw(|f| views::render(app, f)).unwrap();
+    t.backend().clone()
+}
+
+fn screen(app: &App) -> String {
+    draw(app).to_string()
+}
+
+// ---- update logic ----
+
+#[test]
+fn reload_keeps_the_selected_article_and_its_row() {
+    let many = |from: i64| -> Vec<ArticleSummary> {
+        (1..=from)
+            .rev()
+            .map(|i| article(i, NHS, &format!("Article {i}"), 100 - i))
+            .collect()
+    };
+    let mut a = loaded(80, 24, false, many(60));
+    for _ in 0..30 {
+        a.update(Action::MoveDown);
+    }
+    assert_eq!(a.list.current().unwrap().id, ArticleId(30));
+    let row_before = a.list.selected - a.list.offset;
+    // Two new articles arrive above while a feed finishes.
+    let cmds = a.on_event(Event::FeedStored {
+        feed: FeedId(1),
+        new: 2,
+        failed: false,
+    });
+    let g = list_gen(&cmds);
+    a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(many(62)),
+    });
+    assert_eq!(a.list.current().unwrap().id, ArticleId(30));
+    assert_eq!(a.list.selected, 32);
+    assert_eq!(a.list.selected - a.list.offset, row_before);
+    assert_eq!(a.refresh.unwrap().done, 1);
+}
+
+#[test]
+fn stale_results_are_dropped() {
+    let mut a = app(80, 24, false);
+    let first = list_gen(&a.start());
+    a.update(Action::Filter);
+    let second = list_gen(&a.on_key(key('x')));
+    assert!(second > first);
+    a.on_event(Event::Listed {
+        generation: first,
+        result: Ok(rows()),
+    });
+    assert!(a.list.rows.is_empty() && !a.list.loaded);
+    a.on_event(Event::Listed {
+        generation: second,
+        result: Ok(rows()[..1].to_vec()),
+    });
+    assert_eq!(a.list.rows.len(), 1);
+}
+
+#[test]
+fn bad_filter_keeps_the_last_good_rows() {
+    let mut a = loaded(80, 24, false, rows());
+    a.update(Action::Filter);
+    assert_eq!(a.mode, Mode::Filter);
+    let g = list_gen(&a.on_key(key('n')));
+    a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(rows()[1..2].to_vec()),
+    });
+    assert_eq!(a.filter.applied, "n");
+    let g = list_gen(&a.on_key(key('"')));
+    a.on_event(Event::Listed {
+        generation: g,
+        result: Err(SearchError {
+            message: "unclosed quote".into(),
+            span: 1..2,
+        }),
+    });
+    assert_eq!(a.list.rows.len(), 1, "last good result stays");
+    assert!(a.filter.error.is_some());
+    // Enter keeps the last good filter.
+    a.on_key(code(KeyCode::Enter));
+    assert_eq!(
+        (a.mode, a.filter.input.as_str(), a.filter.error.is_none()),
+        (Mode::Browse, "n", true)
+    );
+    // Esc in the list clears it and reloads.
+    let cmds = a.update(Action::Back);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::List { query, .. })] if query.is_empty())
+    );
+    assert!(a.filter.applied.is_empty());
+}
+
+#[test]
+fn open_marks_read_and_flags_toggle() {
+    let mut a = loaded(80, 24, false, rows());
+    let cmds = a.update(Action::Open);
+    assert_eq!(a.focus, Pane::Reader);
+    assert!(cmds.iter().any(
+        |c| matches!(c, Cmd::Store(StoreCmd::SetRead { ids, read: true }) if ids == &[ArticleId(6)])
+    ));
+    assert!(a.list.rows[0].read);
+    let cmds = a.update(Action::ToggleRead);
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, Cmd::Store(StoreCmd::SetRead { read: false, .. }))));
+    assert!(!a.list.rows[0].read);
+    let cmds = a.update(Action::ToggleStar);
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, Cmd::Store(StoreCmd::SetStarred { starred: true, .. }))));
+    assert!(a.list.rows[0].starred);
+    // n opens the next article and marks it read.
+    let cmds = a.update(Action::NextArticle);
+    assert_eq!(a.reader.as_ref().unwrap().summary.id, ArticleId(5));
+    assert!(cmds.iter().any(
+        |c| matches!(c, Cmd::Store(StoreCmd::SetRead { ids, read: true }) if ids == &[ArticleId(5)])
+    ));
+}
+
+#[test]
+fn mark_all_read_and_undo() {
+    let mut a = loaded(80, 24, false, rows());
+    let cmds = a.update(Action::MarkAllRead);
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::Store(StoreCmd::MarkAllRead {
+            view: ViewFilter::All,
+            ..
+        })]
+    ));
+    let ids = vec![ArticleId(6), ArticleId(5), ArticleId(4)];
+    a.on_event(Event::MarkedAllRead { ids: ids.clone() });
+    assert!(a.list.rows.iter().all(|r| r.read));
+    let cmds = a.update(Action::Undo);
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, Cmd::Store(StoreCmd::SetRead { ids: i, read: false }) if *i == ids)));
+    assert!(!a.list.rows[0].read);
+    assert!(a.undo.is_none());
+}
+
+#[test]
+fn back_and_quit() {
+    let mut a = loaded(80, 24, false, rows());
+    a.update(Action::Open);
+    a.update(Action::Close);
+    assert_eq!(a.focus, Pane::List);
+    assert!(!a.quit);
+    a.update(Action::Back);
+    assert!(!a.quit, "Esc never quits");
+    a.update(Action::Close);
+    assert!(a.quit);
+    let mut a = loaded(80, 24, false, rows());
+    a.update(Action::Filter);
+    a.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(a.quit, "Ctrl-c quits from the filter");
+}
+
+#[test]
+fn narrow_sidebar_selects_a_view() {
+    let mut a = loaded(80, 24, false, rows());
+    a.update(Action::NextPane);
+    assert_eq!(a.focus, Pane::Sidebar);
+    assert!(a.areas().list.is_none() && a.areas().sidebar.is_some());
+    a.update(Action::MoveDown);
+    let cmds = a.update(Action::Open);
+    assert_eq!(a.focus, Pane::List);
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::Store(StoreCmd::List {
+            view: ViewFilter::Unread,
+            ..
+        })]
+    ));
+}
+
+#[test]
+fn links_open_only_when_safe() {
+    let mut r = rows();
+    r[0].link = Some("javascript:alert(1)".into());
+    let mut a = loaded(80, 24, false, r);
+    assert!(a.update(Action::OpenLink).is_empty());
+    assert!(a.flash.as_deref().unwrap().contains("only http"));
+    a.update(Action::MoveDown);
+    assert!(
+        matches!(a.update(Action::OpenLink).as_slice(), [Cmd::OpenUrl(u)] if u == "https://news.test/5")
+    );
+    assert!(
+        matches!(a.update(Action::CopyLink).as_slice(), [Cmd::Copy(u)] if u == "https://news.test/5")
+    );
+    // Links in the reader by number.
+    let cmds = a.update(Action::Open);
+    let (g, id) = article_gen(&cmds).unwrap();
+    a.on_event(Event::ArticleLoaded(Box::new(body_for(
+        g,
+        id,
+        a.reader_width(),
+    ))));
+    assert!(
+        matches!(a.update(Action::OpenLinkN(2)).as_slice(), [Cmd::OpenUrl(u)] if u == "https://healthinnovationnetwork.com/")
+    );
+    assert!(a.update(Action::OpenLinkN(9)).is_empty());
+}
+
+#[test]
+fn refresh_on_start_periodic_and_offline() {
+    let mut a = app(80, 24, false);
+    let cmds = a.start();
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, Cmd::Store(StoreCmd::Refresh { feeds: None, .. }))));
+    assert!(a.on_tick(now() + chrono::Duration::minutes(29)).is_empty());
+    let cmds = a.on_tick(now() + chrono::Duration::minutes(31));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::Store(StoreCmd::Refresh {
+            feeds: None,
+            force: false
+        })]
+    ));
+    let mut a = app(80, 24, true);
+    assert!(!a
+        .start()
+        .iter()
+        .any(|c| matches!(c, Cmd::Store(StoreCmd::Refresh { .. }))));
+    assert!(a.update(Action::RefreshAll).is_empty());
+    assert!(a.on_tick(now() + chrono::Duration::days(1)).is_empty());
+}
+
+#[test]
+fn refresh_selected_feed() {
+    let mut a = loaded(120, 40, false, rows());
+    let cmds = a.update(Action::Refresh);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::Refresh { feeds: Some(f), force: true })] if f == &[FeedId(1)])
+    );
+}
+
+#[test]
+fn restores_view_and_article() {
+    let mut a = app(80, 24, false);
+    a.restore(ViewFilter::Unread, Some(ArticleId(3)));
+    let cmds = a.start();
+    assert!(cmds.iter().any(|c| matches!(
+        c,
+        Cmd::Store(StoreCmd::List {
+            view: ViewFilter::Unread,
+            ..
+        })
+    )));
+    a.on_event(Event::Listed {
+        generation: list_gen(&cmds),
+        result: Ok(rows()),
+    });
+    assert_eq!(a.list.current().unwrap().id, ArticleId(3));
+    assert_eq!(a.saved(), (ViewFilter::Unread, Some(ArticleId(3))));
+}
+
+#[test]
+fn resize_relays_out_and_rerenders_the_body() {
+    let mut a = loaded(120, 40, false, rows());
+    assert!(a.areas().sidebar.is_some() && a.areas().reader.is_some());
+    let w = a.reader_width();
+    let cmds = a.on_resize(80, 24);
+    assert!(a.areas().sidebar.is_none());
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::LoadArticle { width, .. })] if *width != w)
+    );
+}
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut a = loaded(80, 24, false, rows());
+    let m = |kind, row| MouseEvent {
+        kind,
+        column: 10,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    a.on_mouse(m(MouseEventKind::Down(MouseButton::Left), 3));
+    assert_eq!(a.list.selected, 2);
+    a.on_mouse(m(MouseEventKind::ScrollDown, 3));
+    assert_eq!(a.list.offset, 0, "six rows fit: nothing to scroll");
+}
+
+// ---- snapshots ----
+
+fn both_sizes(name: &str, build: impl Fn(u16, u16) -> App) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let app = build(w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&app));
+    }
+}
+
+#[test]
+fn snapshot_list() {
+    both_sizes("list", |w, h| loaded(w, h, false, rows()));
+}
+
+#[test]
+fn snapshot_reader() {
+    both_sizes("reader", |w, h| {
+        let mut a = loaded(w, h, false, rows());
+        let cmds = a.update(Action::Open);
+        if let Some((g, id)) = article_gen(&cmds) {
+            a.on_event(Event::ArticleLoaded(Box::new(body_for(
+                g,
+                id,
+                a.reader_width(),
+            ))));
+        }
+        a
+    });
+}
+
+#[test]
+fn snapshot_filter_with_error() {
+    both_sizes("filter_error", |w, h| {
+        let mut a = loaded(w, h, false, rows());
+        a.update(Action::Filter);
+        let mut g = 0;
+        for c in "nhs \"diag".chars() {
+            g = list_gen(&a.on_key(key(c)));
+        }
+        a.on_event(Event::Listed {
+            generation: g,
+            result: Err(SearchError {
+                message: "unclosed quote: add a closing \"".into(),
+                span: 4..9,
+            }),
+        });
+        a
+    });
+}
+
+#[test]
+fn snapshot_help() {
+    both_sizes("help", |w, h| {
+        let mut a = loaded(w, h, false, rows());
+        a.update(Action::Help);
+        a
+    });
+}
+
+#[test]
+fn snapshot_empty_cache() {
+    both_sizes("empty", |w, h| {
+        let mut a = app(w, h, false);
+        let g = list_gen(&a.start());
+        a.on_event(Event::Counted(Box::default()));
+        a.on_event(Event::RefreshFinished);
+        a.on_event(Event::Listed {
+            generation: g,
+            result: Ok(Vec::new()),
+        });
+        a
+    });
+}
+
+#[test]
+fn snapshot_offline() {
+    both_sizes("offline", |w, h| {
+        let mut a = loaded(w, h, true, rows());
+        a.now = now() + chrono::Duration::hours(3);
+        a
+    });
+}
+
+#[test]
+fn snapshot_refreshing_and_errors() {
+    both_sizes("errors", |w, h| {
+        let mut a = loaded(w, h, false, rows());
+        a.on_event(Event::RefreshStarted { total: 3 });
+        a.on_event(Event::FeedStored {
+            feed: FeedId(3),
+            new: 0,
+            failed: true,
+        });
+        a.update(Action::ShowErrors);
+        a
+    });
+}
+
+#[test]
+fn keymap_overrides_show_in_help() {
+    let b = |k: &str, a: &str| super::keymap::parse_binding(k, a).unwrap();
+    let mut a = loaded(120, 60, false, rows());
+    a.keymap = Keymap::new(&[b("x", "quit"), b("ctrl-r", "refresh_all"), b("R", "none")]);
+    a.update(Action::Help);
+    let s = screen(&a);
+    assert!(s.contains("x Ctrl-c"), "{s}");
+    assert!(s.contains("Ctrl-r") && !s.contains("R     "), "{s}");
+}
+
+// ---- untrusted text ----
+
+/// Runs a store worker on an in-memory cache holding a hostile feed, and
+/// draws what it sends.
+#[test]
+fn escape_sequences_in_feed_text_render_as_harmless_text() {
+    use crate::config::Config;
+    use crate::model::{FetchOutcome, FetchReport, ParsedArticle, ParsedFeed};
+    let config = Config::parse(
+        std::path::Path::new("t.toml"),
+        "[[feed]]\nname = \"Evil\"\nurl = \"http://evil.test/\"\n",
+    )
+    .unwrap();
+    let mut store = crate::store::Store::open_in_memory().unwrap();
+    let ids = store.sync_feeds(&config.feeds).unwrap();
+    store
+        .record(&FetchReport {
+            feed_id: ids[0],
+            attempted_at: now(),
+            outcome: FetchOutcome::Fetched {
+                status: 200,
+                feed: ParsedFeed {
+                    title: Some("\x1b]0;pwned\x07Feed".into()),
+                    articles: vec![ParsedArticle {
+                        guid: "1".into(),
+                        title: "Title \x1b]0;pwned\x07with \x1b[2Jescapes\x1b[31m".into(),
+                        author: Some("\x1b[5mAnn".into()),
+                        link: Some("https://evil.test/\x1b[2J".into()),
+                        content: Some("<p>Body \x1b]52;c;ZXZpbA==\x07text \u{9b}31m</p>".into()),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+                etag: None,
+                last_modified: None,
+            },
+            next_fetch_after: None,
+            max_articles: 0,
+            max_age_cutoff: None,
+        })
+        .unwrap();
+    store
+        .record(&FetchReport {
+            feed_id: ids[0],
+            attempted_at: now(),
+            outcome: FetchOutcome::Failed {
+                status: None,
+                error: "bad \x1b[2J\x1b]0;pwned\x07error".into(),
+            },
+            next_fetch_after: None,
+            max_articles: 0,
+            max_age_cutoff: None,
+        })
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (cmd_tx, cmd_rx) = tokio::sync::mpsc::channel(8);
+    let (ev_tx, mut ev_rx) = tokio::sync::mpsc::channel(8);
+    let worker = super::worker::spawn(super::worker::Worker {
+        store,
+        config,
+        fetcher: None,
+        runtime: rt.handle().clone(),
+        cmds: cmd_rx,
+        own: cmd_tx.clone(),
+        events: ev_tx,
+    })
+    .unwrap();
+    let mut a = app(120, 40, true);
+    let mut pending: Vec<StoreCmd> = a
+        .start()
+        .into_iter()
+        .filter_map(|c| match c {
+            Cmd::Store(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    // Answer until the reader has its article.
+    for _ in 0..10 {
+        for c in pending.drain(..) {
+            cmd_tx.blocking_send(c).unwrap();
+        }
+        let ev = ev_rx.blocking_recv().unwrap();
+        for c in a.on_event(ev) {
+            if let Cmd::Store(s) = c {
+                pending.push(s);
+            }
+        }
+        if a.reader.as_ref().is_some_and(|r| r.article.is_some()) && a.counted && pending.is_empty()
+        {
+            break;
+        }
+    }
+    cmd_tx.blocking_send(StoreCmd::Shutdown).unwrap();
+    worker.join().unwrap();
+    let check = |a: &App| {
+        let backend = draw(a);
+        for cell in backend.buffer().content() {
+            assert!(
+                !cell.symbol().chars().any(|c| c.is_control()),
+                "control character in {:?}",
+                cell.symbol()
+            );
+        }
+        backend.to_string()
+    };
+    let s = check(&a);
+    assert!(s.contains("Title with escapes"), "{s}");
+    // html2text drops the ESC itself; what is left is plain text.
+    assert!(s.contains("Body ]52;c;ZXZpbA==text 31m"), "{s}");
+    assert!(s.contains("Ann") && !s.contains("pwned"), "{s}");
+    a.update(Action::ShowErrors);
+    let s = check(&a);
+    assert!(s.contains("bad error"), "{s}");
+}

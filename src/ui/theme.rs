@@ -1,0 +1,140 @@
+//! Colours and text styles. Defaults use the 16 basic colours; with
+//! `NO_COLOR` set every colour is dropped and only bold, reverse and
+//! underline remain, so the selection stays visible.
+
+use ratatui::style::{Color, Modifier, Style};
+
+/// Colour overrides from the `[theme]` table; None keeps the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThemeConfig {
+    pub accent: Option<Color>,
+    pub dim: Option<Color>,
+    pub unread: Option<Color>,
+    pub star: Option<Color>,
+    pub error: Option<Color>,
+    pub highlight: Option<Color>,
+    pub selection_fg: Option<Color>,
+    pub selection_bg: Option<Color>,
+}
+
+/// The `[theme]` keys, for error messages.
+pub const THEME_KEYS: &[&str] = &[
+    "accent",
+    "dim",
+    "unread",
+    "star",
+    "error",
+    "highlight",
+    "selection_fg",
+    "selection_bg",
+];
+
+/// Parses a colour: a name (`red`, `lightblue`, `darkgray`, `reset`), an
+/// index 0-255, or `#rrggbb`.
+pub fn parse_color(text: &str) -> Result<Color, String> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<u8>() {
+        return Ok(Color::Indexed(n));
+    }
+    t.parse::<Color>().map_err(|_| {
+        format!(
+            "\"{text}\" is not a colour: use a name such as red or lightblue, 0-255, or #rrggbb"
+        )
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Theme {
+    pub base: Style,
+    pub border: Style,
+    pub border_focus: Style,
+    pub title: Style,
+    pub dim: Style,
+    pub unread: Style,
+    pub star: Style,
+    pub error: Style,
+    pub highlight: Style,
+    pub selected: Style,
+    pub heading: Style,
+    pub status: Style,
+    pub link: Style,
+}
+
+impl Theme {
+    /// The theme for `config`, without colours when `no_color`.
+    pub fn new(config: &ThemeConfig, no_color: bool) -> Theme {
+        let c = |set: Option<Color>, default: Color| -> Option<Color> {
+            (!no_color).then_some(set.unwrap_or(default))
+        };
+        let fg = |color: Option<Color>| match color {
+            Some(col) => Style::new().fg(col),
+            None => Style::new(),
+        };
+        let accent = c(config.accent, Color::Cyan);
+        let mut selected = Style::new().add_modifier(Modifier::REVERSED);
+        if !no_color {
+            if let Some(col) = config.selection_fg {
+                selected = selected.fg(col).remove_modifier(Modifier::REVERSED);
+                if let Some(bg) = config.selection_bg {
+                    selected = selected.bg(bg);
+                }
+            } else if let Some(bg) = config.selection_bg {
+                selected = Style::new().bg(bg);
+            }
+        }
+        Theme {
+            base: Style::new(),
+            border: fg(c(config.dim, Color::DarkGray)),
+            border_focus: fg(accent).add_modifier(Modifier::BOLD),
+            title: Style::new().add_modifier(Modifier::BOLD),
+            dim: fg(c(config.dim, Color::DarkGray)),
+            unread: fg(c(config.unread, Color::Yellow)).add_modifier(Modifier::BOLD),
+            star: fg(c(config.star, Color::Yellow)),
+            error: fg(c(config.error, Color::Red)).add_modifier(Modifier::BOLD),
+            highlight: fg(c(config.highlight, Color::Magenta)).add_modifier(Modifier::UNDERLINED),
+            selected,
+            heading: fg(accent).add_modifier(Modifier::BOLD),
+            status: Style::new().add_modifier(Modifier::REVERSED),
+            link: fg(accent).add_modifier(Modifier::UNDERLINED),
+        }
+    }
+
+    /// `NO_COLOR` is set to anything non-empty.
+    pub fn no_color_env() -> bool {
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    }
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Theme::new(&ThemeConfig::default(), false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_parse() {
+        assert_eq!(parse_color("red"), Ok(Color::Red));
+        assert_eq!(parse_color("LightBlue"), Ok(Color::LightBlue));
+        assert_eq!(parse_color("#ff8000"), Ok(Color::Rgb(255, 128, 0)));
+        assert_eq!(parse_color("208"), Ok(Color::Indexed(208)));
+        assert!(parse_color("blurple").is_err());
+    }
+
+    #[test]
+    fn no_color_keeps_selection_visible() {
+        let cfg = ThemeConfig {
+            selection_bg: Some(Color::Blue),
+            ..Default::default()
+        };
+        let t = Theme::new(&cfg, true);
+        assert_eq!(t.selected, Style::new().add_modifier(Modifier::REVERSED));
+        assert_eq!(t.unread.fg, None);
+        assert_eq!(t.error.fg, None);
+        let t = Theme::new(&cfg, false);
+        assert_eq!(t.selected.bg, Some(Color::Blue));
+    }
+}

@@ -1,0 +1,45 @@
+//! The `e` overlay: each failing feed with its last error.
+
+use super::{age, overlay_block};
+use crate::ui::app::App;
+use crate::ui::text;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let width = area.width.saturating_sub(4).min(90);
+    let text_w = usize::from(width.saturating_sub(4));
+    let mut lines = Vec::new();
+    for f in app.snapshot.feeds.iter().filter(|f| f.last_error.is_some()) {
+        let mut head = format!("! {}", f.name);
+        if let Some(s) = f.http_status {
+            head.push_str(&format!(" · HTTP {s}"));
+        }
+        if let Some(at) = f.last_attempt {
+            head.push_str(&format!(" · {}", age(at, app.now)));
+        }
+        lines.push(Line::styled(text::truncate(&head, text_w + 2), t.error));
+        lines.push(Line::styled(
+            format!("  {}", text::truncate(&f.url, text_w)),
+            t.dim,
+        ));
+        for l in text::wrap(f.last_error.as_deref().unwrap_or(""), text_w) {
+            lines.push(Line::from(format!("  {l}")));
+        }
+        lines.push(Line::default());
+    }
+    if lines.is_empty() {
+        lines.push(Line::from("No feed errors."));
+    }
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let (r, block) = overlay_block(app, area, width, height, "Feed errors", buf);
+    let inner_h = usize::from(block.inner(r).height);
+    let scroll = app.overlay_scroll.min(lines.len().saturating_sub(inner_h));
+    Paragraph::new(lines)
+        .block(block)
+        .scroll((u16::try_from(scroll).unwrap_or(0), 0))
+        .render(r, buf);
+}

@@ -1,0 +1,66 @@
+//! The `?` overlay: every key as bound now, grouped.
+
+use super::overlay_block;
+use crate::ui::action::GROUPS;
+use crate::ui::app::App;
+use crate::ui::text;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut out = Vec::new();
+    for (group, actions) in GROUPS {
+        out.push(Line::styled(group.to_string(), t.heading));
+        for a in *actions {
+            let keys = app.keymap.keys_for(*a);
+            let keys = if keys.is_empty() {
+                "(unbound)".to_string()
+            } else {
+                keys.join(" ")
+            };
+            out.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(text::fit(&keys, 22), t.title),
+                Span::raw(" "),
+                Span::raw(a.describe()),
+            ]));
+        }
+        out.push(Line::default());
+    }
+    out.push(Line::styled("In the filter (/)", t.heading));
+    for (k, d) in [
+        ("type", "filter as you type"),
+        ("Enter", "keep the filter"),
+        ("Esc", "clear the filter"),
+        ("Ctrl-u", "clear the text"),
+        ("↑ ↓", "move in the list"),
+    ] {
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(text::fit(k, 22), t.title),
+            Span::raw(" "),
+            Span::raw(d),
+        ]));
+    }
+    out.push(Line::default());
+    out.push(Line::styled(
+        "Mouse: the wheel scrolls, a click selects.",
+        t.dim,
+    ));
+    out
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let lines = lines(app);
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let (r, block) = overlay_block(app, area, 60, height, "Keys", buf);
+    let inner_h = usize::from(block.inner(r).height);
+    let scroll = app.overlay_scroll.min(lines.len().saturating_sub(inner_h));
+    Paragraph::new(lines)
+        .block(block)
+        .scroll((u16::try_from(scroll).unwrap_or(0), 0))
+        .render(r, buf);
+}

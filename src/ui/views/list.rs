@@ -1,0 +1,155 @@
+//! The article list: unread marker, star, date, feed, title with filter
+//! matches highlighted. Only the visible rows are drawn.
+
+use super::{cell, pane_block, short_date, view_name};
+use crate::ui::app::{App, Pane};
+use crate::ui::text;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let l = &app.list;
+    let mut title = view_name(app, &app.view);
+    if l.loaded {
+        let more = if l.rows.len() >= l.limit { "+" } else { "" };
+        title = format!("{title} · {}{more}", l.rows.len());
+    }
+    if !app.filter.applied.is_empty() {
+        title = format!("{title} · /{}", text::truncate(&app.filter.applied, 20));
+    }
+    let block = pane_block(app, Pane::List, title);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let t = &app.theme;
+    if l.rows.is_empty() {
+        let lines = empty_message(app);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .style(t.dim)
+            .render(inner.inner(ratatui::layout::Margin::new(1, 1)), buf);
+        return;
+    }
+    let w = usize::from(inner.width);
+    let feed_w = (w / 5).clamp(6, 18);
+    let title_w = w.saturating_sub(1 + 2 + 2 + 7 + feed_w + 1);
+    let focused = app.focus == Pane::List;
+    // Parsing is cheap and in memory; the list only shows applied filters.
+    let query = if app.filter.applied.is_empty() {
+        None
+    } else {
+        crate::query::parse(&app.filter.applied).ok()
+    };
+    for (row, (i, a)) in l
+        .rows
+        .iter()
+        .enumerate()
+        .skip(l.offset)
+        .take(usize::from(inner.height))
+        .enumerate()
+    {
+        let selected = i == l.selected;
+        let title_style = if a.read {
+            t.base
+        } else {
+            t.base.add_modifier(Modifier::BOLD)
+        };
+        let mut spans = vec![
+            Span::raw(if selected { "▸" } else { " " }),
+            Span::styled(if a.read { "  " } else { "● " }, t.unread),
+            Span::styled(if a.starred { "★ " } else { "  " }, t.star),
+            cell(
+                &a.published
+                    .map_or_else(String::new, |d| short_date(d, app.now)),
+                6,
+                t.dim,
+            ),
+            Span::raw(" "),
+            cell(&a.feed, feed_w, t.dim),
+            Span::raw(" "),
+        ];
+        let title = text::truncate(&a.title, title_w);
+        let hits = query
+            .as_ref()
+            .map(|q| crate::query::title_highlights(q, &title))
+            .unwrap_or_default();
+        spans.extend(highlighted(&title, &hits, title_style, t.highlight));
+        let y = inner.y + u16::try_from(row).unwrap_or(0);
+        let line = Line::from(spans);
+        buf.set_line(inner.x, y, &line, inner.width);
+        if selected {
+            let style = if focused {
+                t.selected
+            } else {
+                Style::new().add_modifier(Modifier::BOLD)
+            };
+            buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
+        }
+    }
+}
+
+fn empty_message(app: &App) -> Vec<Line<'static>> {
+    if !app.list.loaded {
+        return vec![Line::from("Loading…")];
+    }
+    if !app.filter.applied.is_empty() {
+        return vec![Line::from(format!(
+            "No articles match “{}”.",
+            app.filter.applied
+        ))];
+    }
+    if app.counted && app.snapshot.counts.all == 0 {
+        let mut lines = vec![Line::from("No articles yet."), Line::from("")];
+        if app.options.offline {
+            lines.push(Line::from(
+                "Offline: nothing is cached. Run without --offline to fetch.",
+            ));
+        } else if app.refresh.is_some() {
+            lines.push(Line::from("Fetching your feeds…"));
+        } else {
+            lines.push(Line::from("Press R to refresh. Feeds are listed in"));
+            lines.push(Line::from(app.options.config_path.clone()));
+        }
+        return lines;
+    }
+    vec![Line::from("Nothing in this view.")]
+}
+
+/// Splits `s` into spans with each (ASCII case-insensitive) occurrence of
+/// a term styled as a match.
+fn highlighted(
+    s: &str,
+    hits: &[std::ops::Range<usize>],
+    base: Style,
+    hit: Style,
+) -> Vec<Span<'static>> {
+    if hits.is_empty() {
+        return vec![Span::styled(s.to_string(), base)];
+    }
+    let mut marks = vec![false; s.len()];
+    for r in hits {
+        if let Some(m) = marks.get_mut(r.clone()) {
+            m.iter_mut().for_each(|m| *m = true);
+        }
+    }
+    let mut spans = Vec::new();
+    let mut cur = String::new();
+    let mut cur_hit = false;
+    for (i, c) in s.char_indices() {
+        let h = marks[i];
+        if h != cur_hit && !cur.is_empty() {
+            spans.push(Span::styled(
+                std::mem::take(&mut cur),
+                if cur_hit { hit } else { base },
+            ));
+        }
+        cur_hit = h;
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        spans.push(Span::styled(cur, if cur_hit { hit } else { base }));
+    }
+    spans
+}

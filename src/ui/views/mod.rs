@@ -1,0 +1,137 @@
+//! Drawing. Everything here reads `App` and writes the frame; no I/O.
+
+mod errors;
+mod help;
+mod list;
+pub mod reader;
+mod sidebar;
+mod status;
+
+use super::app::{App, Overlay, Pane};
+use super::layout::is_wide;
+use super::text;
+use crate::store::ViewFilter;
+use chrono::{DateTime, Datelike, Utc};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear};
+use ratatui::Frame;
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let a = app.areas();
+    let buf = frame.buffer_mut();
+    if let Some(r) = a.sidebar {
+        sidebar::render(app, r, buf);
+    }
+    if let Some(r) = a.list {
+        list::render(app, r, buf);
+    }
+    if let Some(r) = a.reader {
+        reader::render(app, r, buf);
+    }
+    status::render(app, a.status, buf);
+    if let Some(overlay) = app.overlay {
+        let area = frame.area();
+        let buf = frame.buffer_mut();
+        match overlay {
+            Overlay::Help => help::render(app, area, buf),
+            Overlay::Errors => errors::render(app, area, buf),
+        }
+    }
+}
+
+/// A bordered pane; the focused one has a bold accent border (and its
+/// title marked, for terminals without colour).
+fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
+    let focused = app.focus == pane && is_wide(app.size);
+    let (style, title) = if focused {
+        (app.theme.border_focus, format!("▶ {title} "))
+    } else {
+        (app.theme.border, format!(" {title} "))
+    };
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Plain)
+        .border_style(style)
+        .title(Line::from(Span::styled(title, app.theme.title)))
+}
+
+/// A centred box for overlays, cleared first.
+fn overlay_block<'a>(
+    app: &App,
+    area: Rect,
+    width: u16,
+    height: u16,
+    title: &str,
+    buf: &mut ratatui::buffer::Buffer,
+) -> (Rect, Block<'a>) {
+    let w = width
+        .min(area.width.saturating_sub(2))
+        .max(10)
+        .min(area.width);
+    let h = height
+        .min(area.height.saturating_sub(2))
+        .max(3)
+        .min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    ratatui::widgets::Widget::render(Clear, r, buf);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border_focus)
+        .title(Line::from(Span::styled(
+            format!(" {title} "),
+            app.theme.title,
+        )))
+        .title_bottom(
+            Line::from(Span::styled(" Esc closes · j/k scroll ", app.theme.dim)).right_aligned(),
+        );
+    (r, block)
+}
+
+/// The name of a view, as in the sidebar.
+pub fn view_name(app: &App, view: &ViewFilter) -> String {
+    match view {
+        ViewFilter::All => "All".into(),
+        ViewFilter::Unread => "Unread".into(),
+        ViewFilter::Starred => "Starred".into(),
+        ViewFilter::Tag(t) => format!("#{t}"),
+        ViewFilter::Feed(id) => app
+            .snapshot
+            .feeds
+            .iter()
+            .find(|f| f.id == *id)
+            .map_or_else(|| "Feed".to_string(), |f| f.name.clone()),
+    }
+}
+
+/// "14:05" today, "26 May" this year, else the year.
+pub fn short_date(d: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if d.date_naive() == now.date_naive() {
+        d.format("%H:%M").to_string()
+    } else if d.year() == now.year() {
+        d.format("%d %b").to_string()
+    } else {
+        d.format("%Y").to_string()
+    }
+}
+
+/// "just now", "12 min ago", "3 h ago", "4 days ago".
+pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let mins = (now - then).num_minutes().max(0);
+    match mins {
+        0 => "just now".into(),
+        1..=59 => format!("{mins} min ago"),
+        60..=2879 => format!("{} h ago", mins / 60),
+        _ => format!("{} days ago", mins / 1440),
+    }
+}
+
+/// `s` cut to `cols`, as a span.
+fn cell(s: &str, cols: usize, style: ratatui::style::Style) -> Span<'static> {
+    Span::styled(text::fit(s, cols), style)
+}

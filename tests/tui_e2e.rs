@@ -1,0 +1,263 @@
+//! The interface end to end: the built binary in a pseudo-terminal against
+//! a local server, the screen read with a terminal emulator. Every wait
+//! has a deadline.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::server::{Route, TestServer};
+use common::Sandbox;
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+
+struct Pty {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Pty {
+    fn spawn(sb: &Sandbox, extra: &[&str]) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_tidings"));
+        cmd.arg("--config");
+        cmd.arg(sb.config());
+        cmd.arg("--cache");
+        cmd.arg(sb.cache());
+        for a in extra {
+            cmd.arg(a);
+        }
+        cmd.env("HOME", sb.dir.path());
+        cmd.env("XDG_STATE_HOME", sb.dir.path().join("state"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("BROWSER", "/bin/true");
+        cmd.env_remove("TIDINGS_CONFIG");
+        cmd.env_remove("TIDINGS_CACHE");
+        cmd.env_remove("NO_COLOR");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let sink = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Pty {
+            screen,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Polls the screen until `ok` holds; fails with the screen after `secs`.
+    fn wait(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.contents();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait(text, 20, |s| s.contains(text))
+    }
+
+    /// Types keys one at a time, as a person would.
+    fn keys(&mut self, keys: &str) {
+        for c in keys.chars() {
+            let mut b = [0u8; 4];
+            self.writer
+                .write_all(c.encode_utf8(&mut b).as_bytes())
+                .unwrap();
+            self.writer.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Esc alone (a pause after it so it is not read as Alt).
+    fn esc(&mut self) {
+        self.writer.write_all(b"\x1b").unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    fn wait_exit(&mut self, secs: u64) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("tidings did not exit; screen:\n{}", self.contents());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn rss(title: &str, items: &[(&str, &str, &str)]) -> String {
+    let mut s =
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{title}</title>");
+    for (guid, t, date) in items {
+        s.push_str(&format!(
+            "<item><guid>{guid}</guid><title>{t}</title><link>https://example.test/{guid}</link>\
+             <pubDate>{date}</pubDate><description>&lt;p&gt;{t} body text.&lt;/p&gt;</description></item>"
+        ));
+    }
+    s.push_str("</channel></rss>");
+    s
+}
+
+fn by_title<'a>(list: &'a [serde_json::Value], title: &str) -> &'a serde_json::Value {
+    list.iter()
+        .find(|a| a["title"] == title)
+        .unwrap_or_else(|| panic!("{title} in {list:?}"))
+}
+
+#[test]
+fn browse_filter_read_star_quit_then_offline() {
+    let server = TestServer::start();
+    server.route(
+        "/alpha.xml",
+        Route::file(
+            rss(
+                "Alpha",
+                &[
+                    ("a1", "Alpha one", "Thu, 25 May 2023 09:00:00 GMT"),
+                    ("a2", "Alpha two", "Wed, 24 May 2023 09:00:00 GMT"),
+                ],
+            ),
+            "application/rss+xml",
+        ),
+    );
+    server.route(
+        "/beta.xml",
+        Route::file(
+            rss(
+                "Beta",
+                &[("b1", "Beta news", "Fri, 26 May 2023 09:00:00 GMT")],
+            ),
+            "application/rss+xml",
+        ),
+    );
+    let sb = Sandbox::new();
+    sb.write_config(
+        "refresh_minutes = 0",
+        &[
+            ("Alpha", &server.url("/alpha.xml")),
+            ("Beta", &server.url("/beta.xml")),
+        ],
+    );
+
+    let mut t = Pty::spawn(&sb, &[]);
+    // The refresh fills the list; the status bar says when it is done.
+    t.wait("the refresh", 30, |s| {
+        s.contains("Beta news")
+            && s.contains("Alpha two")
+            && s.contains("updated just now")
+            && !s.contains("refreshing")
+    });
+    assert!(server.hits("/alpha.xml") >= 1 && server.hits("/beta.xml") >= 1);
+
+    // Live filter.
+    t.keys("/beta");
+    let s = t.wait("the filtered list", 10, |s| {
+        s.contains("All · 1") && s.contains("/beta")
+    });
+    assert!(!s.contains("Alpha one"), "{s}");
+    t.keys("\r");
+
+    // Open it (marks it read) and go back.
+    t.keys("\r");
+    t.wait_for("Beta news body text.");
+    t.keys("q");
+    t.wait("the list focused", 10, |s| s.contains("▶ All"));
+
+    // Esc clears the filter; star Alpha one, mark Alpha two read.
+    t.esc();
+    t.wait("the whole list", 10, |s| s.contains("All · 3"));
+    t.keys("js");
+    t.wait_for("★");
+    t.keys("jm");
+    t.wait("3/3", 10, |s| s.contains("3/3"));
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys("q");
+    assert!(t.wait_exit(15).success());
+
+    let list = sb.list_json(&[]);
+    assert_eq!(list.len(), 3);
+    let beta = by_title(&list, "Beta news");
+    let one = by_title(&list, "Alpha one");
+    let two = by_title(&list, "Alpha two");
+    assert_eq!(
+        (beta["read"].as_bool(), beta["starred"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(
+        (one["read"].as_bool(), one["starred"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(
+        (two["read"].as_bool(), two["starred"].as_bool()),
+        (Some(true), Some(false))
+    );
+
+    // Offline with the server gone: the same articles, and the last
+    // selection restored.
+    drop(server);
+    let mut t = Pty::spawn(&sb, &["--offline"]);
+    let s = t.wait("the cached list", 20, |s| {
+        s.contains("Beta news")
+            && s.contains("Alpha one")
+            && s.contains("Alpha two")
+            && s.contains("offline")
+    });
+    assert!(s.contains("3/3"), "selection restored:\n{s}");
+    assert!(!s.contains("refreshing"), "{s}");
+    t.keys("q");
+    assert!(t.wait_exit(15).success());
+    assert_eq!(sb.list_json(&[]), list);
+}
+
+#[test]
+fn without_a_terminal_the_interface_explains() {
+    let sb = Sandbox::new();
+    sb.write_config("", &[]);
+    let out = sb.cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+}
