@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod model;
 pub mod paths;
 pub mod query;
+pub mod refresh;
 pub mod render;
 pub mod sanitize;
 pub mod scrape;

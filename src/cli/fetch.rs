@@ -1,8 +1,10 @@
 //! `tidings fetch`: refresh feeds into the cache, with progress and a summary.
 
 use super::{CliError, Context};
-use crate::fetch::{Fetcher, Job};
+use crate::config::FeedConfig;
+use crate::fetch::Fetcher;
 use crate::model::{FetchOutcome, WriteStats};
+use crate::refresh;
 use crate::sanitize;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -50,27 +52,12 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
     }
     let now = Utc::now();
     let mut totals = Totals::default();
-    let mut jobs = Vec::new();
-    for feed in &config.feeds {
-        if !args.feeds.is_empty()
-            && !args
-                .feeds
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(&feed.name))
-        {
-            continue;
-        }
-        let id = store.feed_id(&feed.name)?;
-        let mut job = Job::new(id, feed, store.fetch_state(id)?, &config);
-        if feed.html.is_some() {
-            job.known_links = store.links_with_content(id)?;
-        }
-        if !args.force && job.too_soon(now).is_some() {
-            totals.skipped += 1;
-            continue;
-        }
-        jobs.push(job);
-    }
+    let wanted = |f: &FeedConfig, _| {
+        args.feeds.is_empty() || args.feeds.iter().any(|n| n.eq_ignore_ascii_case(&f.name))
+    };
+    let plan = refresh::plan(&store, &config, wanted, args.force, now)?;
+    totals.skipped = plan.skipped;
+    let jobs = plan.jobs;
     let names: std::collections::HashMap<_, _> = jobs
         .iter()
         .map(|j| (j.feed_id, (j.feed.name.clone(), j.feed.url.to_string())))

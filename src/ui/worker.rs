@@ -4,7 +4,7 @@
 
 use super::event::{Event, LoadedArticle, Snapshot, StoreCmd};
 use crate::config::Config;
-use crate::fetch::{Fetcher, Job};
+use crate::fetch::Fetcher;
 use crate::model::{ArticleSummary, FeedId, FeedInfo, FetchOutcome};
 use crate::render;
 use crate::sanitize;
@@ -170,22 +170,17 @@ impl Worker {
     ) -> Option<usize> {
         let fetcher = self.fetcher.clone()?;
         let now = Utc::now();
-        let mut jobs = Vec::new();
-        for feed in &self.config.feeds {
-            let Ok(id) = self.store.feed_id(&feed.name) else {
-                continue;
-            };
-            if only.as_ref().is_some_and(|o| !o.contains(&id)) || in_flight.contains(&id) {
-                continue;
+        let wanted = |_: &crate::config::FeedConfig, id: FeedId| {
+            only.as_ref().is_none_or(|o| o.contains(&id)) && !in_flight.contains(&id)
+        };
+        let jobs = match crate::refresh::plan(&self.store, &self.config, wanted, force, now) {
+            Ok(plan) => plan.jobs,
+            Err(e) => {
+                tracing::warn!("cannot plan a refresh: {e}");
+                return None;
             }
-            let state = self.store.fetch_state(id).unwrap_or_default();
-            let job = Job::new(id, feed, state, &self.config);
-            if !force && job.too_soon(now).is_some() {
-                continue;
-            }
-            in_flight.insert(id);
-            jobs.push(job);
-        }
+        };
+        in_flight.extend(jobs.iter().map(|j| j.feed_id));
         let total = jobs.len();
         let (tx, mut rx) = tokio::sync::mpsc::channel(self.config.settings.concurrency);
         let back = self.own.clone();
