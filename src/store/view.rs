@@ -19,6 +19,11 @@ pub enum ViewFilter {
     Feed(FeedId),
     /// Every feed with this tag.
     Tag(String),
+    /// A saved view from the config: its name and query.
+    Saved {
+        name: String,
+        query: String,
+    },
 }
 
 impl ViewFilter {
@@ -32,7 +37,24 @@ impl ViewFilter {
                 "a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)",
                 Some(Value::Text(tag.clone())),
             ),
+            // Its query is added to the user's (see `with_view`).
+            ViewFilter::Saved { .. } => ("1", None),
         }
+    }
+
+    /// `q` restricted to a saved view's query, when this is one.
+    fn with_view(&self, q: &Query) -> std::result::Result<Query, SearchError> {
+        let ViewFilter::Saved { name, query } = self else {
+            return Ok(q.clone());
+        };
+        let saved = crate::query::parse(query).map_err(|e| SearchError {
+            message: format!("view \"{name}\": {e}"),
+            span: 0..0,
+        })?;
+        Ok(match saved.expr {
+            Some(e) => q.clone().and(e),
+            None => q.clone(),
+        })
     }
 }
 
@@ -92,7 +114,7 @@ impl Store {
         now: DateTime<Utc>,
         limit: usize,
     ) -> std::result::Result<Vec<ArticleSummary>, SearchError> {
-        let m = to_sql(q, now, opts)?;
+        let m = to_sql(&view.with_view(q)?, now, opts)?;
         let (view_sql, view_param) = view.condition();
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
@@ -117,7 +139,7 @@ impl Store {
         opts: &SqlOptions,
         now: DateTime<Utc>,
     ) -> std::result::Result<Vec<ArticleId>, SearchError> {
-        let m = to_sql(q, now, opts)?;
+        let m = to_sql(&view.with_view(q)?, now, opts)?;
         let (view_sql, view_param) = view.condition();
         let sql = format!(
             "SELECT a.id FROM articles a WHERE a.read = 0 AND {view_sql} AND ({})",
@@ -279,6 +301,15 @@ mod tests {
         assert_eq!(marked.len(), 2);
         assert_eq!(search(&s, "", ViewFilter::Unread, 10).unwrap().len(), 1);
         assert_eq!(search(&s, "is:read", ViewFilter::All, 10).unwrap().len(), 2);
+        let saved = ViewFilter::Saved {
+            name: "AI".into(),
+            query: "triage OR diagnostic".into(),
+        };
+        assert_eq!(search(&s, "", saved.clone(), 10).unwrap().len(), 2);
+        assert_eq!(
+            titles(search(&s, "feed:beta", saved, 10).unwrap()),
+            ["AI triage pilot"]
+        );
         assert_eq!(
             s.counts().unwrap(),
             Counts {

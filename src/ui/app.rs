@@ -1149,6 +1149,16 @@ impl App {
             item(Some(ViewFilter::Unread), "Unread", Some(c.unread), 0),
             item(Some(ViewFilter::Starred), "Starred", Some(c.starred), 0),
         ];
+        if !self.snapshot.views.is_empty() {
+            items.push(item(None, "Views", None, 0));
+        }
+        for v in &self.snapshot.views {
+            let view = ViewFilter::Saved {
+                name: v.name.clone(),
+                query: v.query.clone(),
+            };
+            items.push(item(Some(view), &v.name, Some(v.unread), 1));
+        }
         let feeds = &self.snapshot.feeds;
         let mut tags: Vec<&String> = feeds.iter().flat_map(|f| &f.tags).collect();
         tags.sort();

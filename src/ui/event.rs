@@ -88,4 +88,13 @@ pub struct LoadedArticle {
 pub struct Snapshot {
     pub counts: Counts,
     pub feeds: Vec<FeedInfo>,
+    /// Saved views from the config, with their unread counts.
+    pub views: Vec<SavedView>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SavedView {
+    pub name: String,
+    pub query: String,
+    pub unread: u64,
 }

@@ -26,6 +26,7 @@ fn encode(view: &ViewFilter) -> String {
         ViewFilter::Starred => "starred".into(),
         ViewFilter::Feed(id) => format!("feed:{}", id.0),
         ViewFilter::Tag(t) => format!("tag:{t}"),
+        ViewFilter::Saved { name, query } => format!("view:{name}\u{1f}{query}"),
     }
 }
 
@@ -37,6 +38,13 @@ fn decode(s: &str) -> Option<ViewFilter> {
         _ => match s.split_once(':')? {
             ("feed", id) => ViewFilter::Feed(FeedId(id.parse().ok()?)),
             ("tag", t) if !t.is_empty() => ViewFilter::Tag(t.to_string()),
+            ("view", v) => {
+                let (name, query) = v.split_once('\u{1f}')?;
+                ViewFilter::Saved {
+                    name: name.to_string(),
+                    query: query.to_string(),
+                }
+            }
             _ => return None,
         },
     })

@@ -3,7 +3,7 @@
 
 use super::action::Action;
 use super::app::{App, Cmd, Mode, Options, Pane};
-use super::event::{Event, LoadedArticle, Snapshot, StoreCmd};
+use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd};
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::views;
@@ -105,6 +105,11 @@ fn snapshot() -> Snapshot {
             feed(1, "HIN South London", &["hin"], 1, None),
             feed(2, "NHS England", &["nhs"], 1, None),
         ],
+        views: vec![SavedView {
+            name: "NHS this week".into(),
+            query: "tag:nhs since:7d".into(),
+            unread: 2,
+        }],
     }
 }
 

@@ -2,7 +2,7 @@
 //! interface's commands and writes fetch results as they arrive. Text
 //! leaving it is sanitised.
 
-use super::event::{Event, LoadedArticle, Snapshot, StoreCmd};
+use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::model::{ArticleSummary, FeedId, FeedInfo, FetchOutcome};
@@ -147,9 +147,29 @@ impl Worker {
             Ok(c) => c,
             Err(e) => return failed(e),
         };
+        let opts = self.config.sql_options();
+        let views = self
+            .config
+            .views
+            .iter()
+            .map(|v| {
+                let unread =
+                    v.query
+                        .clone()
+                        .and(crate::query::Expr::term(crate::query::TermKind::Is(
+                            crate::query::Flag::Unread,
+                        )));
+                SavedView {
+                    name: sanitize::line(&v.name),
+                    query: v.text.clone(),
+                    unread: self.store.count(&unread, &opts, Utc::now()).unwrap_or(0),
+                }
+            })
+            .collect();
         match self.store.feeds() {
             Ok(feeds) => Event::Counted(Box::new(Snapshot {
                 counts,
+                views,
                 feeds: feeds
                     .into_iter()
                     .filter(|f| self.config.feeds.iter().any(|c| c.name == f.name))

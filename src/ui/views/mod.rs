@@ -100,6 +100,7 @@ pub fn view_name(app: &App, view: &ViewFilter) -> String {
         ViewFilter::Unread => "Unread".into(),
         ViewFilter::Starred => "Starred".into(),
         ViewFilter::Tag(t) => format!("#{t}"),
+        ViewFilter::Saved { name, .. } => name.clone(),
         ViewFilter::Feed(id) => app
             .snapshot
             .feeds
