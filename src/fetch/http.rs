@@ -179,6 +179,13 @@ impl HttpClient {
             format!("timed out after {} s", self.timeout.as_secs())
         } else if e.is_redirect() {
             format!("too many redirects (more than {MAX_REDIRECTS})")
+        } else if e.is_connect() {
+            // The innermost cause says why: refused, no route, DNS failure.
+            let mut cause: &dyn std::error::Error = e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            format!("cannot connect: {cause}")
         } else {
             describe(e)
         };
