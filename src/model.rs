@@ -104,6 +104,26 @@ pub struct FetchReport {
     pub max_age_cutoff: Option<DateTime<Utc>>,
 }
 
+impl FetchReport {
+    /// A plain successful download of `feed` at `at`: no validators, no
+    /// retention limits. For filling caches in tests and benchmarks.
+    pub fn fetched(feed_id: FeedId, feed: ParsedFeed, at: DateTime<Utc>) -> FetchReport {
+        FetchReport {
+            feed_id,
+            attempted_at: at,
+            outcome: FetchOutcome::Fetched {
+                status: 200,
+                feed,
+                etag: None,
+                last_modified: None,
+            },
+            next_fetch_after: None,
+            max_articles: 0,
+            max_age_cutoff: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum FetchOutcome {
     /// A new document was downloaded and parsed.

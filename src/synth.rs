@@ -3,7 +3,7 @@
 //! transaction per feed, full-text index included). Deterministic for a seed.
 
 use crate::config::{FeedConfig, FeedKind};
-use crate::model::{FetchOutcome, FetchReport, ParsedArticle, ParsedFeed};
+use crate::model::{FetchReport, ParsedArticle, ParsedFeed};
 use crate::store::{Result, Store};
 use chrono::{DateTime, Duration, Utc};
 
@@ -267,23 +267,12 @@ pub fn fill(
                 content_from_page: false,
             });
         }
-        store.record(&FetchReport {
-            feed_id: *id,
-            attempted_at: now,
-            outcome: FetchOutcome::Fetched {
-                status: 200,
-                feed: ParsedFeed {
-                    title: Some(configs[f].name.clone()),
-                    articles: items,
-                    ..Default::default()
-                },
-                etag: None,
-                last_modified: None,
-            },
-            next_fetch_after: None,
-            max_articles: 0,
-            max_age_cutoff: None,
-        })?;
+        let feed = ParsedFeed {
+            title: Some(configs[f].name.clone()),
+            articles: items,
+            ..Default::default()
+        };
+        store.record(&FetchReport::fetched(*id, feed, now))?;
     }
     let all = store.query(
         &crate::query::Query::default(),

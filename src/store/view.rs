@@ -179,7 +179,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::config::{FeedConfig, FeedKind};
-    use crate::model::{FetchOutcome, FetchReport, ParsedArticle, ParsedFeed};
+    use crate::model::{FetchReport, ParsedArticle, ParsedFeed};
     use chrono::{TimeZone, Utc};
 
     fn store() -> (Store, Vec<FeedId>) {
@@ -217,23 +217,12 @@ mod tests {
                     ..Default::default()
                 })
                 .collect();
-            s.record(&FetchReport {
-                feed_id: *id,
-                attempted_at: Utc::now(),
-                outcome: FetchOutcome::Fetched {
-                    status: 200,
-                    feed: ParsedFeed {
-                        articles,
-                        ..Default::default()
-                    },
-                    etag: None,
-                    last_modified: None,
-                },
-                next_fetch_after: None,
-                max_articles: 0,
-                max_age_cutoff: None,
-            })
-            .unwrap();
+            let feed = ParsedFeed {
+                articles,
+                ..Default::default()
+            };
+            s.record(&FetchReport::fetched(*id, feed, Utc::now()))
+                .unwrap();
         }
         (s, ids)
     }

@@ -601,31 +601,20 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
     .unwrap();
     let mut store = crate::store::Store::open_in_memory().unwrap();
     let ids = store.sync_feeds(&config.feeds).unwrap();
+    let feed = ParsedFeed {
+        title: Some("\x1b]0;pwned\x07Feed".into()),
+        articles: vec![ParsedArticle {
+            guid: "1".into(),
+            title: "Title \x1b]0;pwned\x07with \x1b[2Jescapes\x1b[31m".into(),
+            author: Some("\x1b[5mAnn".into()),
+            link: Some("https://evil.test/\x1b[2J".into()),
+            content: Some("<p>Body \x1b]52;c;ZXZpbA==\x07text \u{9b}31m</p>".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
     store
-        .record(&FetchReport {
-            feed_id: ids[0],
-            attempted_at: now(),
-            outcome: FetchOutcome::Fetched {
-                status: 200,
-                feed: ParsedFeed {
-                    title: Some("\x1b]0;pwned\x07Feed".into()),
-                    articles: vec![ParsedArticle {
-                        guid: "1".into(),
-                        title: "Title \x1b]0;pwned\x07with \x1b[2Jescapes\x1b[31m".into(),
-                        author: Some("\x1b[5mAnn".into()),
-                        link: Some("https://evil.test/\x1b[2J".into()),
-                        content: Some("<p>Body \x1b]52;c;ZXZpbA==\x07text \u{9b}31m</p>".into()),
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                },
-                etag: None,
-                last_modified: None,
-            },
-            next_fetch_after: None,
-            max_articles: 0,
-            max_age_cutoff: None,
-        })
+        .record(&FetchReport::fetched(ids[0], feed, now()))
         .unwrap();
     store
         .record(&FetchReport {
