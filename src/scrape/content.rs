@@ -199,11 +199,9 @@ fn find_title(doc: &Html) -> Option<String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::scrape::fixtures::*;
     use crate::scrape::rules::HtmlRules;
     use chrono::NaiveDate;
-
-    const ARTICLE: &str =
-        include_str!("../../tests/fixtures/html/relicensing-of-ahsns-confirmed.html");
 
     fn rules(content: &str) -> CompiledRules {
         HtmlRules {

@@ -653,16 +653,7 @@ fn next_rule(doc: &Html, page_url: &Url) -> Option<String> {
 mod tests {
     use super::*;
     use crate::scrape::extract::ScrapedItem;
-
-    const WP: &str = include_str!("../../tests/fixtures/html/wordpress-news.html");
-    const WP2: &str = include_str!("../../tests/fixtures/html/wordpress-news-page2.html");
-    const GOVUK: &str = include_str!("../../tests/fixtures/html/govuk-news.html");
-    const PLAIN: &str = include_str!("../../tests/fixtures/html/plain-list.html");
-    const NENC: &str = include_str!("../../tests/fixtures/html/nenc-news.html");
-    const YH: &str = include_str!("../../tests/fixtures/html/yh-news.html");
-    const FEED_LINK: &str = include_str!("../../tests/fixtures/html/with-feed-link.html");
-    const ARTICLE: &str =
-        include_str!("../../tests/fixtures/html/relicensing-of-ahsns-confirmed.html");
+    use crate::scrape::fixtures::*;
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()

@@ -153,15 +153,9 @@ fn default_date(el: ElementRef<'_>) -> Option<String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::scrape::fixtures::*;
     use crate::scrape::rules::HtmlRules;
     use chrono::NaiveDate;
-
-    const WP: &str = include_str!("../../tests/fixtures/html/wordpress-news.html");
-    const WP2: &str = include_str!("../../tests/fixtures/html/wordpress-news-page2.html");
-    const GOVUK: &str = include_str!("../../tests/fixtures/html/govuk-news.html");
-    const PLAIN: &str = include_str!("../../tests/fixtures/html/plain-list.html");
-    const NENC: &str = include_str!("../../tests/fixtures/html/nenc-news.html");
-    const YH: &str = include_str!("../../tests/fixtures/html/yh-news.html");
 
     fn rules(toml_src: &str) -> CompiledRules {
         toml::from_str::<HtmlRules>(toml_src)

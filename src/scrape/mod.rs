@@ -38,6 +38,8 @@ mod date;
 mod discover;
 mod dom;
 mod extract;
+#[cfg(test)]
+mod fixtures;
 mod rules;
 
 pub use content::{extract_article, ArticlePage};
