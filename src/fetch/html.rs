@@ -1,6 +1,7 @@
 //! HTML news pages: listings scraped with the feed's rules (following
 //! `next` pages), and each new article's own page read for its body.
 
+use super::charset::decode_html;
 use super::http::{HttpClient, Response};
 use super::Job;
 use crate::model::{FetchState, ParsedArticle, ParsedFeed};
@@ -14,6 +15,7 @@ pub async fn scrape(
     http: &HttpClient,
     job: &Job,
     body: Vec<u8>,
+    content_type: Option<String>,
     url: Url,
 ) -> Result<ParsedFeed, String> {
     let Some(rules) = job.feed.html.clone() else {
@@ -22,7 +24,7 @@ pub async fn scrape(
     let mut warnings = Vec::new();
     let mut items = Vec::new();
     let mut seen = HashSet::new();
-    let mut page = listing(rules.clone(), body, url).await?;
+    let mut page = listing(rules.clone(), body, content_type, url).await?;
     let mut pages = 1;
     loop {
         for item in page.items {
@@ -33,15 +35,17 @@ pub async fn scrape(
         let Some(next) = page.next_page.filter(|_| pages < rules.max_pages) else {
             break;
         };
-        let body = match http.get(&next, &FetchState::default()).await {
-            Ok(Response::Body { body, .. }) => body,
+        let (body, content_type) = match http.get(&next, &FetchState::default()).await {
+            Ok(Response::Body {
+                body, content_type, ..
+            }) => (body, content_type),
             Ok(Response::NotModified { .. }) => break,
             Err(e) => {
                 warnings.push(format!("page {next}: {e}"));
                 break;
             }
         };
-        page = match listing(rules.clone(), body, next.clone()).await {
+        page = match listing(rules.clone(), body, content_type, next.clone()).await {
             Ok(p) => p,
             Err(e) => {
                 warnings.push(e);
@@ -95,10 +99,11 @@ pub async fn scrape(
 async fn listing(
     rules: Arc<CompiledRules>,
     body: Vec<u8>,
+    content_type: Option<String>,
     url: Url,
 ) -> Result<ListingPage, String> {
     tokio::task::spawn_blocking(move || {
-        let html = String::from_utf8_lossy(&body);
+        let html = decode_html(&body, content_type.as_deref());
         scrape::extract_items(&html, &url, &rules).map_err(|e| e.to_string())
     })
     .await
@@ -110,13 +115,18 @@ async fn article_page(
     rules: Arc<CompiledRules>,
     url: Url,
 ) -> Result<scrape::ArticlePage, String> {
-    let (body, url) = match http.get(&url, &FetchState::default()).await {
-        Ok(Response::Body { body, url, .. }) => (body, url),
+    let (body, url, content_type) = match http.get(&url, &FetchState::default()).await {
+        Ok(Response::Body {
+            body,
+            url,
+            content_type,
+            ..
+        }) => (body, url, content_type),
         Ok(Response::NotModified { .. }) => return Err("unexpected 304".to_string()),
         Err(e) => return Err(e.to_string()),
     };
     tokio::task::spawn_blocking(move || {
-        let html = String::from_utf8_lossy(&body);
+        let html = decode_html(&body, content_type.as_deref());
         scrape::extract_article(&html, &url, &rules)
     })
     .await

@@ -1,6 +1,7 @@
 //! The fetcher: downloads and parses feeds concurrently, within global and
 //! per-host limits, and hands each result to the caller as it completes.
 
+mod charset;
 mod html;
 pub mod http;
 pub mod parse;
@@ -191,10 +192,10 @@ async fn read_document(
     };
     match job.feed.kind {
         FeedKind::Feed => parse_blocking(body, url).await,
-        FeedKind::Html => html::scrape(http, job, body, url).await,
+        FeedKind::Html => html::scrape(http, job, body, content_type, url).await,
         FeedKind::Auto if is_html() => {
             if job.feed.html.is_some() {
-                return html::scrape(http, job, body, url).await;
+                return html::scrape(http, job, body, content_type, url).await;
             }
             match html::advertised_feed(http, &body, &url).await? {
                 Some((feed, feed_url)) => parse_blocking(feed, feed_url).await,
