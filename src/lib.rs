@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod fetch;
+pub mod import;
 pub mod model;
 pub mod paths;
 pub mod query;

@@ -3,6 +3,7 @@
 
 mod discover;
 mod fetch;
+mod import;
 mod read;
 
 use crate::config::{Config, ConfigError};
@@ -83,6 +84,11 @@ enum Command {
         #[arg(required = true)]
         ids: Vec<i64>,
     },
+    /// Add the subscriptions in an OPML or newsboat `urls` file to the config
+    #[command(
+        after_help = "Examples:\n  tidings import subscriptions.opml --dry-run\n  tidings import ~/.newsboat/urls"
+    )]
+    Import(import::ImportArgs),
 }
 
 /// Errors a command reports; each knows its exit code.
@@ -139,6 +145,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Discover { url } => discover::run(&ctx, &url),
         Command::Star { ids } => read::mark(&ctx, &ids, read::Mark::Starred, true),
         Command::Unstar { ids } => read::mark(&ctx, &ids, read::Mark::Starred, false),
+        Command::Import(args) => import::run(&ctx, &args),
     }
 }
 
@@ -151,15 +158,7 @@ pub struct Context {
 impl Context {
     /// Loads the config, writing the example on first run at the default path.
     pub fn config(&self) -> Result<Config, CliError> {
-        let (path, is_default) = match &self.config {
-            Some(p) => (p.clone(), false),
-            None => (
-                crate::paths::default_config().ok_or_else(|| {
-                    CliError::Usage("no home directory: pass --config PATH".into())
-                })?,
-                true,
-            ),
-        };
+        let (path, is_default) = self.config_path()?;
         let (config, created) = Config::load_or_create(&path, is_default)?;
         if created {
             eprintln!(
@@ -168,6 +167,16 @@ impl Context {
             );
         }
         Ok(config)
+    }
+
+    /// Where the config is, and whether that is the default location.
+    pub fn config_path(&self) -> Result<(PathBuf, bool), CliError> {
+        match &self.config {
+            Some(p) => Ok((p.clone(), false)),
+            None => crate::paths::default_config()
+                .map(|p| (p, true))
+                .ok_or_else(|| CliError::Usage("no home directory: pass --config PATH".into())),
+        }
     }
 
     /// Where the cache is.
