@@ -2,6 +2,7 @@
 //! to an exit code (0 ok, 1 a feed or command failed, 2 usage or config).
 
 mod discover;
+mod export;
 mod fetch;
 mod import;
 mod read;
@@ -89,6 +90,11 @@ enum Command {
         after_help = "Examples:\n  tidings import subscriptions.opml --dry-run\n  tidings import ~/.newsboat/urls"
     )]
     Import(import::ImportArgs),
+    /// Print the subscriptions as OPML (for other readers) or TOML
+    #[command(
+        after_help = "Examples:\n  tidings export > subscriptions.opml\n  tidings export --toml > feeds.toml"
+    )]
+    Export(export::ExportArgs),
 }
 
 /// Errors a command reports; each knows its exit code.
@@ -146,6 +152,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Star { ids } => read::mark(&ctx, &ids, read::Mark::Starred, true),
         Command::Unstar { ids } => read::mark(&ctx, &ids, read::Mark::Starred, false),
         Command::Import(args) => import::run(&ctx, &args),
+        Command::Export(args) => export::run(&ctx, &args),
     }
 }
 

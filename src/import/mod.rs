@@ -241,9 +241,14 @@ pub(crate) fn clean_text(s: &str) -> String {
         .join(" ")
 }
 
-/// A folder or tag name as one tag word: spaces become `-`.
+/// A folder or tag name as one tag word: spaces, `,` and `/` (which
+/// separate tags in OPML categories) become `-`.
 pub(crate) fn tag_from(s: &str) -> Option<String> {
-    let t = clean_text(s).replace(' ', "-");
+    let t = clean_text(s)
+        .split([' ', ',', '/'])
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
     (!t.is_empty()).then_some(t)
 }
 
@@ -320,6 +325,7 @@ mod tests {
     fn tags_are_one_word() {
         assert_eq!(tag_from("  Health &  Care\t"), Some("Health-&-Care".into()));
         assert_eq!(tag_from(" \u{7} "), None);
+        assert_eq!(tag_from("News, views/more"), Some("News-views-more".into()));
         assert_eq!(clean_text("a\n b\u{0}c"), "a bc");
     }
 }
