@@ -2,10 +2,12 @@
 //! to an exit code (0 ok, 1 a feed or command failed, 2 usage or config).
 
 mod discover;
+mod doctor;
 mod export;
 mod fetch;
 mod import;
 mod read;
+mod setup;
 
 use crate::config::{Config, ConfigError};
 use crate::store::{Store, StoreError};
@@ -95,6 +97,24 @@ enum Command {
         after_help = "Examples:\n  tidings export > subscriptions.opml\n  tidings export --toml > feeds.toml"
     )]
     Export(export::ExportArgs),
+    /// Check the config, the cache and (with --network) every feed
+    #[command(
+        after_help = "Prints one line per finding and exits with 1 if anything is wrong.\n\nExamples:\n  tidings doctor\n  tidings doctor --network"
+    )]
+    Doctor(doctor::DoctorArgs),
+    /// Print where the config, cache, interface state and log are
+    Paths,
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  tidings completions bash > ~/.local/share/bash-completion/completions/tidings\n  tidings completions zsh > ~/.zfunc/_tidings\n  tidings completions fish > ~/.config/fish/completions/tidings.fish"
+    )]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page
+    #[command(after_help = "Example:\n  tidings man > ~/.local/share/man/man1/tidings.1")]
+    Man,
 }
 
 /// Errors a command reports; each knows its exit code.
@@ -133,6 +153,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let log_file = cli.log_file;
     let ctx = Context {
         config: cli.config,
         cache: cli.cache,
@@ -153,6 +174,10 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Unstar { ids } => read::mark(&ctx, &ids, read::Mark::Starred, false),
         Command::Import(args) => import::run(&ctx, &args),
         Command::Export(args) => export::run(&ctx, &args),
+        Command::Doctor(args) => doctor::run(&ctx, &args),
+        Command::Paths => setup::paths(&ctx, log_file.as_deref()),
+        Command::Completions { shell } => setup::completions(shell),
+        Command::Man => setup::man(),
     }
 }
 
