@@ -35,6 +35,10 @@ pub struct Cli {
     /// Do not fetch: the interface works from the cache only
     #[arg(long, global = true)]
     offline: bool,
+    /// Open the interface on built-in sample feeds, served on this machine
+    /// (no network, config or cache needed)
+    #[arg(long, conflicts_with = "offline")]
+    demo: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -158,6 +162,14 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         config: cli.config,
         cache: cli.cache,
     };
+    if cli.demo {
+        if cli.command.is_some() {
+            return Err(CliError::Usage(
+                "--demo opens the interface; give it without a command".into(),
+            ));
+        }
+        return demo();
+    }
     let Some(command) = cli.command else {
         return interface(&ctx, cli.offline);
     };
@@ -232,12 +244,7 @@ impl Context {
 
 /// `tidings` with no command: the terminal interface.
 fn interface(ctx: &Context, offline: bool) -> Result<ExitCode, CliError> {
-    use std::io::IsTerminal;
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(CliError::Usage(
-            "the interface needs a terminal; see `tidings --help` for the commands".into(),
-        ));
-    }
+    need_terminal()?;
     let (config, store) = ctx.open()?;
     let cache_path = ctx.cache_path()?;
     crate::ui::run(crate::ui::RunOptions {
@@ -245,8 +252,46 @@ fn interface(ctx: &Context, offline: bool) -> Result<ExitCode, CliError> {
         store,
         cache_path,
         offline,
+        state_path: crate::paths::default_ui_state(),
     })
     .map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn need_terminal() -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(
+            "the interface needs a terminal; see `tidings --help` for the commands".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `tidings --demo`: sample sources served on 127.0.0.1, a config and cache
+/// in a temporary directory (removed afterwards), and the real interface.
+fn demo() -> Result<ExitCode, CliError> {
+    need_terminal()?;
+    let failed = |e: std::io::Error| CliError::Failed(format!("cannot start the demo: {e}"));
+    let dir = crate::demo::TempDir::new().map_err(failed)?;
+    let http = crate::demo::Server::start(crate::demo::route).map_err(failed)?;
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, crate::demo::config_text(&http.base())).map_err(failed)?;
+    let ctx = Context {
+        config: Some(config_path),
+        cache: Some(dir.path().join("cache.db")),
+    };
+    let (config, store) = ctx.open()?;
+    let result = crate::ui::run(crate::ui::RunOptions {
+        config,
+        store,
+        cache_path: ctx.cache_path()?,
+        offline: false,
+        state_path: None,
+    });
+    drop(http);
+    drop(dir);
+    result.map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
 }
 
