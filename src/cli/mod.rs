@@ -20,7 +20,7 @@ use std::process::ExitCode;
     name = "tidings",
     version,
     about = "A fast terminal news reader for RSS, Atom, JSON Feed and HTML news pages",
-    after_help = "Examples:\n  tidings fetch                 refresh every feed\n  tidings list tag:nhs is:unread since:7d diagnos*\n  tidings count '\"health innovation\" -relicens*'\n  tidings show 42               read article 42\n  tidings feeds                 feeds, counts and errors"
+    after_help = "Examples:\n  tidings --demo                try it on built-in samples (no network)\n  tidings import urls.opml      add subscriptions from another reader\n  tidings fetch                 refresh every feed\n  tidings list tag:nhs is:unread since:7d diagnos*\n  tidings count '\"health innovation\" -relicens*'\n  tidings show 42               read article 42\n  tidings feeds                 feeds, counts and errors\n  tidings doctor                check the config, cache and feeds\n\nExit status: 0 success, 1 a feed or the command failed, 2 usage or config error."
 )]
 pub struct Cli {
     /// Config file [default: ~/.config/tidings/config.toml]
