@@ -5,7 +5,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod export;
 pub mod fetch;
+pub mod import;
 pub mod model;
 pub mod paths;
 pub mod query;

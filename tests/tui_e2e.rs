@@ -25,6 +25,18 @@ struct Pty {
 
 impl Pty {
     fn spawn(sb: &Sandbox, extra: &[&str]) -> Pty {
+        let mut args = vec![
+            "--config".into(),
+            sb.config().into_os_string(),
+            "--cache".into(),
+            sb.cache().into_os_string(),
+        ];
+        args.extend(extra.iter().map(std::ffi::OsString::from));
+        Pty::spawn_args(sb, &args)
+    }
+
+    /// The binary with exactly these arguments, at home in the sandbox.
+    fn spawn_args(sb: &Sandbox, args: &[std::ffi::OsString]) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -34,17 +46,16 @@ impl Pty {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_tidings"));
-        cmd.arg("--config");
-        cmd.arg(sb.config());
-        cmd.arg("--cache");
-        cmd.arg(sb.cache());
-        for a in extra {
+        for a in args {
             cmd.arg(a);
         }
         cmd.env("HOME", sb.dir.path());
         cmd.env("XDG_STATE_HOME", sb.dir.path().join("state"));
         cmd.env("TERM", "xterm-256color");
         cmd.env("BROWSER", "/bin/true");
+        let tmp = sb.dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        cmd.env("TMPDIR", tmp);
         cmd.env_remove("TIDINGS_CONFIG");
         cmd.env_remove("TIDINGS_CACHE");
         cmd.env_remove("NO_COLOR");
@@ -258,6 +269,49 @@ fn without_a_terminal_the_interface_explains() {
     let sb = Sandbox::new();
     sb.write_config("", &[]);
     let out = sb.cmd().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+}
+
+#[test]
+fn the_demo_runs_on_its_own_samples() {
+    let sb = Sandbox::new();
+    // The sandbox has no config or cache: the demo needs none.
+    let mut t = Pty::spawn_args(&sb, &["--demo".into()]);
+    let s = t.wait("the demo's refresh", 30, |s| {
+        s.contains("HIN South London")
+            && s.contains("Digital health notes")
+            && s.contains("NHS announcements")
+            && s.contains("All · 19")
+            && s.contains("updated just now")
+            && !s.contains("refreshing")
+    });
+    assert!(!s.contains(" !"), "no feed fails:\n{s}");
+    // The relicensing announcement, scraped from the news page, with the
+    // text of its own page.
+    t.keys("/title:relicensing");
+    t.wait("the filtered list", 10, |s| s.contains("All · 1"));
+    t.keys("\r\r");
+    t.wait_for("Today the Government has confirmed");
+    t.keys("\u{3}");
+    assert!(t.wait_exit(15).success());
+    assert!(!sb.config().exists() && !sb.cache().exists());
+    assert!(!sb.dir.path().join("state/ui-state.json").exists());
+    // Its temporary config and cache are gone.
+    let left: Vec<_> = std::fs::read_dir(sb.dir.path().join("tmp"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn the_demo_needs_a_terminal() {
+    let out = assert_cmd::Command::cargo_bin("tidings")
+        .unwrap()
+        .arg("--demo")
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
 }

@@ -2,8 +2,12 @@
 //! to an exit code (0 ok, 1 a feed or command failed, 2 usage or config).
 
 mod discover;
+mod doctor;
+mod export;
 mod fetch;
+mod import;
 mod read;
+mod setup;
 
 use crate::config::{Config, ConfigError};
 use crate::store::{Store, StoreError};
@@ -16,7 +20,7 @@ use std::process::ExitCode;
     name = "tidings",
     version,
     about = "A fast terminal news reader for RSS, Atom, JSON Feed and HTML news pages",
-    after_help = "Examples:\n  tidings fetch                 refresh every feed\n  tidings list tag:nhs is:unread since:7d diagnos*\n  tidings count '\"health innovation\" -relicens*'\n  tidings show 42               read article 42\n  tidings feeds                 feeds, counts and errors"
+    after_help = "Examples:\n  tidings --demo                try it on built-in samples (no network)\n  tidings import urls.opml      add subscriptions from another reader\n  tidings fetch                 refresh every feed\n  tidings list tag:nhs is:unread since:7d diagnos*\n  tidings count '\"health innovation\" -relicens*'\n  tidings show 42               read article 42\n  tidings feeds                 feeds, counts and errors\n  tidings doctor                check the config, cache and feeds\n\nExit status: 0 success, 1 a feed or the command failed, 2 usage or config error."
 )]
 pub struct Cli {
     /// Config file [default: ~/.config/tidings/config.toml]
@@ -31,6 +35,10 @@ pub struct Cli {
     /// Do not fetch: the interface works from the cache only
     #[arg(long, global = true)]
     offline: bool,
+    /// Open the interface on built-in sample feeds, served on this machine
+    /// (no network, config or cache needed)
+    #[arg(long, conflicts_with = "offline")]
+    demo: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -83,6 +91,34 @@ enum Command {
         #[arg(required = true)]
         ids: Vec<i64>,
     },
+    /// Add the subscriptions in an OPML or newsboat `urls` file to the config
+    #[command(
+        after_help = "Examples:\n  tidings import subscriptions.opml --dry-run\n  tidings import ~/.newsboat/urls"
+    )]
+    Import(import::ImportArgs),
+    /// Print the subscriptions as OPML (for other readers) or TOML
+    #[command(
+        after_help = "Examples:\n  tidings export > subscriptions.opml\n  tidings export --toml > feeds.toml"
+    )]
+    Export(export::ExportArgs),
+    /// Check the config, the cache and (with --network) every feed
+    #[command(
+        after_help = "Prints one line per finding and exits with 1 if anything is wrong.\n\nExamples:\n  tidings doctor\n  tidings doctor --network"
+    )]
+    Doctor(doctor::DoctorArgs),
+    /// Print where the config, cache, interface state and log are
+    Paths,
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  tidings completions bash > ~/.local/share/bash-completion/completions/tidings\n  tidings completions zsh > ~/.zfunc/_tidings\n  tidings completions fish > ~/.config/fish/completions/tidings.fish"
+    )]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page
+    #[command(after_help = "Example:\n  tidings man > ~/.local/share/man/man1/tidings.1")]
+    Man,
 }
 
 /// Errors a command reports; each knows its exit code.
@@ -121,10 +157,19 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    let log_file = cli.log_file;
     let ctx = Context {
         config: cli.config,
         cache: cli.cache,
     };
+    if cli.demo {
+        if cli.command.is_some() {
+            return Err(CliError::Usage(
+                "--demo opens the interface; give it without a command".into(),
+            ));
+        }
+        return demo();
+    }
     let Some(command) = cli.command else {
         return interface(&ctx, cli.offline);
     };
@@ -139,6 +184,12 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Discover { url } => discover::run(&ctx, &url),
         Command::Star { ids } => read::mark(&ctx, &ids, read::Mark::Starred, true),
         Command::Unstar { ids } => read::mark(&ctx, &ids, read::Mark::Starred, false),
+        Command::Import(args) => import::run(&ctx, &args),
+        Command::Export(args) => export::run(&ctx, &args),
+        Command::Doctor(args) => doctor::run(&ctx, &args),
+        Command::Paths => setup::paths(&ctx, log_file.as_deref()),
+        Command::Completions { shell } => setup::completions(shell),
+        Command::Man => setup::man(),
     }
 }
 
@@ -151,15 +202,7 @@ pub struct Context {
 impl Context {
     /// Loads the config, writing the example on first run at the default path.
     pub fn config(&self) -> Result<Config, CliError> {
-        let (path, is_default) = match &self.config {
-            Some(p) => (p.clone(), false),
-            None => (
-                crate::paths::default_config().ok_or_else(|| {
-                    CliError::Usage("no home directory: pass --config PATH".into())
-                })?,
-                true,
-            ),
-        };
+        let (path, is_default) = self.config_path()?;
         let (config, created) = Config::load_or_create(&path, is_default)?;
         if created {
             eprintln!(
@@ -168,6 +211,16 @@ impl Context {
             );
         }
         Ok(config)
+    }
+
+    /// Where the config is, and whether that is the default location.
+    pub fn config_path(&self) -> Result<(PathBuf, bool), CliError> {
+        match &self.config {
+            Some(p) => Ok((p.clone(), false)),
+            None => crate::paths::default_config()
+                .map(|p| (p, true))
+                .ok_or_else(|| CliError::Usage("no home directory: pass --config PATH".into())),
+        }
     }
 
     /// Where the cache is.
@@ -191,12 +244,7 @@ impl Context {
 
 /// `tidings` with no command: the terminal interface.
 fn interface(ctx: &Context, offline: bool) -> Result<ExitCode, CliError> {
-    use std::io::IsTerminal;
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(CliError::Usage(
-            "the interface needs a terminal; see `tidings --help` for the commands".into(),
-        ));
-    }
+    need_terminal()?;
     let (config, store) = ctx.open()?;
     let cache_path = ctx.cache_path()?;
     crate::ui::run(crate::ui::RunOptions {
@@ -204,8 +252,46 @@ fn interface(ctx: &Context, offline: bool) -> Result<ExitCode, CliError> {
         store,
         cache_path,
         offline,
+        state_path: crate::paths::default_ui_state(),
     })
     .map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn need_terminal() -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(
+            "the interface needs a terminal; see `tidings --help` for the commands".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `tidings --demo`: sample sources served on 127.0.0.1, a config and cache
+/// in a temporary directory (removed afterwards), and the real interface.
+fn demo() -> Result<ExitCode, CliError> {
+    need_terminal()?;
+    let failed = |e: std::io::Error| CliError::Failed(format!("cannot start the demo: {e}"));
+    let dir = crate::demo::TempDir::new().map_err(failed)?;
+    let http = crate::demo::Server::start(crate::demo::route).map_err(failed)?;
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, crate::demo::config_text(&http.base())).map_err(failed)?;
+    let ctx = Context {
+        config: Some(config_path),
+        cache: Some(dir.path().join("cache.db")),
+    };
+    let (config, store) = ctx.open()?;
+    let result = crate::ui::run(crate::ui::RunOptions {
+        config,
+        store,
+        cache_path: ctx.cache_path()?,
+        offline: false,
+        state_path: None,
+    });
+    drop(http);
+    drop(dir);
+    result.map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
 }
 

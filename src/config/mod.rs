@@ -425,7 +425,7 @@ fn key_span(text: &str, table: std::ops::Range<usize>, key: &str) -> std::ops::R
         .unwrap_or(table)
 }
 
-fn parse_url(s: &str) -> Result<url::Url, String> {
+pub(crate) fn parse_url(s: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(s.trim()).map_err(|e| format!("invalid URL \"{s}\": {e}"))?;
     match url.scheme() {
         "http" | "https" if url.host().is_some() => Ok(url),

@@ -3,6 +3,7 @@
 //! Writes of one feed happen in one transaction; list queries read only the
 //! `articles` table, never the bodies.
 
+pub mod health;
 mod read;
 pub mod schema;
 mod view;

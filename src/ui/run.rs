@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub store: Store,
     pub cache_path: PathBuf,
     pub offline: bool,
+    /// Where the last view and selection are kept; `None` keeps nothing.
+    pub state_path: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         store,
         cache_path,
         offline,
+        state_path,
     } = opts;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -90,7 +93,6 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
 
     let mut app = App::new(Rect::new(0, 0, 80, 24), Utc::now(), keymap, theme, options);
     app.flash = flash;
-    let state_path = crate::paths::default_ui_state();
     if let Some((view, article)) = state_path
         .as_deref()
         .and_then(|p| state::load(p, &cache_path))
