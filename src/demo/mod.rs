@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 
 const RSS: &str = include_str!("samples/nhs.rss");
 const ATOM: &str = include_str!("samples/digital.atom");
-const NEWS_PAGE: &str = include_str!("samples/wordpress-news.html");
-const RELICENSING: &str = include_str!("samples/relicensing-of-ahsns-confirmed.html");
+// The HTML news page and article are the ones the scraping tests use.
+const NEWS_PAGE: &str = include_str!("../../tests/fixtures/html/wordpress-news.html");
+const RELICENSING: &str =
+    include_str!("../../tests/fixtures/html/relicensing-of-ahsns-confirmed.html");
 /// The site the HTML samples were saved from; its links are pointed here.
 const HIN_SITE: &str = "https://healthinnovationnetwork.com";
 
