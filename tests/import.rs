@@ -240,3 +240,214 @@ fn imported_feeds_fetch() {
     assert_eq!(list[0]["title"], "Alpha first");
     assert_eq!(sb.list_json(&[]).len(), 2);
 }
+
+/// The tables newsboat's cache.db has (as newsboat's cache.cpp creates and
+/// migrates them), with its items as (feedurl, guid, url, unread, flags).
+fn newsboat_cache(path: &Path, items: &[(&str, &str, &str, i64, Option<&str>)]) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE rss_feed (
+             rssurl VARCHAR(1024) PRIMARY KEY NOT NULL, url VARCHAR(1024) NOT NULL,
+             title VARCHAR(1024) NOT NULL, lastmodified INTEGER(11) NOT NULL DEFAULT 0,
+             is_rtl INTEGER(1) NOT NULL DEFAULT 0, etag VARCHAR(128) NOT NULL DEFAULT \"\");
+         CREATE TABLE rss_item (
+             id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, guid VARCHAR(64) NOT NULL,
+             title VARCHAR(1024) NOT NULL, author VARCHAR(1024) NOT NULL,
+             url VARCHAR(1024) NOT NULL, feedurl VARCHAR(1024) NOT NULL,
+             pubDate INTEGER NOT NULL, content VARCHAR(65535) NOT NULL,
+             unread INTEGER(1) NOT NULL, enclosure_url VARCHAR(1024),
+             enclosure_type VARCHAR(1024), enqueued INTEGER(1) NOT NULL DEFAULT 0,
+             flags VARCHAR(52), deleted INTEGER(1) NOT NULL DEFAULT 0,
+             base VARCHAR(128) NOT NULL DEFAULT \"\");
+         CREATE TABLE metadata (db_schema_version_major INTEGER NOT NULL,
+             db_schema_version_minor INTEGER NOT NULL);
+         INSERT INTO metadata VALUES (2, 38);",
+    )
+    .unwrap();
+    for (feedurl, guid, url, unread, flags) in items {
+        conn.execute(
+            "INSERT OR IGNORE INTO rss_feed (rssurl, url, title) VALUES (?1, '', 'feed')",
+            [feedurl],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO rss_item (guid, title, author, url, feedurl, pubDate, content, unread, flags)
+             VALUES (?1, 't', '', ?2, ?3, 0, '', ?4, ?5)",
+            rusqlite::params![guid, url, feedurl, unread, flags],
+        )
+        .unwrap();
+    }
+}
+
+/// (title, read, starred) of every cached article, by title.
+fn states(sb: &Sandbox) -> Vec<(String, bool, bool)> {
+    let mut v: Vec<_> = sb
+        .list_json(&[])
+        .iter()
+        .map(|a| {
+            (
+                a["title"].as_str().unwrap().to_string(),
+                a["read"].as_bool().unwrap(),
+                a["starred"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn newsboat_cache_carries_read_and_starred() {
+    let server = TestServer::start();
+    let rss = |items: &[&str]| {
+        let mut s =
+            String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>");
+        for g in items {
+            s.push_str(&format!(
+                "<item><guid>{g}</guid><title>{g}</title><link>http://example.test/{g}</link></item>"
+            ));
+        }
+        s + "</channel></rss>"
+    };
+    server.route(
+        "/a.xml",
+        Route::file(rss(&["a1", "a2", "a3", "a4"]), "application/rss+xml"),
+    );
+    server.route("/b.xml", Route::file(rss(&["b1"]), "application/rss+xml"));
+    let (a, b) = (server.url("/a.xml"), server.url("/b.xml"));
+    let sb = Sandbox::new();
+    sb.write_config("", &[("A", &a), ("B", &b)]);
+    sb.cmd().args(["fetch", "--quiet"]).assert().success();
+    // a4 is read and starred here; newsboat's "unread, unstarred" must not undo that.
+    let a4 = sb.list_json(&["title:a4"])[0]["id"].as_i64().unwrap();
+    sb.cmd()
+        .args(["mark-read", &a4.to_string()])
+        .assert()
+        .success();
+    sb.cmd().args(["star", &a4.to_string()]).assert().success();
+
+    let nb = sb.dir.path().join("newsboat-cache.db");
+    newsboat_cache(
+        &nb,
+        &[
+            (&a, "a1", "http://example.test/a1", 0, None),
+            // Another guid: matched by its link within the feed.
+            (&a, "urn:other", "http://example.test/a2", 1, Some("s")),
+            (&a, "a3", "http://example.test/a3", 1, Some("")),
+            (&a, "a4", "http://example.test/a4", 1, None),
+            (&b, "b1", "http://example.test/b1", 0, Some("as")),
+            // The right guid under another feed does not match.
+            (&b, "a3", "http://example.test/x", 0, None),
+            (&a, "gone", "http://example.test/gone", 0, None),
+            (
+                "http://elsewhere.test/feed",
+                "z",
+                "http://z.test/",
+                0,
+                Some("s"),
+            ),
+        ],
+    );
+    let before = std::fs::read(&nb).unwrap();
+    let untouched = vec![
+        ("a1".to_string(), false, false),
+        ("a2".to_string(), false, false),
+        ("a3".to_string(), false, false),
+        ("a4".to_string(), true, true),
+        ("b1".to_string(), false, false),
+    ];
+    assert_eq!(states(&sb), untouched);
+
+    let run = |extra: &[&str]| {
+        let out = sb
+            .cmd()
+            .args(["import", "--newsboat-cache"])
+            .arg(&nb)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let out = run(&["--dry-run"]);
+    assert!(
+        out.starts_with(
+            "2 would be marked read, 2 would be starred, 3 newsboat articles had no match \
+             (fetch first: articles must be in the cache)"
+        ),
+        "{out}"
+    );
+    assert_eq!(states(&sb), untouched);
+
+    let out = run(&[]);
+    assert_eq!(
+        out,
+        "2 marked read, 2 starred, 3 newsboat articles had no match \
+         (fetch first: articles must be in the cache)\n"
+    );
+    assert_eq!(
+        states(&sb),
+        [
+            ("a1".to_string(), true, false),
+            ("a2".to_string(), false, true),
+            ("a3".to_string(), false, false),
+            ("a4".to_string(), true, true),
+            ("b1".to_string(), true, true),
+        ]
+    );
+    // Again: nothing left to change. The newsboat file is never written.
+    let out = run(&[]);
+    assert!(
+        out.starts_with("0 marked read, 0 starred, 3 newsboat"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read(&nb).unwrap(), before);
+}
+
+#[test]
+fn not_a_newsboat_cache_is_an_error() {
+    let sb = Sandbox::new();
+    sb.write_config("", &[]);
+    let run = |path: &Path| {
+        let out = sb
+            .cmd()
+            .args(["import", "--newsboat-cache"])
+            .arg(path)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let text = sb.dir.path().join("urls");
+    std::fs::write(&text, "https://example.test/feed.xml\n".repeat(50)).unwrap();
+    let (code, err) = run(&text);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("urls is not a newsboat cache"), "{err}");
+
+    let other = sb.dir.path().join("other.db");
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    conn.execute_batch("CREATE TABLE rss_feed (rssurl TEXT); CREATE TABLE items (x);")
+        .unwrap();
+    drop(conn);
+    let (code, err) = run(&other);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("other.db is not a newsboat cache (no rss_item table)"),
+        "{err}"
+    );
+
+    let (code, err) = run(&sb.dir.path().join("missing.db"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("cannot open"), "{err}");
+    assert!(!sb.dir.path().join("missing.db").exists());
+
+    // Neither a FILE nor --newsboat-cache is a usage error.
+    let out = sb.cmd().arg("import").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

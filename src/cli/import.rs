@@ -1,5 +1,6 @@
 //! `tidings import FILE`: subscriptions from OPML or a newsboat `urls` file,
-//! appended to the config file.
+//! appended to the config file. `--newsboat-cache PATH`: read and starred
+//! state from newsboat's cache.db, carried over to the cached articles.
 
 use super::{CliError, Context};
 use crate::config::{Config, ConfigError};
@@ -15,17 +16,68 @@ const NEW_CONFIG: &str = "# tidings configuration: settings, keys and theme are 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
     /// An OPML file, or a newsboat `urls` file (the format is detected)
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
-    /// Print the TOML that would be added, and change nothing
+    #[arg(value_name = "FILE", required_unless_present = "newsboat_cache")]
+    file: Option<PathBuf>,
+    /// Carry read and starred state over from newsboat's cache.db to the
+    /// matching articles in the cache (fetch first)
+    #[arg(long, value_name = "PATH")]
+    newsboat_cache: Option<PathBuf>,
+    /// Print what would be added or changed, and change nothing
     #[arg(long)]
     dry_run: bool,
 }
 
 pub fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode, CliError> {
-    let shown = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| CliError::Failed(format!("cannot read {shown}: {e}")))?;
+    if let Some(file) = &args.file {
+        subscriptions(ctx, file, args.dry_run)?;
+    }
+    if let Some(cache) = &args.newsboat_cache {
+        // After a dry run of FILE, stdout holds only its TOML.
+        let to_stderr = args.dry_run && args.file.is_some();
+        newsboat_state(ctx, cache, args.dry_run, to_stderr)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Read and starred state from newsboat's cache, onto the cached articles.
+fn newsboat_state(
+    ctx: &Context,
+    cache: &Path,
+    dry_run: bool,
+    to_stderr: bool,
+) -> Result<(), CliError> {
+    let items =
+        import::newsboat_cache::read_state(cache).map_err(|e| CliError::Failed(e.to_string()))?;
+    let (_, mut store) = ctx.open()?;
+    let stats = store.carry_state(&items, dry_run)?;
+    let (read, starred) = if dry_run {
+        ("would be marked read", "would be starred")
+    } else {
+        ("marked read", "starred")
+    };
+    let mut text = format!(
+        "{} {read}, {} {starred}, {} had no match (fetch first: articles must be in the cache)",
+        stats.marked_read,
+        stats.starred,
+        plural(stats.unmatched, "newsboat article", "newsboat articles"),
+    );
+    if dry_run {
+        text.push_str("\nnothing was changed (--dry-run)");
+    }
+    // Output is best effort: a closed pipe is not an import failure.
+    if to_stderr {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    } else {
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
+    }
+    Ok(())
+}
+
+/// Subscriptions from FILE, appended to the config.
+fn subscriptions(ctx: &Context, file: &Path, dry_run: bool) -> Result<(), CliError> {
+    let shown = file.display().to_string();
+    let bytes =
+        std::fs::read(file).map_err(|e| CliError::Failed(format!("cannot read {shown}: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         CliError::Failed(format!(
             "{shown}: not UTF-8 text (byte {}); convert it with iconv first",
@@ -46,19 +98,18 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode, CliError> {
         .map(|t| Config::parse(&path, t))
         .transpose()?;
     let plan = import::plan(source, config.as_ref());
-    let name = args
-        .file
+    let name = file
         .file_name()
         .map_or(shown.clone(), |n| n.to_string_lossy().into_owned());
     let heading = format!("Imported from {name} ({})", format.name());
     let failed = |e: import::ImportError| CliError::Failed(e.to_string());
 
-    if args.dry_run {
+    if dry_run {
         let toml = import::render(&plan, &heading).map_err(failed)?;
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(toml.as_bytes());
         report(&mut std::io::stderr().lock(), &plan, &path, true);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     if !plan.feeds.is_empty() || !plan.views.is_empty() {
         let new_text = match existing.as_deref() {
@@ -77,7 +128,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<ExitCode, CliError> {
         write_atomically(&path, &new_text)?;
     }
     report(&mut std::io::stdout().lock(), &plan, &path, false);
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Writes beside the file, then renames over it, so a failure leaves the

@@ -91,9 +91,10 @@ enum Command {
         #[arg(required = true)]
         ids: Vec<i64>,
     },
-    /// Add the subscriptions in an OPML or newsboat `urls` file to the config
+    /// Add the subscriptions in an OPML or newsboat `urls` file to the config,
+    /// or carry read and starred state over from newsboat's cache
     #[command(
-        after_help = "Examples:\n  tidings import subscriptions.opml --dry-run\n  tidings import ~/.newsboat/urls"
+        after_help = "Examples:\n  tidings import subscriptions.opml --dry-run\n  tidings import ~/.newsboat/urls\n  tidings import --newsboat-cache ~/.newsboat/cache.db   (after tidings fetch)"
     )]
     Import(import::ImportArgs),
     /// Print the subscriptions as OPML (for other readers) or TOML

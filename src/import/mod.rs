@@ -5,6 +5,7 @@
 mod append;
 mod filter;
 mod newsboat;
+pub mod newsboat_cache;
 mod opml;
 
 pub use append::{append, render};

@@ -3,12 +3,14 @@
 //! Writes of one feed happen in one transaction; list queries read only the
 //! `articles` table, never the bodies.
 
+mod carry;
 pub mod health;
 mod read;
 pub mod schema;
 mod view;
 mod write;
 
+pub use carry::{CarriedState, CarryStats};
 pub use view::{Counts, SearchError, ViewFilter};
 
 use chrono::{DateTime, Utc};
