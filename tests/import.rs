@@ -451,3 +451,54 @@ fn not_a_newsboat_cache_is_an_error() {
     let out = sb.cmd().arg("import").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn file_and_newsboat_cache_together() {
+    let sb = Sandbox::new();
+    sb.write_config("", &[]);
+    let nb = sb.dir.path().join("cache.db.newsboat");
+    newsboat_cache(
+        &nb,
+        &[("http://a.test/feed", "g", "http://a.test/g", 0, None)],
+    );
+    // A dry run keeps stdout to the TOML; the state report goes to stderr.
+    let out = sb
+        .cmd()
+        .args(["import", "--dry-run", "--newsboat-cache"])
+        .arg(&nb)
+        .arg(fixture("feedly.opml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        Config::parse(Path::new("dry.toml"), &toml)
+            .unwrap()
+            .feeds
+            .len(),
+        6
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("would add 6 feeds"), "{err}");
+    assert!(
+        err.contains("0 would be marked read, 0 would be starred, 1 newsboat article had no match"),
+        "{err}"
+    );
+    assert!(Config::load(&sb.config()).unwrap().feeds.is_empty());
+    // For real: the feeds are added, and the unfetched article matches nothing.
+    let out = sb
+        .cmd()
+        .args(["import", "--newsboat-cache"])
+        .arg(&nb)
+        .arg(fixture("feedly.opml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert!(out.starts_with("added 6 feeds"), "{out}");
+    assert!(
+        out.contains("\n0 marked read, 0 starred, 1 newsboat article had no match"),
+        "{out}"
+    );
+    assert_eq!(Config::load(&sb.config()).unwrap().feeds.len(), 6);
+}
