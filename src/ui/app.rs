@@ -10,7 +10,7 @@ use super::links;
 use super::theme::Theme;
 use crate::model::{ArticleId, ArticleSummary, FeedId};
 use crate::store::{SearchError, ViewFilter};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
@@ -125,6 +125,8 @@ pub struct Options {
 pub struct App {
     pub size: Rect,
     pub now: DateTime<Utc>,
+    /// The user's offset from UTC, for showing dates (taken once at start).
+    pub utc_offset: FixedOffset,
     pub keymap: Keymap,
     pub theme: Theme,
     pub options: Options,
@@ -159,6 +161,7 @@ impl App {
     pub fn new(
         size: Rect,
         now: DateTime<Utc>,
+        utc_offset: FixedOffset,
         keymap: Keymap,
         theme: Theme,
         options: Options,
@@ -166,6 +169,7 @@ impl App {
         App {
             size,
             now,
+            utc_offset,
             keymap,
             theme,
             options,
@@ -822,7 +826,7 @@ impl App {
         let h = self.reader_height();
         let w = usize::from(self.reader_width());
         if let Some(r) = &mut self.reader {
-            let head = super::views::reader::header(&r.summary, w).len();
+            let head = super::views::reader::header(&r.summary, w, self.utc_offset).len();
             let lines = head + 1 + r.article.as_ref().map_or(1, |a| a.body.len());
             r.scroll = r.scroll.min(lines.saturating_sub(h));
         }
