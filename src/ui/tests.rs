@@ -398,6 +398,47 @@ fn links_open_only_when_safe() {
 }
 
 #[test]
+fn copy_link_n_takes_the_next_digit() {
+    let mut a = loaded(80, 24, false, rows());
+    // Not in the reader: nothing numbered to copy, and digits stay digits.
+    assert!(a.on_key(key('Y')).is_empty());
+    assert_eq!(a.flash.as_deref(), Some("no numbered links to copy"));
+    let cmds = a.on_key(code(KeyCode::Enter));
+    let (g, id) = article_gen(&cmds).unwrap();
+    a.on_event(Event::ArticleLoaded(Box::new(body_for(
+        g,
+        id,
+        a.reader_width(),
+    ))));
+    assert_eq!(a.focus, Pane::Reader);
+    // `y` still copies the article's own link.
+    assert!(matches!(a.on_key(key('y')).as_slice(), [Cmd::Copy(u)] if u == "https://news.test/6"));
+    // `Y` then a digit copies that numbered link, and opens nothing.
+    assert!(a.on_key(key('Y')).is_empty());
+    assert_eq!(
+        a.flash.as_deref(),
+        Some("copy link: press 1–2, any other key cancels")
+    );
+    assert!(
+        matches!(a.on_key(key('2')).as_slice(), [Cmd::Copy(u)] if u == "https://healthinnovationnetwork.com/")
+    );
+    assert_eq!(a.flash.as_deref(), Some("link [2] copied"));
+    // Only once: the next digit opens, as usual.
+    assert!(matches!(a.on_key(key('1')).as_slice(), [Cmd::OpenUrl(_)]));
+    // A missing number, and any other key, cancel without acting.
+    a.on_key(key('Y'));
+    assert!(a.on_key(key('7')).is_empty());
+    assert_eq!(a.flash.as_deref(), Some("no link [7]"));
+    a.on_key(key('Y'));
+    assert!(a.on_key(key('q')).is_empty());
+    assert_eq!(a.flash.as_deref(), Some("copy cancelled"));
+    assert!(a.reader.is_some() && !a.quit);
+    a.on_key(key('Y'));
+    a.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(a.quit);
+}
+
+#[test]
 fn dates_show_in_the_users_zone() {
     let bst = FixedOffset::east_opt(3600).unwrap();
     let at = |mo, d, h, mi| Utc.with_ymd_and_hms(2023, mo, d, h, mi, 0).unwrap();
