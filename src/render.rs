@@ -3,7 +3,7 @@
 
 use crate::model::{Article, ArticleSummary};
 use crate::sanitize;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 /// The body of an article as wrapped text (sanitised).
 pub fn body(article: &Article, width: usize) -> String {
@@ -25,8 +25,9 @@ pub fn html_to_text(html: &str, width: usize) -> String {
     sanitize::text(text.trim_end())
 }
 
-/// Title, feed, author, date and link, one per line (sanitised).
-pub fn header(a: &ArticleSummary) -> Vec<(&'static str, String)> {
+/// Title, feed, author, date and link, one per line (sanitised); the date
+/// in the zone `offset`.
+pub fn header(a: &ArticleSummary, offset: FixedOffset) -> Vec<(&'static str, String)> {
     let mut lines = vec![
         ("Title", sanitize::line(&a.title)),
         ("Feed", sanitize::line(&a.feed)),
@@ -36,7 +37,8 @@ pub fn header(a: &ArticleSummary) -> Vec<(&'static str, String)> {
     }
     lines.push((
         "Date",
-        a.published.map_or_else(|| "undated".to_string(), long_date),
+        a.published
+            .map_or_else(|| "undated".to_string(), |d| long_date(d, offset)),
     ));
     if let Some(link) = &a.link {
         lines.push(("Link", sanitize::line(link)));
@@ -44,10 +46,10 @@ pub fn header(a: &ArticleSummary) -> Vec<(&'static str, String)> {
     lines
 }
 
-/// The whole article as text, for `tidings show`.
-pub fn article(a: &Article, width: usize) -> String {
+/// The whole article as text, for `tidings show`; dates in the zone `offset`.
+pub fn article(a: &Article, width: usize, offset: FixedOffset) -> String {
     let mut out = String::new();
-    for (label, value) in header(&a.summary) {
+    for (label, value) in header(&a.summary, offset) {
         out.push_str(&format!("{label}: {value}\n"));
     }
     out.push('\n');
@@ -56,8 +58,27 @@ pub fn article(a: &Article, width: usize) -> String {
     out
 }
 
-pub fn long_date(d: DateTime<Utc>) -> String {
-    d.format("%-d %B %Y %H:%M UTC").to_string()
+/// The user's offset from UTC now, from the system's time zone. Read once
+/// at start by the commands and the interface and passed down, so that
+/// formatting never reads the clock or the zone itself.
+pub fn local_offset() -> FixedOffset {
+    chrono::Local::now().offset().fix()
+}
+
+/// "26 May 2023 09:30 +01:00": the time in the zone `offset`, with the
+/// offset ("UTC" when it is zero).
+pub fn long_date(d: DateTime<Utc>, offset: FixedOffset) -> String {
+    let local = d.with_timezone(&offset).format("%-d %B %Y %H:%M");
+    format!("{local} {}", zone(offset))
+}
+
+/// How a zone is named after a time: "UTC", or the offset ("+01:00").
+pub fn zone(offset: FixedOffset) -> String {
+    if offset.local_minus_utc() == 0 {
+        "UTC".to_string()
+    } else {
+        offset.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -75,6 +96,17 @@ mod tests {
             t.contains("[1]: https://a.test/x") && t.contains("[2]: https://b.test/"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn long_dates_are_in_the_given_zone() {
+        use chrono::TimeZone;
+        let d = Utc.with_ymd_and_hms(2023, 5, 26, 23, 30, 0).unwrap();
+        assert_eq!(long_date(d, Utc.fix()), "26 May 2023 23:30 UTC");
+        let bst = FixedOffset::east_opt(3600).unwrap();
+        assert_eq!(long_date(d, bst), "27 May 2023 00:30 +01:00");
+        let west = FixedOffset::west_opt(4 * 3600 + 1800).unwrap();
+        assert_eq!(long_date(d, west), "26 May 2023 19:00 -04:30");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::model::{ArticleId, ArticleSummary};
 use crate::query::{self, Expr, Flag, Query, TermKind};
 use crate::render;
 use crate::sanitize;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
@@ -147,6 +147,7 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
     let width = output_width();
     let mut out = String::new();
     let now = Utc::now();
+    let offset = render::local_offset();
     for a in &articles {
         let flags = format!(
             "{}{}",
@@ -155,7 +156,7 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
         );
         let date = a
             .published
-            .map_or_else(|| "undated".to_string(), |d| short_date(d, now));
+            .map_or_else(|| "undated".to_string(), |d| short_date(d, now, offset));
         let feed: String = sanitize::line(&a.feed).chars().take(18).collect();
         let line = format!(
             "{:>6} {flags} {date:<11} {feed:<18} {}",
@@ -169,8 +170,11 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn short_date(d: DateTime<Utc>, now: DateTime<Utc>) -> String {
+/// "26 May" this year, else "26 May 2022"; the day and year in the zone
+/// `offset`.
+fn short_date(d: DateTime<Utc>, now: DateTime<Utc>, offset: FixedOffset) -> String {
     use chrono::Datelike;
+    let (d, now) = (d.with_timezone(&offset), now.with_timezone(&offset));
     if d.year() == now.year() {
         d.format("%d %b").to_string()
     } else {
@@ -210,7 +214,7 @@ pub fn show(ctx: &Context, id: i64, json: bool) -> Result<ExitCode, CliError> {
         };
         emit(&to_json(&full)?)?;
     } else {
-        emit(&render::article(&a, output_width()))?;
+        emit(&render::article(&a, output_width(), render::local_offset()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -254,8 +258,9 @@ pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
         emit(&to_json(&rows)?)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let offset = render::local_offset();
     let mut out = format!(
-        "{:<24} {:>6} {:>6}  {:<17} status\n",
+        "{:<24} {:>6} {:>6}  {:<23} status\n",
         "feed", "unread", "total", "last success"
     );
     for f in &configured {
@@ -266,11 +271,14 @@ pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
         };
         let success = f.last_success.map_or_else(
             || "-".to_string(),
-            |t| t.format("%Y-%m-%d %H:%M").to_string(),
+            |t| {
+                let local = t.with_timezone(&offset).format("%Y-%m-%d %H:%M");
+                format!("{local} {}", render::zone(offset))
+            },
         );
         let name: String = sanitize::line(&f.name).chars().take(24).collect();
         out.push_str(&format!(
-            "{name:<24} {:>6} {:>6}  {success:<17} {status}\n",
+            "{name:<24} {:>6} {:>6}  {success:<23} {status}\n",
             f.unread, f.total
         ));
     }
@@ -298,4 +306,21 @@ pub fn mark(ctx: &Context, ids: &[i64], flag: Mark, value: bool) -> Result<ExitC
         )));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Offset, TimeZone};
+
+    #[test]
+    fn list_dates_use_the_local_year() {
+        let bst = FixedOffset::east_opt(3600).unwrap();
+        let now = Utc.with_ymd_and_hms(2023, 12, 31, 23, 30, 0).unwrap();
+        let d = Utc.with_ymd_and_hms(2023, 12, 31, 23, 10, 0).unwrap();
+        assert_eq!(short_date(d, now, Utc.fix()), "31 Dec");
+        assert_eq!(short_date(d, now, bst), "01 Jan");
+        let d = Utc.with_ymd_and_hms(2023, 5, 26, 9, 0, 0).unwrap();
+        assert_eq!(short_date(d, now, bst), "26 May 2023");
+    }
 }

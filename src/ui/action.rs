@@ -33,6 +33,9 @@ pub enum Action {
     /// Opens link N (1-9) of the article in the reader.
     OpenLinkN(u8),
     CopyLink,
+    /// Asks for a digit, then copies link N (1-9) of the article in the
+    /// reader.
+    CopyLinkN,
     Help,
     ShowErrors,
 }
@@ -66,6 +69,7 @@ pub const GROUPS: &[(&str, &[Action])] = &[
             Action::OpenLink,
             Action::OpenLinkN(1),
             Action::CopyLink,
+            Action::CopyLinkN,
         ],
     ),
     ("Filtering", &[Action::Filter]),
@@ -109,6 +113,7 @@ const NAMED: &[(&str, Action)] = &[
     ("refresh_all", Action::RefreshAll),
     ("open_link", Action::OpenLink),
     ("copy_link", Action::CopyLink),
+    ("copy_link_n", Action::CopyLinkN),
     ("help", Action::Help),
     ("show_errors", Action::ShowErrors),
 ];
@@ -163,6 +168,7 @@ impl Action {
             Action::OpenLink => "open link in browser",
             Action::OpenLinkN(_) => "open link N in reader",
             Action::CopyLink => "copy link",
+            Action::CopyLinkN => "then 1–9: copy link N in reader",
             Action::Help => "this help",
             Action::ShowErrors => "feed errors",
         }

@@ -10,7 +10,7 @@ use super::links;
 use super::theme::Theme;
 use crate::model::{ArticleId, ArticleSummary, FeedId};
 use crate::store::{SearchError, ViewFilter};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
@@ -125,6 +125,8 @@ pub struct Options {
 pub struct App {
     pub size: Rect,
     pub now: DateTime<Utc>,
+    /// The user's offset from UTC, for showing dates (taken once at start).
+    pub utc_offset: FixedOffset,
     pub keymap: Keymap,
     pub theme: Theme,
     pub options: Options,
@@ -153,12 +155,15 @@ pub struct App {
     article_generation: u64,
     restore_article: Option<ArticleId>,
     next_refresh: Option<DateTime<Utc>>,
+    /// `copy_link_n` was pressed: the next key is the link's number.
+    copy_pending: bool,
 }
 
 impl App {
     pub fn new(
         size: Rect,
         now: DateTime<Utc>,
+        utc_offset: FixedOffset,
         keymap: Keymap,
         theme: Theme,
         options: Options,
@@ -166,6 +171,7 @@ impl App {
         App {
             size,
             now,
+            utc_offset,
             keymap,
             theme,
             options,
@@ -196,6 +202,7 @@ impl App {
             article_generation: 0,
             restore_article: None,
             next_refresh: None,
+            copy_pending: false,
         }
     }
 
@@ -275,6 +282,9 @@ impl App {
     // ---- events from the terminal ----
 
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        if std::mem::take(&mut self.copy_pending) {
+            return self.copy_numbered_link(key);
+        }
         if self.mode == Mode::Filter && self.overlay.is_none() {
             return self.on_filter_key(key);
         }
@@ -589,13 +599,10 @@ impl App {
                 self.open_link(link)
             }
             Action::OpenLinkN(n) => {
-                let link = match (&self.reader, self.focus) {
-                    (Some(r), Pane::Reader) => r
-                        .article
-                        .as_ref()
-                        .and_then(|a| a.links.get(usize::from(n) - 1).cloned()),
-                    _ => return Vec::new(),
+                let Some(links) = self.reader_links() else {
+                    return Vec::new();
                 };
+                let link = links.get(usize::from(n) - 1).cloned();
                 if link.is_none() {
                     self.flash = Some(format!("no link [{n}]"));
                     return Vec::new();
@@ -612,6 +619,22 @@ impl App {
                     Vec::new()
                 }
             },
+            Action::CopyLinkN => {
+                match self.reader_links().map(<[String]>::len) {
+                    Some(n @ 1..) => {
+                        self.copy_pending = true;
+                        let which = if n == 1 {
+                            "1".to_string()
+                        } else {
+                            format!("1–{}", n.min(9))
+                        };
+                        self.flash =
+                            Some(format!("copy link: press {which}, any other key cancels"));
+                    }
+                    _ => self.flash = Some("no numbered links to copy".into()),
+                }
+                Vec::new()
+            }
             Action::Help => self.show_overlay(Overlay::Help),
             Action::ShowErrors => self.show_overlay(Overlay::Errors),
         }
@@ -822,7 +845,7 @@ impl App {
         let h = self.reader_height();
         let w = usize::from(self.reader_width());
         if let Some(r) = &mut self.reader {
-            let head = super::views::reader::header(&r.summary, w).len();
+            let head = super::views::reader::header(&r.summary, w, self.utc_offset).len();
             let lines = head + 1 + r.article.as_ref().map_or(1, |a| a.body.len());
             r.scroll = r.scroll.min(lines.saturating_sub(h));
         }
@@ -890,6 +913,56 @@ impl App {
             return Vec::new();
         }
         vec![refresh_cmd(feeds, true)]
+    }
+
+    /// The numbered links of the article in the focused reader.
+    fn reader_links(&self) -> Option<&[String]> {
+        match (&self.reader, self.focus) {
+            (Some(r), Pane::Reader) => r.article.as_ref().map(|a| a.links.as_slice()),
+            _ => None,
+        }
+    }
+
+    /// The key after `copy_link_n`: a digit 1-9 copies that link, any
+    /// other key only cancels.
+    fn copy_numbered_link(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        let digit = match key.code {
+            KeyCode::Char(c @ '1'..='9')
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                c.to_digit(10).and_then(|d| usize::try_from(d).ok())
+            }
+            _ => None,
+        };
+        let Some(n) = digit else {
+            // Quitting still works from here, as from anywhere.
+            if self.keymap.action(&key) == Some(Action::Quit) {
+                return self.update(Action::Quit);
+            }
+            self.flash = Some("copy cancelled".into());
+            return Vec::new();
+        };
+        let link = self
+            .reader_links()
+            .and_then(|links| links.get(n - 1).cloned());
+        match link.as_deref().map(|l| (l, links::allowed(l))) {
+            Some((_, Some(url))) => {
+                self.flash = Some(format!("link [{n}] copied"));
+                vec![Cmd::Copy(url)]
+            }
+            Some((l, None)) => {
+                self.flash = Some(format!(
+                    "not copying \"{l}\": only http, https and mailto links"
+                ));
+                Vec::new()
+            }
+            None => {
+                self.flash = Some(format!("no link [{n}]"));
+                Vec::new()
+            }
+        }
     }
 
     fn open_link(&mut self, link: Option<String>) -> Vec<Cmd> {

@@ -226,6 +226,7 @@ fn defaults() -> Vec<(Key, Action)> {
         (Key::char('R'), RefreshAll),
         (Key::char('o'), OpenLink),
         (Key::char('y'), CopyLink),
+        (Key::char('Y'), CopyLinkN),
         (Key::char('?'), Help),
         (Key::char('e'), ShowErrors),
     ];
@@ -358,6 +359,7 @@ mod tests {
         assert_eq!(km.keys_for(Action::Quit), ["x", "Ctrl-c"]);
         assert_eq!(km.keys_for(Action::MoveDown), ["j", "↓", "Ctrl-n"]);
         assert_eq!(km.keys_for(Action::OpenLinkN(1)), ["1–9"]);
+        assert_eq!(km.keys_for(Action::CopyLinkN), ["Y"]);
         assert!(matches!(parse_binding("x", "launch"), Err((false, _))));
         assert!(matches!(parse_binding("hyper-x", "quit"), Err((true, _))));
     }

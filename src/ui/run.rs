@@ -81,6 +81,8 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
     let theme = Theme::new(&config.theme, Theme::no_color_env());
     let (cmd_tx, cmd_rx) = mpsc::channel(CHANNEL);
     let (ev_tx, ev_rx) = mpsc::channel(CHANNEL);
+    // The zone is read once here; everything below is given the offset.
+    let utc_offset = crate::render::local_offset();
     let handle = worker::spawn(Worker {
         store,
         config,
@@ -89,9 +91,17 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         cmds: cmd_rx,
         own: cmd_tx.clone(),
         events: ev_tx,
+        utc_offset,
     })?;
 
-    let mut app = App::new(Rect::new(0, 0, 80, 24), Utc::now(), keymap, theme, options);
+    let mut app = App::new(
+        Rect::new(0, 0, 80, 24),
+        Utc::now(),
+        utc_offset,
+        keymap,
+        theme,
+        options,
+    );
     app.flash = flash;
     if let Some((view, article)) = state_path
         .as_deref()

@@ -9,7 +9,7 @@ use super::theme::Theme;
 use super::views;
 use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo};
 use crate::store::{Counts, SearchError, ViewFilter};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -117,6 +117,8 @@ fn app(w: u16, h: u16, offline: bool) -> App {
     App::new(
         Rect::new(0, 0, w, h),
         now(),
+        // UTC, so that the tests do not depend on the machine's zone.
+        Utc.fix(),
         Keymap::default(),
         Theme::default(),
         options(offline),
@@ -396,6 +398,89 @@ fn links_open_only_when_safe() {
 }
 
 #[test]
+fn copy_link_n_takes_the_next_digit() {
+    let mut a = loaded(80, 24, false, rows());
+    // Not in the reader: nothing numbered to copy, and digits stay digits.
+    assert!(a.on_key(key('Y')).is_empty());
+    assert_eq!(a.flash.as_deref(), Some("no numbered links to copy"));
+    let cmds = a.on_key(code(KeyCode::Enter));
+    let (g, id) = article_gen(&cmds).unwrap();
+    a.on_event(Event::ArticleLoaded(Box::new(body_for(
+        g,
+        id,
+        a.reader_width(),
+    ))));
+    assert_eq!(a.focus, Pane::Reader);
+    // `y` still copies the article's own link.
+    assert!(matches!(a.on_key(key('y')).as_slice(), [Cmd::Copy(u)] if u == "https://news.test/6"));
+    // `Y` then a digit copies that numbered link, and opens nothing.
+    assert!(a.on_key(key('Y')).is_empty());
+    assert_eq!(
+        a.flash.as_deref(),
+        Some("copy link: press 1–2, any other key cancels")
+    );
+    assert!(
+        matches!(a.on_key(key('2')).as_slice(), [Cmd::Copy(u)] if u == "https://healthinnovationnetwork.com/")
+    );
+    assert_eq!(a.flash.as_deref(), Some("link [2] copied"));
+    // Only once: the next digit opens, as usual.
+    assert!(matches!(a.on_key(key('1')).as_slice(), [Cmd::OpenUrl(_)]));
+    // A missing number, and any other key, cancel without acting.
+    a.on_key(key('Y'));
+    assert!(a.on_key(key('7')).is_empty());
+    assert_eq!(a.flash.as_deref(), Some("no link [7]"));
+    a.on_key(key('Y'));
+    assert!(a.on_key(key('q')).is_empty());
+    assert_eq!(a.flash.as_deref(), Some("copy cancelled"));
+    assert!(a.reader.is_some() && !a.quit);
+    a.on_key(key('Y'));
+    a.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(a.quit);
+}
+
+#[test]
+fn dates_show_in_the_users_zone() {
+    let bst = FixedOffset::east_opt(3600).unwrap();
+    let at = |mo, d, h, mi| Utc.with_ymd_and_hms(2023, mo, d, h, mi, 0).unwrap();
+    // 23:30 UTC on 26 May is 00:30 on the 27th at +01:00: "today" is the 27th.
+    let late = at(5, 26, 23, 30);
+    assert_eq!(views::short_date(at(5, 26, 23, 10), late, bst), "00:10");
+    assert_eq!(views::short_date(at(5, 26, 22, 45), late, bst), "26 May");
+    assert_eq!(
+        views::short_date(at(5, 26, 22, 45), late, Utc.fix()),
+        "22:45"
+    );
+    // ... and 23:30 UTC on 31 December is already next year there.
+    let new_year = Utc.with_ymd_and_hms(2023, 12, 31, 23, 30, 0).unwrap();
+    assert_eq!(views::short_date(at(5, 26, 9, 0), new_year, bst), "2023");
+    assert_eq!(
+        views::short_date(at(5, 26, 9, 0), new_year, Utc.fix()),
+        "26 May"
+    );
+
+    let mut summary = rows().remove(0);
+    summary.published = Some(at(5, 26, 23, 10));
+    let meta = views::reader::header(&summary, 80, bst)
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        meta.contains("HIN South London · 27 May 2023 00:10 +01:00"),
+        "{meta}"
+    );
+
+    // The injected offset is what the screens use: the first article was
+    // published at 13:30 UTC.
+    let mut a = loaded(120, 40, false, rows());
+    a.utc_offset = bst;
+    let s = screen(&a);
+    assert!(s.contains("14:30  HIN"), "{s}");
+    assert!(s.contains("26 May 2023 14:30 +01:00"), "{s}");
+    assert!(!s.contains("13:30"), "{s}");
+}
+
+#[test]
 fn refresh_on_start_periodic_and_offline() {
     let mut a = app(80, 24, false);
     let cmds = a.start();
@@ -642,6 +727,7 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
         cmds: cmd_rx,
         own: cmd_tx.clone(),
         events: ev_tx,
+        utc_offset: Utc.fix(),
     })
     .unwrap();
     let mut a = app(120, 40, true);

@@ -9,7 +9,7 @@ use crate::model::{ArticleSummary, FeedId, FeedInfo, FetchOutcome};
 use crate::render;
 use crate::sanitize;
 use crate::store::{SearchError, Store, ViewFilter};
-use chrono::Utc;
+use chrono::{FixedOffset, Utc};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::mpsc::{Receiver, Sender};
@@ -24,6 +24,8 @@ pub struct Worker {
     /// Where fetch results are sent back to this worker.
     pub own: Sender<StoreCmd>,
     pub events: Sender<Event>,
+    /// The user's offset from UTC, for dates in rendered text.
+    pub utc_offset: FixedOffset,
 }
 
 /// Starts the worker thread; it ends on `Shutdown` or when every sender
@@ -87,7 +89,7 @@ impl Worker {
                             generation,
                             id,
                             width,
-                            header: render::header(&a.summary),
+                            header: render::header(&a.summary, self.utc_offset),
                             body: body.lines().map(str::to_string).collect(),
                             links,
                         }))

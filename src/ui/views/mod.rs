@@ -11,7 +11,7 @@ use super::app::{App, Overlay, Pane};
 use super::layout::is_wide;
 use super::text;
 use crate::store::ViewFilter;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear};
@@ -110,8 +110,10 @@ pub fn view_name(app: &App, view: &ViewFilter) -> String {
     }
 }
 
-/// "14:05" today, "26 May" this year, else the year.
-pub fn short_date(d: DateTime<Utc>, now: DateTime<Utc>) -> String {
+/// "14:05" today, "26 May" this year, else the year: the time, and which
+/// day and year it is, in the zone `offset`.
+pub fn short_date(d: DateTime<Utc>, now: DateTime<Utc>, offset: FixedOffset) -> String {
+    let (d, now) = (d.with_timezone(&offset), now.with_timezone(&offset));
     if d.date_naive() == now.date_naive() {
         d.format("%H:%M").to_string()
     } else if d.year() == now.year() {

@@ -7,6 +7,7 @@ use crate::render::long_date;
 use crate::ui::app::{App, Pane};
 use crate::ui::layout::is_wide;
 use crate::ui::text;
+use chrono::FixedOffset;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -20,8 +21,8 @@ pub enum HeaderKind {
     Link,
 }
 
-/// The header as lines of `width` columns.
-pub fn header(a: &ArticleSummary, width: usize) -> Vec<(HeaderKind, String)> {
+/// The header as lines of `width` columns, the date in the zone `offset`.
+pub fn header(a: &ArticleSummary, width: usize, offset: FixedOffset) -> Vec<(HeaderKind, String)> {
     let mut out: Vec<(HeaderKind, String)> = text::wrap(&a.title, width)
         .into_iter()
         .map(|l| (HeaderKind::Title, l))
@@ -31,7 +32,10 @@ pub fn header(a: &ArticleSummary, width: usize) -> Vec<(HeaderKind, String)> {
         meta.push_str(&format!(" · {author}"));
     }
     meta.push_str(" · ");
-    meta.push_str(&a.published.map_or_else(|| "undated".to_string(), long_date));
+    meta.push_str(
+        &a.published
+            .map_or_else(|| "undated".to_string(), |d| long_date(d, offset)),
+    );
     out.extend(
         text::wrap(&meta, width)
             .into_iter()
@@ -57,7 +61,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let width = usize::from(app.reader_width());
-    let head = header(&r.summary, width);
+    let head = header(&r.summary, width, app.utc_offset);
     let body: &[String] = r.article.as_ref().map_or(&[], |a| a.body.as_slice());
     let total = head.len() + 1 + body.len().max(1);
     let inner_h = usize::from(block.inner(area).height);
