@@ -95,7 +95,7 @@ impl Store {
                     warnings
                 ])?;
                 let kept = retain(&feed.articles, report.max_articles);
-                let (stats, current) =
+                let (stats, current, to_index) =
                     upsert_articles(&tx, report.feed_id, kept, report.attempted_at)?;
                 let purged = purge(
                     &tx,
@@ -104,6 +104,13 @@ impl Store {
                     report.max_articles,
                     report.max_age_cutoff,
                 )?;
+                // The full-text index is written last: FTS5 flushes its
+                // pending terms at every statement savepoint taken after it
+                // joins the transaction, so writing it between the other
+                // statements made bulk fetches twice as slow.
+                for (id, a, content) in &to_index {
+                    fts_upsert(&tx, *id, &a.title, a.summary.as_deref(), content.as_deref())?;
+                }
                 WriteStats { purged, ..stats }
             }
             FetchOutcome::NotModified => {
@@ -177,12 +184,15 @@ fn retain(articles: &[ParsedArticle], max: u32) -> Vec<&ParsedArticle> {
         .collect()
 }
 
-fn upsert_articles(
+/// An article to (re)index, with the body content now cached.
+type ToIndex<'a> = (i64, &'a ParsedArticle, Option<String>);
+
+fn upsert_articles<'a>(
     tx: &Transaction,
     feed: FeedId,
-    articles: Vec<&ParsedArticle>,
+    articles: Vec<&'a ParsedArticle>,
     now: DateTime<Utc>,
-) -> Result<(WriteStats, HashSet<i64>)> {
+) -> Result<(WriteStats, HashSet<i64>, Vec<ToIndex<'a>>)> {
     let mut known: HashMap<String, (i64, i64)> = HashMap::new();
     {
         let mut stmt =
@@ -215,6 +225,7 @@ fn upsert_articles(
     )?;
     let mut stats = WriteStats::default();
     let mut current = HashSet::with_capacity(articles.len());
+    let mut to_index = Vec::new();
     let now = to_ts(now);
     // Documents list newest first: insert in reverse so that undated
     // articles seen together keep the document's order (newer id = newer).
@@ -235,7 +246,7 @@ fn upsert_articles(
                     params![id, a.summary, a.content, a.content_from_page],
                     |r| r.get(0),
                 )?;
-                fts_upsert(tx, id, &a.title, a.summary.as_deref(), content.as_deref())?;
+                to_index.push((id, a, content));
                 stats.updated += 1;
                 id
             }
@@ -248,14 +259,14 @@ fn upsert_articles(
                     params![id, a.summary, a.content, a.content_from_page],
                     |_| Ok(()),
                 )?;
-                fts_upsert(tx, id, &a.title, a.summary.as_deref(), a.content.as_deref())?;
+                to_index.push((id, a, a.content.clone()));
                 stats.new += 1;
                 id
             }
         };
         current.insert(id);
     }
-    Ok((stats, current))
+    Ok((stats, current, to_index))
 }
 
 /// Deletes what retention allows: beyond `max` per feed or older than the
