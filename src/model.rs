@@ -82,6 +82,14 @@ pub struct FeedInfo {
     pub last_error: Option<String>,
 }
 
+impl FeedInfo {
+    /// The last attempt failed (an error recorded by a successful fetch is a
+    /// warning, such as an article page that could not be read).
+    pub fn failing(&self) -> bool {
+        self.last_error.is_some() && self.last_success != self.last_attempt
+    }
+}
+
 /// Conditional-request and politeness state kept per feed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FetchState {
@@ -146,4 +154,32 @@ pub struct WriteStats {
     pub updated: usize,
     pub unchanged: usize,
     pub purged: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_warning_is_not_a_failure() {
+        let at = DateTime::from_timestamp(1_700_000_000, 0);
+        let mut f = FeedInfo {
+            id: FeedId(1),
+            name: "A".into(),
+            url: "http://a.test/".into(),
+            title: None,
+            tags: vec![],
+            total: 0,
+            unread: 0,
+            last_attempt: at,
+            last_success: at,
+            http_status: Some(200),
+            last_error: Some("article page http://a.test/1: HTTP 404".into()),
+        };
+        assert!(!f.failing());
+        f.last_success = None;
+        assert!(f.failing());
+        f.last_error = None;
+        assert!(!f.failing());
+    }
 }

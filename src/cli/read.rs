@@ -265,7 +265,8 @@ pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
     );
     for f in &configured {
         let status = match (&f.last_error, f.last_attempt) {
-            (Some(e), _) => format!("error: {}", sanitize::line(e)),
+            (Some(e), _) if f.failing() => format!("error: {}", sanitize::line(e)),
+            (Some(e), _) => format!("ok, warning: {}", sanitize::line(e)),
             (None, None) => "never fetched".to_string(),
             (None, Some(_)) => "ok".to_string(),
         };

@@ -1240,14 +1240,14 @@ impl App {
             view: Some(ViewFilter::Feed(f.id)),
             label: f.name.clone(),
             count: Some(f.unread),
-            failing: f.last_error.is_some(),
+            failing: f.failing(),
             depth: 1,
         };
         for tag in tags {
             let members: Vec<_> = feeds.iter().filter(|f| f.tags.contains(tag)).collect();
             let unread = members.iter().map(|f| f.unread).sum();
             items.push(SidebarItem {
-                failing: members.iter().any(|f| f.last_error.is_some()),
+                failing: members.iter().any(|f| f.failing()),
                 ..item(Some(ViewFilter::Tag(tag.clone())), tag, Some(unread), 0)
             });
             items.extend(members.into_iter().map(feed_item));
@@ -1276,11 +1276,7 @@ impl App {
     }
 
     pub fn failing_feeds(&self) -> usize {
-        self.snapshot
-            .feeds
-            .iter()
-            .filter(|f| f.last_error.is_some())
-            .count()
+        self.snapshot.feeds.iter().filter(|f| f.failing()).count()
     }
 }
 

@@ -14,14 +14,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let text_w = usize::from(width.saturating_sub(4));
     let mut lines = Vec::new();
     for f in app.snapshot.feeds.iter().filter(|f| f.last_error.is_some()) {
-        let mut head = format!("! {}", f.name);
+        // A failed fetch is marked "!", a successful one with problems "~".
+        let mark = if f.failing() { '!' } else { '~' };
+        let mut head = format!("{mark} {}", f.name);
         if let Some(s) = f.http_status {
             head.push_str(&format!(" · HTTP {s}"));
         }
         if let Some(at) = f.last_attempt {
             head.push_str(&format!(" · {}", age(at, app.now)));
         }
-        lines.push(Line::styled(text::truncate(&head, text_w + 2), t.error));
+        let style = if f.failing() { t.error } else { t.dim };
+        lines.push(Line::styled(text::truncate(&head, text_w + 2), style));
         lines.push(Line::styled(
             format!("  {}", text::truncate(&f.url, text_w)),
             t.dim,
