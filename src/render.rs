@@ -27,7 +27,7 @@ pub fn html_to_text(html: &str, width: usize) -> String {
 
 /// Title, feed, author, date and link, one per line (sanitised); the date
 /// in the zone `offset`.
-pub fn header(a: &ArticleSummary, offset: FixedOffset) -> Vec<(&'static str, String)> {
+pub fn header(a: &ArticleSummary, zone: Zone) -> Vec<(&'static str, String)> {
     let mut lines = vec![
         ("Title", sanitize::line(&a.title)),
         ("Feed", sanitize::line(&a.feed)),
@@ -38,7 +38,7 @@ pub fn header(a: &ArticleSummary, offset: FixedOffset) -> Vec<(&'static str, Str
     lines.push((
         "Date",
         a.published
-            .map_or_else(|| "undated".to_string(), |d| long_date(d, offset)),
+            .map_or_else(|| "undated".to_string(), |d| long_date(d, zone)),
     ));
     if let Some(link) = &a.link {
         lines.push(("Link", sanitize::line(link)));
@@ -47,9 +47,9 @@ pub fn header(a: &ArticleSummary, offset: FixedOffset) -> Vec<(&'static str, Str
 }
 
 /// The whole article as text, for `tidings show`; dates in the zone `offset`.
-pub fn article(a: &Article, width: usize, offset: FixedOffset) -> String {
+pub fn article(a: &Article, width: usize, zone: Zone) -> String {
     let mut out = String::new();
-    for (label, value) in header(&a.summary, offset) {
+    for (label, value) in header(&a.summary, zone) {
         out.push_str(&format!("{label}: {value}\n"));
     }
     out.push('\n');
@@ -58,22 +58,42 @@ pub fn article(a: &Article, width: usize, offset: FixedOffset) -> String {
     out
 }
 
-/// The user's offset from UTC now, from the system's time zone. Read once
-/// at start by the commands and the interface and passed down, so that
-/// formatting never reads the clock or the zone itself.
-pub fn local_offset() -> FixedOffset {
-    chrono::Local::now().offset().fix()
+/// Where dates are shown: the system's time zone, each date at the offset
+/// in force on that date (summer dates keep summer time), or a fixed offset
+/// (tests, for output that does not depend on the machine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    Local,
+    Fixed(FixedOffset),
 }
 
-/// "26 May 2023 09:30 +01:00": the time in the zone `offset`, with the
-/// offset ("UTC" when it is zero).
-pub fn long_date(d: DateTime<Utc>, offset: FixedOffset) -> String {
-    let local = d.with_timezone(&offset).format("%-d %B %Y %H:%M");
-    format!("{local} {}", zone(offset))
+impl Zone {
+    pub fn utc() -> Zone {
+        Zone::Fixed(Utc.fix())
+    }
+
+    /// `t` as a date and time in this zone.
+    pub fn at(self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        match self {
+            Zone::Fixed(offset) => t.with_timezone(&offset),
+            Zone::Local => t.with_timezone(&chrono::Local).fixed_offset(),
+        }
+    }
+}
+
+/// "26 May 2023 09:30 +01:00": the time in `zone`, with its offset on that
+/// date ("UTC" when it is zero).
+pub fn long_date(d: DateTime<Utc>, zone: Zone) -> String {
+    let local = zone.at(d);
+    format!(
+        "{} {}",
+        local.format("%-d %B %Y %H:%M"),
+        zone_name(*local.offset())
+    )
 }
 
 /// How a zone is named after a time: "UTC", or the offset ("+01:00").
-pub fn zone(offset: FixedOffset) -> String {
+pub fn zone_name(offset: FixedOffset) -> String {
     if offset.local_minus_utc() == 0 {
         "UTC".to_string()
     } else {
@@ -102,11 +122,11 @@ mod tests {
     fn long_dates_are_in_the_given_zone() {
         use chrono::TimeZone;
         let d = Utc.with_ymd_and_hms(2023, 5, 26, 23, 30, 0).unwrap();
-        assert_eq!(long_date(d, Utc.fix()), "26 May 2023 23:30 UTC");
+        assert_eq!(long_date(d, Zone::utc()), "26 May 2023 23:30 UTC");
         let bst = FixedOffset::east_opt(3600).unwrap();
-        assert_eq!(long_date(d, bst), "27 May 2023 00:30 +01:00");
+        assert_eq!(long_date(d, Zone::Fixed(bst)), "27 May 2023 00:30 +01:00");
         let west = FixedOffset::west_opt(4 * 3600 + 1800).unwrap();
-        assert_eq!(long_date(d, west), "26 May 2023 19:00 -04:30");
+        assert_eq!(long_date(d, Zone::Fixed(west)), "26 May 2023 19:00 -04:30");
     }
 
     #[test]

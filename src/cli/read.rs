@@ -5,8 +5,9 @@ use crate::config::Config;
 use crate::model::{ArticleId, ArticleSummary};
 use crate::query::{self, Expr, Flag, Query, TermKind};
 use crate::render;
+use crate::render::Zone;
 use crate::sanitize;
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
@@ -147,7 +148,7 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
     let width = output_width();
     let mut out = String::new();
     let now = Utc::now();
-    let offset = render::local_offset();
+    let zone = Zone::Local;
     for a in &articles {
         let flags = format!(
             "{}{}",
@@ -156,7 +157,7 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
         );
         let date = a
             .published
-            .map_or_else(|| "undated".to_string(), |d| short_date(d, now, offset));
+            .map_or_else(|| "undated".to_string(), |d| short_date(d, now, zone));
         let feed: String = sanitize::line(&a.feed).chars().take(18).collect();
         let line = format!(
             "{:>6} {flags} {date:<11} {feed:<18} {}",
@@ -172,9 +173,9 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
 
 /// "26 May" this year, else "26 May 2022"; the day and year in the zone
 /// `offset`.
-fn short_date(d: DateTime<Utc>, now: DateTime<Utc>, offset: FixedOffset) -> String {
+fn short_date(d: DateTime<Utc>, now: DateTime<Utc>, zone: Zone) -> String {
     use chrono::Datelike;
-    let (d, now) = (d.with_timezone(&offset), now.with_timezone(&offset));
+    let (d, now) = (zone.at(d), zone.at(now));
     if d.year() == now.year() {
         d.format("%d %b").to_string()
     } else {
@@ -214,7 +215,7 @@ pub fn show(ctx: &Context, id: i64, json: bool) -> Result<ExitCode, CliError> {
         };
         emit(&to_json(&full)?)?;
     } else {
-        emit(&render::article(&a, output_width(), render::local_offset()))?;
+        emit(&render::article(&a, output_width(), Zone::Local))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -258,7 +259,7 @@ pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
         emit(&to_json(&rows)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let offset = render::local_offset();
+    let zone = Zone::Local;
     let mut out = format!(
         "{:<24} {:>6} {:>6}  {:<23} status\n",
         "feed", "unread", "total", "last success"
@@ -273,8 +274,12 @@ pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
         let success = f.last_success.map_or_else(
             || "-".to_string(),
             |t| {
-                let local = t.with_timezone(&offset).format("%Y-%m-%d %H:%M");
-                format!("{local} {}", render::zone(offset))
+                let local = zone.at(t);
+                format!(
+                    "{} {}",
+                    local.format("%Y-%m-%d %H:%M"),
+                    render::zone_name(*local.offset())
+                )
             },
         );
         let name: String = sanitize::line(&f.name).chars().take(24).collect();
@@ -312,16 +317,17 @@ pub fn mark(ctx: &Context, ids: &[i64], flag: Mark, value: bool) -> Result<ExitC
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{Offset, TimeZone};
+    use chrono::FixedOffset;
+    use chrono::TimeZone;
 
     #[test]
     fn list_dates_use_the_local_year() {
         let bst = FixedOffset::east_opt(3600).unwrap();
         let now = Utc.with_ymd_and_hms(2023, 12, 31, 23, 30, 0).unwrap();
         let d = Utc.with_ymd_and_hms(2023, 12, 31, 23, 10, 0).unwrap();
-        assert_eq!(short_date(d, now, Utc.fix()), "31 Dec");
-        assert_eq!(short_date(d, now, bst), "01 Jan");
+        assert_eq!(short_date(d, now, Zone::utc()), "31 Dec");
+        assert_eq!(short_date(d, now, Zone::Fixed(bst)), "01 Jan");
         let d = Utc.with_ymd_and_hms(2023, 5, 26, 9, 0, 0).unwrap();
-        assert_eq!(short_date(d, now, bst), "26 May 2023");
+        assert_eq!(short_date(d, now, Zone::Fixed(bst)), "26 May 2023");
     }
 }

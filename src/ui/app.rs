@@ -9,8 +9,9 @@ use super::layout::{self, inner, is_wide, Areas};
 use super::links;
 use super::theme::Theme;
 use crate::model::{ArticleId, ArticleSummary, FeedId};
+use crate::render::Zone;
 use crate::store::{SearchError, ViewFilter};
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
@@ -126,7 +127,8 @@ pub struct App {
     pub size: Rect,
     pub now: DateTime<Utc>,
     /// The user's offset from UTC, for showing dates (taken once at start).
-    pub utc_offset: FixedOffset,
+    /// Where dates are shown.
+    pub zone: Zone,
     pub keymap: Keymap,
     pub theme: Theme,
     pub options: Options,
@@ -163,7 +165,7 @@ impl App {
     pub fn new(
         size: Rect,
         now: DateTime<Utc>,
-        utc_offset: FixedOffset,
+        zone: Zone,
         keymap: Keymap,
         theme: Theme,
         options: Options,
@@ -171,7 +173,7 @@ impl App {
         App {
             size,
             now,
-            utc_offset,
+            zone,
             keymap,
             theme,
             options,
@@ -845,7 +847,7 @@ impl App {
         let h = self.reader_height();
         let w = usize::from(self.reader_width());
         if let Some(r) = &mut self.reader {
-            let head = super::views::reader::header(&r.summary, w, self.utc_offset).len();
+            let head = super::views::reader::header(&r.summary, w, self.zone).len();
             let lines = head + 1 + r.article.as_ref().map_or(1, |a| a.body.len());
             r.scroll = r.scroll.min(lines.saturating_sub(h));
         }

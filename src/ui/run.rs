@@ -81,8 +81,8 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
     let theme = Theme::new(&config.theme, Theme::no_color_env());
     let (cmd_tx, cmd_rx) = mpsc::channel(CHANNEL);
     let (ev_tx, ev_rx) = mpsc::channel(CHANNEL);
-    // The zone is read once here; everything below is given the offset.
-    let utc_offset = crate::render::local_offset();
+    // Dates are shown in the system's zone; tests pass a fixed one.
+    let zone = crate::render::Zone::Local;
     let handle = worker::spawn(Worker {
         store,
         config,
@@ -91,13 +91,13 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         cmds: cmd_rx,
         own: cmd_tx.clone(),
         events: ev_tx,
-        utc_offset,
+        zone,
     })?;
 
     let mut app = App::new(
         Rect::new(0, 0, 80, 24),
         Utc::now(),
-        utc_offset,
+        zone,
         keymap,
         theme,
         options,

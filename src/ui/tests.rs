@@ -8,8 +8,9 @@ use super::keymap::Keymap;
 use super::theme::Theme;
 use super::views;
 use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo};
+use crate::render::Zone;
 use crate::store::{Counts, SearchError, ViewFilter};
-use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -118,7 +119,7 @@ fn app(w: u16, h: u16, offline: bool) -> App {
         Rect::new(0, 0, w, h),
         now(),
         // UTC, so that the tests do not depend on the machine's zone.
-        Utc.fix(),
+        Zone::utc(),
         Keymap::default(),
         Theme::default(),
         options(offline),
@@ -440,21 +441,21 @@ fn copy_link_n_takes_the_next_digit() {
 
 #[test]
 fn dates_show_in_the_users_zone() {
-    let bst = FixedOffset::east_opt(3600).unwrap();
+    let bst = Zone::Fixed(FixedOffset::east_opt(3600).unwrap());
     let at = |mo, d, h, mi| Utc.with_ymd_and_hms(2023, mo, d, h, mi, 0).unwrap();
     // 23:30 UTC on 26 May is 00:30 on the 27th at +01:00: "today" is the 27th.
     let late = at(5, 26, 23, 30);
     assert_eq!(views::short_date(at(5, 26, 23, 10), late, bst), "00:10");
     assert_eq!(views::short_date(at(5, 26, 22, 45), late, bst), "26 May");
     assert_eq!(
-        views::short_date(at(5, 26, 22, 45), late, Utc.fix()),
+        views::short_date(at(5, 26, 22, 45), late, Zone::utc()),
         "22:45"
     );
     // ... and 23:30 UTC on 31 December is already next year there.
     let new_year = Utc.with_ymd_and_hms(2023, 12, 31, 23, 30, 0).unwrap();
     assert_eq!(views::short_date(at(5, 26, 9, 0), new_year, bst), "2023");
     assert_eq!(
-        views::short_date(at(5, 26, 9, 0), new_year, Utc.fix()),
+        views::short_date(at(5, 26, 9, 0), new_year, Zone::utc()),
         "26 May"
     );
 
@@ -473,7 +474,7 @@ fn dates_show_in_the_users_zone() {
     // The injected offset is what the screens use: the first article was
     // published at 13:30 UTC.
     let mut a = loaded(120, 40, false, rows());
-    a.utc_offset = bst;
+    a.zone = bst;
     let s = screen(&a);
     assert!(s.contains("14:30  HIN"), "{s}");
     assert!(s.contains("26 May 2023 14:30 +01:00"), "{s}");
@@ -727,7 +728,7 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
         cmds: cmd_rx,
         own: cmd_tx.clone(),
         events: ev_tx,
-        utc_offset: Utc.fix(),
+        zone: Zone::utc(),
     })
     .unwrap();
     let mut a = app(120, 40, true);

@@ -9,7 +9,7 @@ use crate::model::{ArticleSummary, FeedId, FeedInfo, FetchOutcome};
 use crate::render;
 use crate::sanitize;
 use crate::store::{SearchError, Store, ViewFilter};
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::mpsc::{Receiver, Sender};
@@ -24,8 +24,8 @@ pub struct Worker {
     /// Where fetch results are sent back to this worker.
     pub own: Sender<StoreCmd>,
     pub events: Sender<Event>,
-    /// The user's offset from UTC, for dates in rendered text.
-    pub utc_offset: FixedOffset,
+    /// Where dates in rendered text are shown.
+    pub zone: crate::render::Zone,
 }
 
 /// Starts the worker thread; it ends on `Shutdown` or when every sender
@@ -89,7 +89,7 @@ impl Worker {
                             generation,
                             id,
                             width,
-                            header: render::header(&a.summary, self.utc_offset),
+                            header: render::header(&a.summary, self.zone),
                             body: body.lines().map(str::to_string).collect(),
                             links,
                         }))

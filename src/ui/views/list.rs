@@ -62,7 +62,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled(if a.starred { "★ " } else { "  " }, t.star),
             cell(
                 &a.published
-                    .map_or_else(String::new, |d| short_date(d, app.now, app.utc_offset)),
+                    .map_or_else(String::new, |d| short_date(d, app.now, app.zone)),
                 6,
                 t.dim,
             ),

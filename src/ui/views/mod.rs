@@ -10,8 +10,9 @@ mod status;
 use super::app::{App, Overlay, Pane};
 use super::layout::is_wide;
 use super::text;
+use crate::render::Zone;
 use crate::store::ViewFilter;
-use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear};
@@ -111,9 +112,9 @@ pub fn view_name(app: &App, view: &ViewFilter) -> String {
 }
 
 /// "14:05" today, "26 May" this year, else the year: the time, and which
-/// day and year it is, in the zone `offset`.
-pub fn short_date(d: DateTime<Utc>, now: DateTime<Utc>, offset: FixedOffset) -> String {
-    let (d, now) = (d.with_timezone(&offset), now.with_timezone(&offset));
+/// day and year it is, in `zone`.
+pub fn short_date(d: DateTime<Utc>, now: DateTime<Utc>, zone: Zone) -> String {
+    let (d, now) = (zone.at(d), zone.at(now));
     if d.date_naive() == now.date_naive() {
         d.format("%H:%M").to_string()
     } else if d.year() == now.year() {

@@ -4,10 +4,10 @@
 use super::pane_block;
 use crate::model::ArticleSummary;
 use crate::render::long_date;
+use crate::render::Zone;
 use crate::ui::app::{App, Pane};
 use crate::ui::layout::is_wide;
 use crate::ui::text;
-use chrono::FixedOffset;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -21,8 +21,8 @@ pub enum HeaderKind {
     Link,
 }
 
-/// The header as lines of `width` columns, the date in the zone `offset`.
-pub fn header(a: &ArticleSummary, width: usize, offset: FixedOffset) -> Vec<(HeaderKind, String)> {
+/// The header as lines of `width` columns, the date in `zone`.
+pub fn header(a: &ArticleSummary, width: usize, zone: Zone) -> Vec<(HeaderKind, String)> {
     let mut out: Vec<(HeaderKind, String)> = text::wrap(&a.title, width)
         .into_iter()
         .map(|l| (HeaderKind::Title, l))
@@ -34,7 +34,7 @@ pub fn header(a: &ArticleSummary, width: usize, offset: FixedOffset) -> Vec<(Hea
     meta.push_str(" · ");
     meta.push_str(
         &a.published
-            .map_or_else(|| "undated".to_string(), |d| long_date(d, offset)),
+            .map_or_else(|| "undated".to_string(), |d| long_date(d, zone)),
     );
     out.extend(
         text::wrap(&meta, width)
@@ -61,7 +61,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let width = usize::from(app.reader_width());
-    let head = header(&r.summary, width, app.utc_offset);
+    let head = header(&r.summary, width, app.zone);
     let body: &[String] = r.article.as_ref().map_or(&[], |a| a.body.as_slice());
     let total = head.len() + 1 + body.len().max(1);
     let inner_h = usize::from(block.inner(area).height);
