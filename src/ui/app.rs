@@ -7,6 +7,7 @@ use super::event::{Event, LoadedArticle, Snapshot, StoreCmd};
 use super::keymap::Keymap;
 use super::layout::{self, inner, is_wide, Areas};
 use super::links;
+pub use super::sidebar::{Sidebar, SidebarItem};
 use super::theme::Theme;
 use crate::model::{ArticleId, ArticleSummary, FeedId};
 use crate::render::Zone;
@@ -46,23 +47,6 @@ pub enum Cmd {
     OpenUrl(String),
     /// Copy to the clipboard (OSC 52).
     Copy(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SidebarItem {
-    /// None for a label that cannot be selected.
-    pub view: Option<ViewFilter>,
-    pub label: String,
-    pub count: Option<u64>,
-    pub failing: bool,
-    pub depth: u8,
-}
-
-#[derive(Debug, Default)]
-pub struct Sidebar {
-    pub items: Vec<SidebarItem>,
-    pub selected: usize,
-    pub offset: usize,
 }
 
 #[derive(Debug, Default)]
@@ -1204,61 +1188,13 @@ impl App {
     }
 
     fn rebuild_sidebar(&mut self) {
-        let c = self.snapshot.counts;
         let selected_view = self
             .sidebar
             .items
             .get(self.sidebar.selected)
             .and_then(|i| i.view.clone())
             .unwrap_or_else(|| self.view.clone());
-        let item =
-            |view: Option<ViewFilter>, label: &str, count: Option<u64>, depth: u8| SidebarItem {
-                view,
-                label: label.to_string(),
-                count,
-                failing: false,
-                depth,
-            };
-        let mut items = vec![
-            item(Some(ViewFilter::All), "All", Some(c.all), 0),
-            item(Some(ViewFilter::Unread), "Unread", Some(c.unread), 0),
-            item(Some(ViewFilter::Starred), "Starred", Some(c.starred), 0),
-        ];
-        if !self.snapshot.views.is_empty() {
-            items.push(item(None, "Views", None, 0));
-        }
-        for v in &self.snapshot.views {
-            let view = ViewFilter::Saved {
-                name: v.name.clone(),
-                query: v.query.clone(),
-            };
-            items.push(item(Some(view), &v.name, Some(v.unread), 1));
-        }
-        let feeds = &self.snapshot.feeds;
-        let mut tags: Vec<&String> = feeds.iter().flat_map(|f| &f.tags).collect();
-        tags.sort();
-        tags.dedup();
-        let feed_item = |f: &crate::model::FeedInfo| SidebarItem {
-            view: Some(ViewFilter::Feed(f.id)),
-            label: f.name.clone(),
-            count: Some(f.unread),
-            failing: f.failing(),
-            depth: 1,
-        };
-        for tag in tags {
-            let members: Vec<_> = feeds.iter().filter(|f| f.tags.contains(tag)).collect();
-            let unread = members.iter().map(|f| f.unread).sum();
-            items.push(SidebarItem {
-                failing: members.iter().any(|f| f.failing()),
-                ..item(Some(ViewFilter::Tag(tag.clone())), tag, Some(unread), 0)
-            });
-            items.extend(members.into_iter().map(feed_item));
-        }
-        let untagged: Vec<_> = feeds.iter().filter(|f| f.tags.is_empty()).collect();
-        if !untagged.is_empty() {
-            items.push(item(None, "Feeds", None, 0));
-            items.extend(untagged.into_iter().map(feed_item));
-        }
+        let items = super::sidebar::items(&self.snapshot);
         self.sidebar.selected = items
             .iter()
             .position(|i| i.view.as_ref() == Some(&selected_view))

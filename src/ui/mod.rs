@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod layout;
 pub mod links;
 mod run;
+pub mod sidebar;
 pub mod state;
 pub mod text;
 pub mod theme;
