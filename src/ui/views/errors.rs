@@ -1,12 +1,11 @@
 //! The `e` overlay: each failing feed with its last error.
 
-use super::{age, overlay_block};
+use super::{age, render_overlay};
 use crate::ui::app::App;
 use crate::ui::text;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Widget};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
@@ -37,12 +36,5 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if lines.is_empty() {
         lines.push(Line::from("No feed errors."));
     }
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let (r, block) = overlay_block(app, area, width, height, "Feed errors", buf);
-    let inner_h = usize::from(block.inner(r).height);
-    let scroll = app.overlay_scroll.min(lines.len().saturating_sub(inner_h));
-    Paragraph::new(lines)
-        .block(block)
-        .scroll((u16::try_from(scroll).unwrap_or(0), 0))
-        .render(r, buf);
+    render_overlay(app, area, width, "Feed errors", lines, buf);
 }

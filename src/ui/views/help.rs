@@ -1,13 +1,12 @@
 //! The `?` overlay: every key as bound now, grouped.
 
-use super::overlay_block;
+use super::render_overlay;
 use crate::ui::action::GROUPS;
 use crate::ui::app::App;
 use crate::ui::text;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
 
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let t = &app.theme;
@@ -54,13 +53,5 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let lines = lines(app);
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let (r, block) = overlay_block(app, area, 60, height, "Keys", buf);
-    let inner_h = usize::from(block.inner(r).height);
-    let scroll = app.overlay_scroll.min(lines.len().saturating_sub(inner_h));
-    Paragraph::new(lines)
-        .block(block)
-        .scroll((u16::try_from(scroll).unwrap_or(0), 0))
-        .render(r, buf);
+    render_overlay(app, area, 60, "Keys", lines(app), buf);
 }

@@ -57,6 +57,27 @@ fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
         .title(Line::from(Span::styled(title, app.theme.title)))
 }
 
+/// An overlay: `lines` in a centred box, scrolled by the app's overlay
+/// scroll (kept within the text).
+fn render_overlay(
+    app: &App,
+    area: Rect,
+    width: u16,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    buf: &mut ratatui::buffer::Buffer,
+) {
+    use ratatui::widgets::{Paragraph, Widget};
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let (r, block) = overlay_block(app, area, width, height, title, buf);
+    let inner_h = usize::from(block.inner(r).height);
+    let scroll = app.overlay_scroll.min(lines.len().saturating_sub(inner_h));
+    Paragraph::new(lines)
+        .block(block)
+        .scroll((u16::try_from(scroll).unwrap_or(0), 0))
+        .render(r, buf);
+}
+
 /// A centred box for overlays, cleared first.
 fn overlay_block<'a>(
     app: &App,
