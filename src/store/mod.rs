@@ -12,6 +12,7 @@ mod write;
 
 pub use carry::{CarriedState, CarryStats};
 pub use view::{Counts, SearchError, ViewFilter};
+pub use write::keep_newest;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
