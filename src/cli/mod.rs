@@ -4,6 +4,7 @@
 mod discover;
 mod doctor;
 mod export;
+mod feeds;
 mod fetch;
 mod import;
 mod read;
@@ -48,11 +49,7 @@ enum Command {
     /// Refresh all feeds, or the named ones
     Fetch(fetch::FetchArgs),
     /// Feeds with their article counts and last status
-    Feeds {
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
-    },
+    Feeds(feeds::FeedsArgs),
     /// List articles matching a query, newest first
     #[command(alias = "search")]
     List(read::ListArgs),
@@ -176,7 +173,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
     };
     match command {
         Command::Fetch(args) => fetch::run(&ctx, &args),
-        Command::Feeds { json } => read::feeds(&ctx, json),
+        Command::Feeds(args) => feeds::run(&ctx, &args),
         Command::List(args) => read::list(&ctx, &args),
         Command::Count(args) => read::count(&ctx, &args),
         Command::Show { id, json } => read::show(&ctx, id, json),

@@ -115,12 +115,12 @@ impl<'a> From<&'a ArticleSummary> for ArticleJson<'a> {
     }
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
+pub(super) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
-fn emit(text: &str) -> Result<(), CliError> {
+pub(super) fn emit(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -130,7 +130,7 @@ fn emit(text: &str) -> Result<(), CliError> {
     }
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
+pub(super) fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
         .map_err(|e| CliError::Failed(format!("cannot encode JSON: {e}")))
@@ -217,78 +217,6 @@ pub fn show(ctx: &Context, id: i64, json: bool) -> Result<ExitCode, CliError> {
     } else {
         emit(&render::article(&a, output_width(), Zone::Local))?;
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
-    let (config, store) = ctx.open()?;
-    let configured: Vec<_> = store
-        .feeds()?
-        .into_iter()
-        .filter(|f| config.feeds.iter().any(|c| c.name == f.name))
-        .collect();
-    if json {
-        #[derive(Serialize)]
-        struct FeedJson<'a> {
-            name: &'a str,
-            url: &'a str,
-            title: Option<&'a str>,
-            tags: &'a [String],
-            total: u64,
-            unread: u64,
-            last_attempt: Option<String>,
-            last_success: Option<String>,
-            http_status: Option<u16>,
-            last_error: Option<&'a str>,
-        }
-        let rows: Vec<FeedJson> = configured
-            .iter()
-            .map(|f| FeedJson {
-                name: &f.name,
-                url: &f.url,
-                title: f.title.as_deref(),
-                tags: &f.tags,
-                total: f.total,
-                unread: f.unread,
-                last_attempt: f.last_attempt.map(rfc3339),
-                last_success: f.last_success.map(rfc3339),
-                http_status: f.http_status,
-                last_error: f.last_error.as_deref(),
-            })
-            .collect();
-        emit(&to_json(&rows)?)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let zone = Zone::Local;
-    let mut out = format!(
-        "{:<24} {:>6} {:>6}  {:<23} status\n",
-        "feed", "unread", "total", "last success"
-    );
-    for f in &configured {
-        let status = match (&f.last_error, f.last_attempt) {
-            (Some(e), _) if f.failing() => format!("error: {}", sanitize::line(e)),
-            (Some(e), _) => format!("ok, warning: {}", sanitize::line(e)),
-            (None, None) => "never fetched".to_string(),
-            (None, Some(_)) => "ok".to_string(),
-        };
-        let success = f.last_success.map_or_else(
-            || "-".to_string(),
-            |t| {
-                let local = zone.at(t);
-                format!(
-                    "{} {}",
-                    local.format("%Y-%m-%d %H:%M"),
-                    render::zone_name(*local.offset())
-                )
-            },
-        );
-        let name: String = sanitize::line(&f.name).chars().take(24).collect();
-        out.push_str(&format!(
-            "{name:<24} {:>6} {:>6}  {success:<23} {status}\n",
-            f.unread, f.total
-        ));
-    }
-    emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -224,6 +224,7 @@ impl Config {
         )?;
 
         let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen_urls: HashMap<String, String> = HashMap::new();
         let mut feeds = Vec::with_capacity(raw.feeds.len());
         for f in raw.feeds {
             let name = f.name.get_ref().trim().to_string();
@@ -244,6 +245,16 @@ impl Config {
             }
             seen.insert(name.to_lowercase(), f.name.span().start);
             let url = parse_url(f.url.get_ref()).map_err(|m| at(f.url.span(), m))?;
+            // A feed is known by its URL in the cache.
+            if let Some(first) = seen_urls.get(url.as_str()) {
+                return Err(at(
+                    f.url.span(),
+                    format!(
+                        "feed \"{name}\" has the same URL as feed \"{first}\"; give each feed once"
+                    ),
+                ));
+            }
+            seen_urls.insert(url.to_string(), name.clone());
             let mut tags = Vec::new();
             for t in f.tags {
                 let tag = t.get_ref().trim();
@@ -498,6 +509,15 @@ mod tests {
         let e = err("[[feed]]\nname = \"A\"\nurl = \"http://x.test/1\"\n[[feed]]\nname = \"a\"\nurl = \"http://x.test/2\"\n");
         assert!(
             e.starts_with("t.toml:5:8: duplicate feed name \"a\" (first used on line 2)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn duplicate_urls() {
+        let e = err("[[feed]]\nname = \"A\"\nurl = \"http://x.test\"\n[[feed]]\nname = \"B\"\nurl = \"http://x.test/\"\n");
+        assert!(
+            e.starts_with("t.toml:6:7: feed \"B\" has the same URL as feed \"A\""),
             "{e}"
         );
     }

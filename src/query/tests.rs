@@ -29,7 +29,7 @@ pub(super) fn fixture() -> Connection {
     ];
     for (id, name, title, tags) in feeds {
         conn.execute(
-            "INSERT INTO feeds (id, name, url, title) VALUES (?, ?, 'https://example.org/feed', ?)",
+            "INSERT INTO feeds (id, name, url, title) VALUES (?1, ?2, 'https://example.org/feed' || ?1, ?3)",
             params![id, name, title],
         )
         .unwrap();

@@ -11,8 +11,9 @@ mod view;
 mod write;
 
 pub use carry::{CarriedState, CarryStats};
+pub use read::Unsubscribed;
 pub use view::{Counts, SearchError, ViewFilter};
-pub use write::keep_newest;
+pub use write::{keep_newest, PurgeStats};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -38,6 +39,10 @@ pub enum StoreError {
     NoArticle(i64),
     #[error("no feed named \"{0}\" in the config")]
     NoFeed(String),
+    #[error("no feed with the URL {0} in the cache (see `tidings feeds`)")]
+    NoFeedUrl(String),
+    #[error("{url} is already a feed with {articles} articles in the cache")]
+    FeedUrlTaken { url: String, articles: u64 },
     #[error("{0}")]
     Query(#[from] crate::query::QueryError),
 }
@@ -77,13 +82,11 @@ impl Store {
         // reads first never fails on a lock another process took meanwhile.
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
         set_wal(&conn)?;
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")?;
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )?;
         conn.set_prepared_statement_cache_capacity(64);
-        // Migrations run before foreign keys are on, so they can rebuild a
-        // table (the setting cannot change inside their transaction).
-        let outcome = schema::migrate(&mut conn)?;
-        conn.execute_batch("PRAGMA foreign_keys = ON")?;
-        match outcome {
+        match schema::migrate(&mut conn)? {
             schema::MigrateOutcome::Ok => Ok(Store { conn }),
             schema::MigrateOutcome::TooNew { found, supported } => Err(StoreError::TooNew {
                 path: path.to_path_buf(),

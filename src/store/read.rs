@@ -81,16 +81,16 @@ impl Store {
             .ok_or(StoreError::NoArticle(id.0))
     }
 
-    /// The id of the feed with this name (case-insensitive).
+    /// The id of the configured feed with this name (case-insensitive).
     pub fn feed_id(&self, name: &str) -> Result<FeedId> {
         self.conn
-            .prepare_cached("SELECT id FROM feeds WHERE name = ?1 COLLATE NOCASE")?
+            .prepare_cached("SELECT id FROM feeds WHERE name = ?1 COLLATE NOCASE AND subscribed")?
             .query_row([name], |r| r.get(0).map(FeedId))
             .optional()?
             .ok_or_else(|| StoreError::NoFeed(name.to_string()))
     }
 
-    /// Every feed with its counts and last status, in name order.
+    /// Every configured feed with its counts and last status, in name order.
     pub fn feeds(&self) -> Result<Vec<FeedInfo>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT f.id, f.name, f.url, f.title, f.last_attempt, f.last_success, f.http_status,
@@ -98,7 +98,7 @@ impl Store {
                     (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id),
                     (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id AND a.read = 0),
                     (SELECT group_concat(tag, ' ') FROM feed_tags t WHERE t.feed_id = f.id)
-             FROM feeds f ORDER BY f.name COLLATE NOCASE",
+             FROM feeds f WHERE f.subscribed ORDER BY f.name COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([], |r| {
             let tags: Option<String> = r.get(10)?;
@@ -120,4 +120,31 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// Feeds no longer in the config that still hold articles, in name order.
+    pub fn unsubscribed(&self) -> Result<Vec<Unsubscribed>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.name, f.url, COUNT(*), COALESCE(SUM(a.starred), 0)
+             FROM feeds f JOIN articles a ON a.feed_id = f.id
+             WHERE NOT f.subscribed GROUP BY f.id ORDER BY f.name COLLATE NOCASE",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Unsubscribed {
+                name: r.get(0)?,
+                url: r.get(1)?,
+                articles: r.get(2)?,
+                starred: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// A feed the config no longer lists, whose articles are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsubscribed {
+    pub name: String,
+    pub url: String,
+    pub articles: u64,
+    pub starred: u64,
 }

@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[&str] = &[
     V1,
     // 2: the full-text index of titles and bodies.
     crate::query::FTS_MIGRATION,
+    V3_FEEDS_BY_URL,
 ];
 
 /// 1: feeds, tags, articles (list columns) and their bodies (kept apart so
@@ -61,13 +62,77 @@ const V1: &str = r#"
     CREATE INDEX articles_starred ON articles(sort_time DESC, id DESC) WHERE starred = 1;
     "#;
 
+/// 3: a feed is known by its URL, not its name, and remembers whether the
+/// config still lists it. Rows that share a URL (a feed renamed in the
+/// config) are merged into the oldest: copies of one article become one,
+/// read or starred if either was. Run with foreign keys off.
+const V3_FEEDS_BY_URL: &str = r#"
+    CREATE TEMP TABLE feed_merge (dup INTEGER PRIMARY KEY, keep INTEGER NOT NULL);
+    INSERT INTO feed_merge (dup, keep)
+        SELECT id, keep FROM (
+            SELECT f.id, (SELECT MIN(g.id) FROM feeds g WHERE g.url = f.url) AS keep
+            FROM feeds f)
+        WHERE id <> keep;
+    CREATE TEMP TABLE article_merge AS
+        SELECT k.id AS keep, d.id AS dup, d.read AS read, d.starred AS starred
+        FROM feed_merge m
+        JOIN articles d ON d.feed_id = m.dup
+        JOIN articles k ON k.feed_id = m.keep AND k.guid = d.guid;
+    CREATE INDEX temp.article_merge_by_keep ON article_merge(keep);
+    UPDATE articles SET
+        read = MAX(read, (SELECT MAX(read) FROM article_merge WHERE keep = articles.id)),
+        starred = MAX(starred, (SELECT MAX(starred) FROM article_merge WHERE keep = articles.id))
+    WHERE id IN (SELECT keep FROM article_merge);
+    DELETE FROM article_bodies WHERE article_id IN (SELECT dup FROM article_merge);
+    DELETE FROM articles WHERE id IN (SELECT dup FROM article_merge);
+    UPDATE articles SET feed_id = (SELECT keep FROM feed_merge WHERE dup = articles.feed_id)
+    WHERE feed_id IN (SELECT dup FROM feed_merge);
+    DELETE FROM feed_tags WHERE feed_id IN (SELECT dup FROM feed_merge);
+    DELETE FROM feeds WHERE id IN (SELECT dup FROM feed_merge);
+    DROP TABLE temp.article_merge;
+    DROP TABLE temp.feed_merge;
+
+    CREATE TABLE feeds_by_url (
+        id               INTEGER PRIMARY KEY,
+        url              TEXT NOT NULL UNIQUE,
+        name             TEXT NOT NULL,
+        subscribed       INTEGER NOT NULL DEFAULT 1,
+        title            TEXT,
+        site_url         TEXT,
+        last_attempt     INTEGER,
+        last_success     INTEGER,
+        http_status      INTEGER,
+        last_error       TEXT,
+        etag             TEXT,
+        last_modified    TEXT,
+        next_fetch_after INTEGER
+    );
+    INSERT INTO feeds_by_url (id, url, name, title, site_url, last_attempt, last_success,
+        http_status, last_error, etag, last_modified, next_fetch_after)
+    SELECT id, url, name, title, site_url, last_attempt, last_success,
+        http_status, last_error, etag, last_modified, next_fetch_after
+    FROM feeds;
+    DROP TABLE feeds;
+    ALTER TABLE feeds_by_url RENAME TO feeds;
+    CREATE INDEX feeds_by_name ON feeds(name COLLATE NOCASE);
+    "#;
+
 /// Brings the schema up to date. Refuses a cache written by a newer tidings.
 ///
 /// The version is read again and the migrations run inside one `BEGIN
 /// IMMEDIATE` transaction, so any number of processes may open the same new
 /// or old cache at once: one migrates, the others wait and find it done.
-/// Run it with foreign keys off; it checks them before committing.
+/// Foreign keys are off while it runs (so a migration can rebuild a table)
+/// and checked before it commits.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
+    let keys: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let outcome = migrate_now(conn);
+    conn.pragma_update(None, "foreign_keys", keys)?;
+    outcome
+}
+
+fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
     let target = MIGRATIONS.len() as i64;
     let version = |c: &Connection| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
     // An up-to-date cache needs no write lock.

@@ -1,7 +1,7 @@
 //! Writing to the cache: syncing the configured feeds, storing fetch results
 //! (one transaction per feed), purging, and read/starred flags.
 
-use super::{to_ts, Result, Store};
+use super::{to_ts, Result, Store, StoreError};
 use crate::config::FeedConfig;
 use crate::model::{
     ArticleId, FeedId, FetchOutcome, FetchReport, FetchState, ParsedArticle, WriteStats,
@@ -10,37 +10,113 @@ use crate::query::fts_upsert;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
+use url::Url;
+
+/// What purging unsubscribed feeds deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PurgeStats {
+    pub articles: usize,
+    pub feeds: usize,
+}
 
 impl Store {
-    /// Makes the cache's feed table match the config (by name), and returns
-    /// each configured feed's id. A changed URL forgets the old validators.
+    /// Makes the cache's feed table match the config, and returns each
+    /// configured feed's id. A feed is matched by URL: a new name in the
+    /// config renames the row and keeps its articles. Feeds no longer in
+    /// the config keep their articles but are marked unsubscribed (not
+    /// fetched, not listed, no tags).
     pub fn sync_feeds(&mut self, feeds: &[FeedConfig]) -> Result<Vec<FeedId>> {
         let tx = self.conn.transaction()?;
         let mut ids = Vec::with_capacity(feeds.len());
         {
+            tx.prepare_cached("UPDATE feeds SET subscribed = 0 WHERE subscribed")?
+                .execute([])?;
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO feeds (name, url) VALUES (?1, ?2)
-                 ON CONFLICT(name) DO UPDATE SET
-                   url = excluded.url,
-                   etag = CASE WHEN feeds.url = excluded.url THEN feeds.etag END,
-                   last_modified = CASE WHEN feeds.url = excluded.url THEN feeds.last_modified END,
-                   next_fetch_after = CASE WHEN feeds.url = excluded.url THEN feeds.next_fetch_after END
+                "INSERT INTO feeds (url, name) VALUES (?1, ?2)
+                 ON CONFLICT(url) DO UPDATE SET name = excluded.name, subscribed = 1
                  RETURNING id",
             )?;
             let mut clear_tags = tx.prepare_cached("DELETE FROM feed_tags WHERE feed_id = ?1")?;
             let mut add_tag = tx
                 .prepare_cached("INSERT OR IGNORE INTO feed_tags (tag, feed_id) VALUES (?1, ?2)")?;
             for f in feeds {
-                let id: i64 = upsert.query_row(params![f.name, f.url.as_str()], |r| r.get(0))?;
+                let id: i64 = upsert.query_row(params![f.url.as_str(), f.name], |r| r.get(0))?;
                 clear_tags.execute([id])?;
                 for t in &f.tags {
                     add_tag.execute(params![t, id])?;
                 }
                 ids.push(FeedId(id));
             }
+            tx.prepare_cached(
+                "DELETE FROM feed_tags WHERE feed_id IN (SELECT id FROM feeds WHERE NOT subscribed)",
+            )?
+            .execute([])?;
         }
         tx.commit()?;
         Ok(ids)
+    }
+
+    /// Moves the feed at `old` to `new` (the site moved), keeping its name,
+    /// articles and flags and forgetting its validators. `new` may already
+    /// be a feed only if it holds no articles (the config was edited first).
+    /// Returns the feed's name.
+    pub fn rename_url(&mut self, old: &Url, new: &Url) -> Result<String> {
+        let tx = self.conn.transaction()?;
+        let (id, name): (i64, String) = tx
+            .query_row(
+                "SELECT id, name FROM feeds WHERE url = ?1",
+                [old.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NoFeedUrl(old.to_string()))?;
+        let taken: Option<(i64, u64)> = tx
+            .query_row(
+                "SELECT id, (SELECT COUNT(*) FROM articles WHERE feed_id = feeds.id)
+                 FROM feeds WHERE url = ?1",
+                [new.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match taken {
+            Some((other, _)) if other == id => {}
+            Some((_, 0)) => {
+                tx.execute("DELETE FROM feeds WHERE url = ?1", [new.as_str()])?;
+            }
+            Some((_, articles)) => {
+                return Err(StoreError::FeedUrlTaken {
+                    url: new.to_string(),
+                    articles,
+                })
+            }
+            None => {}
+        }
+        tx.execute(
+            "UPDATE feeds SET url = ?2, etag = NULL, last_modified = NULL,
+               next_fetch_after = NULL WHERE id = ?1",
+            params![id, new.as_str()],
+        )?;
+        tx.commit()?;
+        Ok(name)
+    }
+
+    /// Deletes the articles of feeds the config no longer lists (starred
+    /// ones only with `with_starred`), then such feeds left empty.
+    pub fn purge_unsubscribed(&mut self, with_starred: bool) -> Result<PurgeStats> {
+        let tx = self.conn.transaction()?;
+        let articles = tx.execute(
+            "DELETE FROM articles
+             WHERE feed_id IN (SELECT id FROM feeds WHERE NOT subscribed)
+               AND (NOT starred OR ?1)",
+            [with_starred],
+        )?;
+        let feeds = tx.execute(
+            "DELETE FROM feeds WHERE NOT subscribed
+               AND NOT EXISTS (SELECT 1 FROM articles WHERE feed_id = feeds.id)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(PurgeStats { articles, feeds })
     }
 
     /// Validators and the polite-interval deadline for one feed.
@@ -408,25 +484,113 @@ mod tests {
     }
 
     #[test]
-    fn sync_keeps_ids_and_resets_validators_on_new_url() {
+    fn feeds_are_matched_by_url_and_a_rename_keeps_everything() {
         let mut s = Store::open_in_memory().unwrap();
         let ids = s
             .sync_feeds(&[feed("A", "http://a.test/1", &["x", "y"])])
             .unwrap();
-        s.record(&report(ids[0], vec![])).unwrap();
-        assert_eq!(
-            s.fetch_state(ids[0]).unwrap().etag.as_deref(),
-            Some("\"e1\"")
-        );
+        s.record(&report(ids[0], vec![art("1", "One", Some(1))]))
+            .unwrap();
         let again = s
-            .sync_feeds(&[feed("A", "http://a.test/1", &["x"])])
+            .sync_feeds(&[feed("Renamed", "http://a.test/1", &["x"])])
             .unwrap();
         assert_eq!(ids, again);
         assert!(s.fetch_state(ids[0]).unwrap().etag.is_some());
-        s.sync_feeds(&[feed("A", "http://a.test/2", &["x"])])
+        let feeds = s.feeds().unwrap();
+        assert_eq!((feeds[0].name.as_str(), feeds[0].total), ("Renamed", 1));
+        assert_eq!(feeds[0].tags, ["x"]);
+        assert_eq!(s.feed_id("renamed").unwrap(), ids[0]);
+        assert!(matches!(s.feed_id("A"), Err(StoreError::NoFeed(_))));
+
+        // Another URL is another feed; the old one keeps its articles.
+        let moved = s
+            .sync_feeds(&[feed("Renamed", "http://a.test/2", &["x"])])
             .unwrap();
+        assert_ne!(moved, ids);
+        assert_eq!(s.feeds().unwrap().len(), 1);
+        let gone = s.unsubscribed().unwrap();
+        assert_eq!(
+            (gone[0].url.as_str(), gone[0].articles),
+            ("http://a.test/1", 1)
+        );
+        assert_eq!(list(&s, "tag:x"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn rename_url_moves_articles_and_forgets_validators() {
+        let mut s = Store::open_in_memory().unwrap();
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        let ids = s
+            .sync_feeds(&[
+                feed("A", "http://a.test/old", &[]),
+                feed("B", "http://b.test/", &[]),
+            ])
+            .unwrap();
+        s.record(&report(ids[0], vec![art("1", "One", Some(1))]))
+            .unwrap();
+        s.record(&report(ids[1], vec![art("2", "Two", Some(2))]))
+            .unwrap();
+        let e = s.rename_url(&url("http://none.test/"), &url("http://x.test/"));
+        assert!(matches!(e, Err(StoreError::NoFeedUrl(_))), "{e:?}");
+        let e = s.rename_url(&url("http://a.test/old"), &url("http://b.test/"));
+        assert!(
+            matches!(e, Err(StoreError::FeedUrlTaken { articles: 1, .. })),
+            "{e:?}"
+        );
+        // The config was edited first: the new URL is an empty feed.
+        s.sync_feeds(&[
+            feed("A", "http://a.test/new", &[]),
+            feed("B", "http://b.test/", &[]),
+        ])
+        .unwrap();
+        let name = s
+            .rename_url(&url("http://a.test/old"), &url("http://a.test/new"))
+            .unwrap();
+        assert_eq!(name, "A");
+        let now = s
+            .sync_feeds(&[
+                feed("A", "http://a.test/new", &[]),
+                feed("B", "http://b.test/", &[]),
+            ])
+            .unwrap();
+        assert_eq!(now, ids);
         assert_eq!(s.fetch_state(ids[0]).unwrap().etag, None);
-        assert_eq!(s.feeds().unwrap()[0].tags, ["x"]);
+        assert_eq!(s.feeds().unwrap()[0].total, 1);
+        assert!(s.unsubscribed().unwrap().is_empty());
+    }
+
+    #[test]
+    fn purging_unsubscribed_feeds_keeps_starred_unless_told() {
+        let mut s = Store::open_in_memory().unwrap();
+        let ids = s
+            .sync_feeds(&[
+                feed("A", "http://a.test/", &[]),
+                feed("B", "http://b.test/", &[]),
+            ])
+            .unwrap();
+        s.record(&report(
+            ids[0],
+            vec![art("1", "One", Some(1)), art("2", "Two", Some(2))],
+        ))
+        .unwrap();
+        s.record(&report(ids[1], vec![art("3", "Three", Some(3))]))
+            .unwrap();
+        let one = s.query(
+            &parse("One").unwrap(),
+            &SqlOptions::default(),
+            Utc::now(),
+            None,
+        );
+        s.set_starred(&[one.unwrap()[0].id], true).unwrap();
+        s.sync_feeds(&[feed("B", "http://b.test/", &[])]).unwrap();
+        assert_eq!(list(&s, "is:starred"), ["One"]);
+        let stats = s.purge_unsubscribed(false).unwrap();
+        assert_eq!((stats.articles, stats.feeds), (1, 0));
+        assert_eq!(list(&s, ""), ["Three", "One"]);
+        let stats = s.purge_unsubscribed(true).unwrap();
+        assert_eq!((stats.articles, stats.feeds), (1, 1));
+        assert_eq!(list(&s, ""), ["Three"]);
+        assert!(s.unsubscribed().unwrap().is_empty());
     }
 
     #[test]

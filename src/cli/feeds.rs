@@ -1,0 +1,195 @@
+//! `tidings feeds`: the configured feeds with counts and status, feeds no
+//! longer configured whose articles are kept, moving a feed to a new URL and
+//! purging what is no longer subscribed.
+
+use super::read::{emit, rfc3339, to_json};
+use super::{CliError, Context};
+use crate::config::parse_url;
+use crate::model::FeedInfo;
+use crate::render::{self, Zone};
+use crate::sanitize;
+use crate::store::{Store, StoreError, Unsubscribed};
+use serde::Serialize;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct FeedsArgs {
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+    /// Move a feed to a new URL (the site moved), keeping its articles and
+    /// read and starred flags
+    #[arg(
+        long,
+        num_args = 2,
+        value_names = ["OLD", "NEW"],
+        conflicts_with_all = ["json", "purge_unsubscribed"]
+    )]
+    rename_url: Option<Vec<String>>,
+    /// Delete the articles of feeds no longer in the config (starred
+    /// articles are kept)
+    #[arg(long, conflicts_with = "json")]
+    purge_unsubscribed: bool,
+    /// With --purge-unsubscribed, delete their starred articles too
+    #[arg(long, requires = "purge_unsubscribed")]
+    include_starred: bool,
+}
+
+pub fn run(ctx: &Context, args: &FeedsArgs) -> Result<ExitCode, CliError> {
+    if let Some([old, new]) = args.rename_url.as_deref() {
+        return rename_url(ctx, old, new);
+    }
+    let (_, mut store) = ctx.open()?;
+    if args.purge_unsubscribed {
+        let stats = store.purge_unsubscribed(args.include_starred)?;
+        emit(&format!(
+            "deleted {} articles and {} feeds no longer in the config\n",
+            stats.articles, stats.feeds
+        ))?;
+        let kept: u64 = store.unsubscribed()?.iter().map(|f| f.starred).sum();
+        if kept > 0 {
+            emit(&format!(
+                "kept {kept} starred articles (add --include-starred to delete them)\n"
+            ))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let feeds = store.feeds()?;
+    let unsubscribed = store.unsubscribed()?;
+    if args.json {
+        emit(&to_json(&json_rows(&feeds))?)?;
+    } else {
+        emit(&table(&feeds, &unsubscribed, Zone::Local))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rename_url(ctx: &Context, old: &str, new: &str) -> Result<ExitCode, CliError> {
+    let config = ctx.config()?;
+    let old = parse_url(old).map_err(CliError::Usage)?;
+    let new = parse_url(new).map_err(CliError::Usage)?;
+    let mut store = Store::open(&ctx.cache_path()?)?;
+    let name = store.rename_url(&old, &new).map_err(|e| match e {
+        StoreError::NoFeedUrl(_) | StoreError::FeedUrlTaken { .. } => {
+            CliError::Usage(e.to_string())
+        }
+        e => e.into(),
+    })?;
+    store.sync_feeds(&config.feeds)?;
+    let name = sanitize::line(&name);
+    let mut out = format!("moved \"{name}\" to {new}; its articles and flags are kept\n");
+    if !config.feeds.iter().any(|f| f.url == new) {
+        out.push_str(&format!(
+            "now set url = \"{new}\" for this feed in {}\n",
+            config.path.display()
+        ));
+    }
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct FeedJson<'a> {
+    name: &'a str,
+    url: &'a str,
+    title: Option<&'a str>,
+    tags: &'a [String],
+    total: u64,
+    unread: u64,
+    last_attempt: Option<String>,
+    last_success: Option<String>,
+    http_status: Option<u16>,
+    last_error: Option<&'a str>,
+}
+
+fn json_rows(feeds: &[FeedInfo]) -> Vec<FeedJson<'_>> {
+    feeds
+        .iter()
+        .map(|f| FeedJson {
+            name: &f.name,
+            url: &f.url,
+            title: f.title.as_deref(),
+            tags: &f.tags,
+            total: f.total,
+            unread: f.unread,
+            last_attempt: f.last_attempt.map(rfc3339),
+            last_success: f.last_success.map(rfc3339),
+            http_status: f.http_status,
+            last_error: f.last_error.as_deref(),
+        })
+        .collect()
+}
+
+fn table(feeds: &[FeedInfo], unsubscribed: &[Unsubscribed], zone: Zone) -> String {
+    let mut out = format!(
+        "{:<24} {:>6} {:>6}  {:<23} status\n",
+        "feed", "unread", "total", "last success"
+    );
+    for f in feeds {
+        let status = match (&f.last_error, f.last_attempt) {
+            (Some(e), _) if f.failing() => format!("error: {}", sanitize::line(e)),
+            (Some(e), _) => format!("ok, warning: {}", sanitize::line(e)),
+            (None, None) => "never fetched".to_string(),
+            (None, Some(_)) => "ok".to_string(),
+        };
+        let success = f.last_success.map_or_else(
+            || "-".to_string(),
+            |t| {
+                let local = zone.at(t);
+                format!(
+                    "{} {}",
+                    local.format("%Y-%m-%d %H:%M"),
+                    render::zone_name(*local.offset())
+                )
+            },
+        );
+        let name: String = sanitize::line(&f.name).chars().take(24).collect();
+        out.push_str(&format!(
+            "{name:<24} {:>6} {:>6}  {success:<23} {status}\n",
+            f.unread, f.total
+        ));
+    }
+    if unsubscribed.is_empty() {
+        return out;
+    }
+    out.push_str("\nNo longer in the config (not fetched; articles kept):\n");
+    for f in unsubscribed {
+        let name: String = sanitize::line(&f.name).chars().take(24).collect();
+        out.push_str(&format!(
+            "{name:<24} {:>6} articles, {} starred  {}\n",
+            f.articles,
+            f.starred,
+            sanitize::line(&f.url)
+        ));
+    }
+    out.push_str(
+        "Delete their articles with `tidings feeds --purge-unsubscribed` (starred ones are \
+         kept unless you add --include-starred), or move one to a new URL with \
+         `tidings feeds --rename-url OLD NEW`.\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsubscribed_feeds_are_listed_with_how_to_purge() {
+        let gone = Unsubscribed {
+            name: "Old\u{1b}[31m".into(),
+            url: "http://old.test/".into(),
+            articles: 12,
+            starred: 3,
+        };
+        let text = table(&[], &[gone], Zone::utc());
+        assert!(text.contains("No longer in the config"), "{text}");
+        assert!(
+            text.contains("12 articles, 3 starred  http://old.test/"),
+            "{text}"
+        );
+        assert!(text.contains("--purge-unsubscribed"), "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(!table(&[], &[], Zone::utc()).contains("No longer"));
+    }
+}
