@@ -179,3 +179,80 @@ pub enum MigrateOutcome {
     Ok,
     TooNew { found: i64, supported: i64 },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// A cache as tidings wrote it before feeds were keyed by URL: "Old"
+    /// was renamed "New" in the config, so both rows share a URL.
+    fn version_2_cache(path: &std::path::Path) {
+        let conn = Connection::open(path).unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 2;
+             INSERT INTO feeds (id, name, url, etag) VALUES
+                 (1, 'Old', 'http://a.test/', '\"e\"'), (2, 'New', 'http://a.test/', NULL),
+                 (3, 'Other', 'http://b.test/', NULL);
+             INSERT INTO feed_tags VALUES ('t', 1), ('t', 2);
+             INSERT INTO articles (id, feed_id, guid, title, first_seen, sort_time, read,
+                 starred, content_hash) VALUES
+                 (1, 1, 'g1', 'Kept read', 0, 1, 1, 0, 0),
+                 (2, 1, 'g2', 'Kept starred', 0, 2, 0, 1, 0),
+                 (3, 2, 'g1', 'Copy of read', 0, 1, 0, 0, 0),
+                 (4, 2, 'g2', 'Copy of starred', 0, 2, 0, 0, 0),
+                 (5, 2, 'g3', 'Only new', 0, 3, 0, 1, 0),
+                 (6, 3, 'g1', 'Other feed', 0, 4, 0, 0, 0);
+             INSERT INTO article_bodies (article_id, summary) VALUES
+                 (1, 'one'), (3, 'copy'), (5, 'five');
+             INSERT INTO articles_fts (rowid, title, body) VALUES
+                 (1, 'Kept read', 'one'), (2, 'Kept starred', ''), (3, 'Copy of read', 'copy'),
+                 (4, 'Copy of starred', ''), (5, 'Only new', 'five'), (6, 'Other feed', '');",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn an_old_cache_upgrades_in_place_merging_feeds_that_share_a_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        version_2_cache(&path);
+        drop(Store::open(&path).unwrap());
+
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let rows = |sql: &str| -> Vec<String> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        };
+        assert_eq!(
+            rows("SELECT id || ' ' || name || ' ' || url || ' ' || subscribed FROM feeds ORDER BY id"),
+            ["1 Old http://a.test/ 1", "3 Other http://b.test/ 1"]
+        );
+        assert_eq!(
+            rows("SELECT id || ' ' || feed_id || ' ' || read || starred FROM articles ORDER BY id"),
+            ["1 1 10", "2 1 01", "5 1 01", "6 3 00"]
+        );
+        assert_eq!(
+            rows("SELECT article_id || '' FROM article_bodies ORDER BY 1"),
+            ["1", "5"]
+        );
+        assert_eq!(rows("SELECT rowid || '' FROM articles_fts('copy')"), Vec::<String>::new());
+        assert_eq!(rows("SELECT rowid || '' FROM articles_fts('five')"), ["5"]);
+        assert_eq!(rows("SELECT feed_id || '' FROM feed_tags"), ["1"]);
+        assert!(rows("PRAGMA foreign_key_check").is_empty());
+        // The URL is the key now.
+        assert!(conn
+            .execute("INSERT INTO feeds (name, url) VALUES ('X', 'http://b.test/')", [])
+            .is_err());
+        conn.execute("INSERT INTO feeds (name, url) VALUES ('Old', 'http://c.test/')", [])
+            .unwrap();
+    }
+}
