@@ -357,6 +357,7 @@ mod tests {
             refresh_minutes: None,
             max_articles: None,
             html: None,
+            full_text: None,
         }
     }
 
