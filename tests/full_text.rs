@@ -166,3 +166,45 @@ fn full_text_settings_are_checked_at_load() {
     let out = sb.cmd().arg("feeds").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected a CSS selector or \"auto\""));
 }
+
+#[test]
+fn discover_suggests_full_text_for_summary_feeds() {
+    let server = TestServer::start();
+    server.route(
+        "/feed.xml",
+        Route::file(summary_feed(&server), "application/rss+xml"),
+    );
+    let long = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Full</title>\
+         <item><title>A</title><link>{0}/a</link><description>{1}</description></item>\
+         <item><title>B</title><link>{0}/b</link><description>{1}</description></item>\
+         </channel></rss>",
+        server.base(),
+        "&lt;p&gt;Long text. &lt;/p&gt;".repeat(60)
+    );
+    server.route("/full.xml", Route::file(long, "application/rss+xml"));
+    server.route(
+        "/page",
+        Route::file(
+            format!(
+                "<html><head><link rel=\"alternate\" type=\"application/rss+xml\" href=\"{}\">\
+                 </head><body></body></html>",
+                server.url("/feed.xml")
+            ),
+            "text/html",
+        ),
+    );
+    let sb = Sandbox::new();
+    let discover = |path: &str| {
+        let out = sb
+            .cmd()
+            .args(["discover", &server.url(path)])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(discover("/feed.xml").contains("full_text = \"auto\""));
+    assert!(discover("/page").contains("full_text = \"auto\""));
+    assert!(!discover("/full.xml").contains("full_text"));
+}

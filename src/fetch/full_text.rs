@@ -62,6 +62,27 @@ fn pages_to_fetch(articles: &[ParsedArticle], job: &Job) -> Vec<usize> {
     wanted
 }
 
+/// Below this many characters of text, an entry's body is a summary.
+const SUMMARY_CHARS: usize = 500;
+
+/// True when most entries carry only a short summary, so `full_text` would
+/// help (`tidings discover`): the median body is under 500 characters of text.
+pub fn summaries_only(feed: &ParsedFeed) -> bool {
+    let mut lengths: Vec<usize> = feed
+        .articles
+        .iter()
+        .map(|a| {
+            let body = a.content.as_deref().or(a.summary.as_deref()).unwrap_or("");
+            crate::render::html_to_text(body, 0).chars().count()
+        })
+        .collect();
+    if lengths.is_empty() {
+        return false;
+    }
+    lengths.sort_unstable();
+    lengths[lengths.len() / 2] < SUMMARY_CHARS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +111,28 @@ mod tests {
             published: day.map(|d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn short_bodies_are_summaries() {
+        let feed = |bodies: &[&str]| ParsedFeed {
+            articles: bodies
+                .iter()
+                .map(|b| ParsedArticle {
+                    summary: Some(b.to_string()),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let long = format!("<p>{}</p>", "word ".repeat(200));
+        assert!(summaries_only(&feed(&[
+            "<p>One line.</p>",
+            "Two lines.",
+            &long
+        ])));
+        assert!(!summaries_only(&feed(&[&long, &long, "short"])));
+        assert!(!summaries_only(&feed(&[])));
     }
 
     #[test]

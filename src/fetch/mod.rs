@@ -2,7 +2,7 @@
 //! per-host limits, and hands each result to the caller as it completes.
 
 mod charset;
-mod full_text;
+pub mod full_text;
 mod html;
 pub mod http;
 pub mod parse;
