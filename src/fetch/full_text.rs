@@ -28,19 +28,25 @@ pub async fn fill(http: &HttpClient, job: &Job, rule: &ContentRule, feed: &mut P
         let Some(link) = article.link.as_deref().and_then(|l| Url::parse(l).ok()) else {
             continue;
         };
-        let rule = rule.clone();
-        match read_page(http, &link, move |html, url| {
-            scrape::extract_main_text(html, url, &rule)
-        })
-        .await
-        {
-            Ok(Some(text)) => article.content = Some(text),
-            Ok(None) => feed
-                .warnings
-                .push(format!("article page {link}: no article text found")),
+        match read_article(http, &link, rule).await {
+            Ok(text) => article.content = Some(text),
             Err(e) => feed.warnings.push(format!("article page {link}: {e}")),
         }
     }
+}
+
+/// The main text of the page at `url`, as cleaned HTML.
+pub async fn read_article(
+    http: &HttpClient,
+    url: &Url,
+    rule: &ContentRule,
+) -> Result<String, String> {
+    let rule = rule.clone();
+    read_page(http, url, move |html, url| {
+        scrape::extract_main_text(html, url, &rule)
+    })
+    .await?
+    .ok_or_else(|| "no article text found".to_string())
 }
 
 /// Indexes of the entries whose page to read: web links not cached with a
