@@ -54,9 +54,8 @@ pub async fn scrape(
         };
         pages += 1;
     }
-    if job.max_articles > 0 {
-        items.truncate(job.max_articles as usize);
-    }
+    // Only the articles retention keeps have their pages read.
+    let items = crate::store::keep_newest(items, job.max_articles, |i| i.date);
 
     let wants_page =
         rules.content.is_some() || rules.article_date.is_some() || rules.article_author.is_some();

@@ -12,10 +12,12 @@ mod write;
 
 pub use carry::{CarriedState, CarryStats};
 pub use view::{Counts, SearchError, ViewFilter};
+pub use write::keep_newest;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -70,14 +72,18 @@ impl Store {
     }
 
     fn init(mut conn: Connection, path: &Path) -> Result<Store> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // journal_mode returns a row, so it is read rather than executed.
-        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
-        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Writers take the write lock when they begin, so a transaction that
+        // reads first never fails on a lock another process took meanwhile.
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
+        set_wal(&conn)?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")?;
         conn.set_prepared_statement_cache_capacity(64);
-        match schema::migrate(&mut conn)? {
+        // Migrations run before foreign keys are on, so they can rebuild a
+        // table (the setting cannot change inside their transaction).
+        let outcome = schema::migrate(&mut conn)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        match outcome {
             schema::MigrateOutcome::Ok => Ok(Store { conn }),
             schema::MigrateOutcome::TooNew { found, supported } => Err(StoreError::TooNew {
                 path: path.to_path_buf(),
@@ -86,6 +92,34 @@ impl Store {
             }),
         }
     }
+}
+
+/// How long to wait for another process (a fetch, a migration) to release
+/// the cache.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Switches the cache to write-ahead logging. The switch needs an exclusive
+/// lock and SQLite reports a busy cache without waiting, so it is retried
+/// here until `BUSY_TIMEOUT`.
+fn set_wal(conn: &Connection) -> Result<()> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        // journal_mode returns a row, so it is read rather than executed.
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 pub(crate) fn to_ts(t: DateTime<Utc>) -> i64 {

@@ -1,7 +1,7 @@
 //! Cache schema and migrations. Each migration runs once, in order, in one
 //! transaction; `PRAGMA user_version` records how many have run.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 /// Migrations in order. Never edit a released one: append a new one.
 pub const MIGRATIONS: &[&str] = &[
@@ -62,26 +62,51 @@ const V1: &str = r#"
     "#;
 
 /// Brings the schema up to date. Refuses a cache written by a newer tidings.
+///
+/// The version is read again and the migrations run inside one `BEGIN
+/// IMMEDIATE` transaction, so any number of processes may open the same new
+/// or old cache at once: one migrates, the others wait and find it done.
+/// Run it with foreign keys off; it checks them before committing.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let target = MIGRATIONS.len() as i64;
-    if current > target {
-        return Ok(MigrateOutcome::TooNew {
-            found: current,
-            supported: target,
-        });
+    let version = |c: &Connection| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
+    // An up-to-date cache needs no write lock.
+    let current = version(conn)?;
+    if current >= target {
+        return Ok(outcome(current, target));
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current = version(&tx)?;
+    if current >= target {
+        return Ok(outcome(current, target));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         // Migration 2 indexes existing bodies as raw HTML; index their text.
         if i == 1 && current > 0 {
             crate::query::rebuild_fts(&tx)?;
         }
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        tx.commit()?;
     }
+    let broken: Option<String> = tx
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .optional()?;
+    if let Some(table) = broken {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+            Some(format!("migration left a dangling reference in {table}")),
+        ));
+    }
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()?;
     Ok(MigrateOutcome::Ok)
+}
+
+fn outcome(found: i64, supported: i64) -> MigrateOutcome {
+    if found > supported {
+        MigrateOutcome::TooNew { found, supported }
+    } else {
+        MigrateOutcome::Ok
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]

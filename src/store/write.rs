@@ -198,16 +198,32 @@ impl Store {
     }
 }
 
-/// The articles to store: the first `max` in document order, duplicates of
-/// an identity dropped (the first one wins).
+/// The articles to store: the newest `max` (0: all), duplicates of an
+/// identity dropped (the first one wins).
 fn retain(articles: &[ParsedArticle], max: u32) -> Vec<&ParsedArticle> {
     let mut seen = HashSet::new();
-    let limit = if max == 0 { usize::MAX } else { max as usize };
-    articles
+    let unique = articles
         .iter()
         .filter(|a| seen.insert(a.guid.as_str()))
-        .take(limit)
-        .collect()
+        .collect();
+    keep_newest(unique, max, |a| a.published.or(a.updated))
+}
+
+/// The newest `max` items (0: all) by `date`, newest first, whatever order
+/// the document lists them in. Undated items count as newest (they are
+/// listed as first seen now) and keep the document's order among
+/// themselves, as do items of the same date.
+pub fn keep_newest<T>(
+    mut items: Vec<T>,
+    max: u32,
+    date: impl Fn(&T) -> Option<DateTime<Utc>>,
+) -> Vec<T> {
+    // A stable sort: ties keep the document's order.
+    items.sort_by_key(|i| std::cmp::Reverse(date(i).map_or(i64::MAX, to_ts)));
+    if max > 0 {
+        items.truncate(max as usize);
+    }
+    items
 }
 
 /// An article to (re)index, with the body content now cached.
@@ -478,6 +494,26 @@ mod tests {
         let stats = s.record(&report(id, arts)).unwrap();
         assert_eq!(stats.new, 3);
         assert_eq!(list(&s, ""), ["Newest undated", "Older undated", "Dated"]);
+    }
+
+    #[test]
+    fn retention_keeps_the_newest_whatever_the_order() {
+        let arts = vec![
+            art("1", "Old", Some(1)),
+            art("u1", "Undated first", None),
+            art("3", "New", Some(3)),
+            art("2", "Mid", Some(2)),
+            art("u2", "Undated second", None),
+        ];
+        let kept = |max| -> Vec<&str> {
+            retain(&arts, max)
+                .iter()
+                .map(|a| a.title.as_str())
+                .collect()
+        };
+        assert_eq!(kept(3), ["Undated first", "Undated second", "New"]);
+        assert_eq!(kept(0).len(), 5);
+        assert_eq!(kept(4)[3], "Mid");
     }
 
     #[test]
