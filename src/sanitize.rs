@@ -155,6 +155,86 @@ fn skip_string(chars: &mut Chars) {
     }
 }
 
+/// `value` as pretty-printed JSON in which every character [`is_hidden`]
+/// (controls, DEL, C1, bidi, zero-width, separators, tags) is written as a
+/// `\uXXXX` escape, so the output is safe to show in a terminal and
+/// decodes to exactly the same strings.
+pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeJson::default());
+    value.serialize(&mut ser)?;
+    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+}
+
+/// serde_json's pretty formatter, escaping hidden characters in strings.
+#[derive(Default)]
+struct SafeJson(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_hidden(c) {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{u:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +326,32 @@ mod tests {
         assert_eq!(text("one\u{2028}two\u{2029}three"), "one\ntwo\n\nthree");
         assert_eq!(text("a\rb\r\nc"), "a\nb\nc");
         assert_eq!(line("one\u{2028}two\u{2029}three"), "one two three");
+    }
+
+    #[test]
+    fn json_escapes_every_hidden_character() {
+        let title = "a\u{7f}b\u{9b}31mc\u{202e}d\u{200b}e\u{2028}f\u{e0041}g\x1b[2Jh";
+        let json = to_json_pretty(&serde_json::json!([{ "title": title, "k\u{9d}": 1 }])).unwrap();
+        assert!(json.is_ascii(), "{json}");
+        for esc in [
+            "\\u007f",
+            "\\u009b",
+            "\\u202e",
+            "\\u200b",
+            "\\u2028",
+            "\\udb40\\udc41",
+            "\\u001b",
+            "\\u009d",
+        ] {
+            assert!(json.contains(esc), "{esc} missing in {json}");
+        }
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back[0]["title"], title);
+        assert_eq!(back[0]["k\u{9d}"], 1);
+        // Pretty-printed as before, and ordinary text is left alone.
+        assert_eq!(
+            to_json_pretty(&serde_json::json!({"t": "naïve 日本 😀 \"q\""})).unwrap(),
+            "{\n  \"t\": \"naïve 日本 😀 \\\"q\\\"\"\n}"
+        );
     }
 }
