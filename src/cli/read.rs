@@ -7,6 +7,7 @@ use crate::query::{self, Expr, Flag, Query, TermKind};
 use crate::render;
 use crate::render::Zone;
 use crate::sanitize;
+use crate::text;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::Write;
@@ -130,8 +131,10 @@ fn emit(text: &str) -> Result<(), CliError> {
     }
 }
 
+/// JSON for other programs: hidden characters in feed text are escaped, so
+/// piping it to a terminal is safe too.
 fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
-    serde_json::to_string_pretty(value)
+    sanitize::to_json_pretty(value)
         .map(|s| s + "\n")
         .map_err(|e| CliError::Failed(format!("cannot encode JSON: {e}")))
 }
@@ -158,13 +161,13 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
         let date = a
             .published
             .map_or_else(|| "undated".to_string(), |d| short_date(d, now, zone));
-        let feed: String = sanitize::line(&a.feed).chars().take(18).collect();
+        let feed = text::fit(&sanitize::line(&a.feed), 18);
         let line = format!(
-            "{:>6} {flags} {date:<11} {feed:<18} {}",
+            "{:>6} {flags} {date:<11} {feed} {}",
             a.id.0,
             sanitize::line(&a.title)
         );
-        out.extend(line.chars().take(width));
+        out.push_str(&text::truncate(&line, width));
         out.push('\n');
     }
     emit(&out)?;
@@ -282,9 +285,9 @@ pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
                 )
             },
         );
-        let name: String = sanitize::line(&f.name).chars().take(24).collect();
+        let name = text::fit(&sanitize::line(&f.name), 24);
         out.push_str(&format!(
-            "{name:<24} {:>6} {:>6}  {success:<23} {status}\n",
+            "{name} {:>6} {:>6}  {success:<23} {status}\n",
             f.unread, f.total
         ));
     }
