@@ -5,19 +5,33 @@ use crate::model::{Article, ArticleSummary};
 use crate::sanitize;
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 
-/// The body of an article as wrapped text (sanitised).
-pub fn body(article: &Article, width: usize) -> String {
-    let html = article
+/// The width that means "do not wrap": each paragraph on one line.
+pub const UNWRAPPED: usize = 0;
+
+/// Lines are never longer than this, even unwrapped.
+const LONGEST_LINE: usize = 1 << 16;
+
+/// The stored HTML an article's body comes from: content, else summary.
+pub fn body_html(article: &Article) -> &str {
+    article
         .content_html
         .as_deref()
         .or(article.summary_html.as_deref())
-        .unwrap_or("");
-    html_to_text(html, width)
+        .unwrap_or("")
 }
 
-/// HTML (or plain text) as wrapped text with numbered link footnotes.
+/// The body of an article as wrapped text (sanitised).
+pub fn body(article: &Article, width: usize) -> String {
+    html_to_text(body_html(article), width)
+}
+
+/// HTML (or plain text) as text wrapped at `width` ([`UNWRAPPED`]: not
+/// wrapped) with numbered link footnotes.
 pub fn html_to_text(html: &str, width: usize) -> String {
-    let width = width.max(20);
+    let width = match width {
+        UNWRAPPED => LONGEST_LINE,
+        w => w.clamp(20, LONGEST_LINE),
+    };
     let text = html2text::config::plain()
         .link_footnotes(true)
         .string_from_read(html.as_bytes(), width)
@@ -127,6 +141,16 @@ mod tests {
         assert_eq!(long_date(d, Zone::Fixed(bst)), "27 May 2023 00:30 +01:00");
         let west = FixedOffset::west_opt(4 * 3600 + 1800).unwrap();
         assert_eq!(long_date(d, Zone::Fixed(west)), "26 May 2023 19:00 -04:30");
+    }
+
+    #[test]
+    fn unwrapped_keeps_each_paragraph_on_one_line() {
+        let para = "word ".repeat(300);
+        let html = format!("<p>{para}</p><p>{para}</p><ul><li>{para}</li></ul>");
+        let t = html_to_text(&html, UNWRAPPED);
+        let lines: Vec<&str> = t.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 3, "{t}");
+        assert!(lines.iter().all(|l| l.len() >= 1400), "{t}");
     }
 
     #[test]
