@@ -9,19 +9,38 @@ use chrono::{DateTime, FixedOffset, Offset, Utc};
 /// The narrowest width text is wrapped to.
 pub const MIN_WIDTH: usize = 20;
 
-/// The body of an article as wrapped text (sanitised).
-pub fn body(article: &Article, width: usize) -> String {
-    let html = article
+/// The width that means "do not wrap": each paragraph on one line.
+pub const UNWRAPPED: usize = 0;
+
+/// Lines are never longer than this, even unwrapped.
+const LONGEST_LINE: usize = 1 << 16;
+
+/// The columns to wrap at for a requested `width`.
+fn columns(width: usize) -> usize {
+    match width {
+        UNWRAPPED => LONGEST_LINE,
+        w => w.clamp(MIN_WIDTH, LONGEST_LINE),
+    }
+}
+
+/// The stored HTML an article's body comes from: content, else summary.
+pub fn body_html(article: &Article) -> &str {
+    article
         .content_html
         .as_deref()
         .or(article.summary_html.as_deref())
-        .unwrap_or("");
-    html_to_text(html, width)
+        .unwrap_or("")
 }
 
-/// HTML (or plain text) as wrapped text with numbered link footnotes.
+/// The body of an article as wrapped text (sanitised).
+pub fn body(article: &Article, width: usize) -> String {
+    html_to_text(body_html(article), width)
+}
+
+/// HTML (or plain text) as text wrapped at `width` ([`UNWRAPPED`]: not
+/// wrapped) with numbered link footnotes.
 pub fn html_to_text(html: &str, width: usize) -> String {
-    let width = width.max(MIN_WIDTH);
+    let width = columns(width);
     let html = separators_as_breaks(html);
     let text = html2text::config::plain()
         .link_footnotes(true)
@@ -65,7 +84,7 @@ pub fn header(a: &ArticleSummary, zone: Zone) -> Vec<(&'static str, String)> {
 /// The header as lines of at most `width` columns: "Label: value", long
 /// values wrapped under themselves and unbroken words split at the width.
 pub fn header_lines(a: &ArticleSummary, width: usize, zone: Zone) -> Vec<String> {
-    let width = width.max(MIN_WIDTH);
+    let width = columns(width);
     let mut out = Vec::new();
     for (label, value) in header(a, zone) {
         let prefix = format!("{label}: ");
@@ -171,6 +190,16 @@ mod tests {
         assert_eq!(t, "one\ntwo\n\nthree");
         let t = html_to_text("one\u{2028}two", 60);
         assert_eq!(t, "one\ntwo");
+    }
+
+    #[test]
+    fn unwrapped_keeps_each_paragraph_on_one_line() {
+        let para = "word ".repeat(300);
+        let html = format!("<p>{para}</p><p>{para}</p><ul><li>{para}</li></ul>");
+        let t = html_to_text(&html, UNWRAPPED);
+        let lines: Vec<&str> = t.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 3, "{t}");
+        assert!(lines.iter().all(|l| l.len() >= 1400), "{t}");
     }
 
     #[test]
