@@ -18,5 +18,6 @@ pub mod sanitize;
 pub mod scrape;
 pub mod store;
 pub mod synth;
+pub mod text;
 pub mod tui;
 pub mod ui;

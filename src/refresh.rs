@@ -35,8 +35,8 @@ pub fn plan(
             plan.skipped += 1;
             continue;
         }
-        // Scraped articles whose page is cached are not fetched again.
-        if feed.html.is_some() {
+        // Articles whose page is cached are not fetched again.
+        if feed.html.is_some() || feed.full_text.is_some() {
             job.known_links = store.links_with_content(id)?;
         }
         plan.jobs.push(job);

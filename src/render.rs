@@ -3,26 +3,61 @@
 
 use crate::model::{Article, ArticleSummary};
 use crate::sanitize;
+use crate::text;
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 
-/// The body of an article as wrapped text (sanitised).
-pub fn body(article: &Article, width: usize) -> String {
-    let html = article
+/// The narrowest width text is wrapped to.
+pub const MIN_WIDTH: usize = 20;
+
+/// The width that means "do not wrap": each paragraph on one line.
+pub const UNWRAPPED: usize = 0;
+
+/// Lines are never longer than this, even unwrapped.
+const LONGEST_LINE: usize = 1 << 16;
+
+/// The columns to wrap at for a requested `width`.
+fn columns(width: usize) -> usize {
+    match width {
+        UNWRAPPED => LONGEST_LINE,
+        w => w.clamp(MIN_WIDTH, LONGEST_LINE),
+    }
+}
+
+/// The stored HTML an article's body comes from: content, else summary.
+pub fn body_html(article: &Article) -> &str {
+    article
         .content_html
         .as_deref()
         .or(article.summary_html.as_deref())
-        .unwrap_or("");
-    html_to_text(html, width)
+        .unwrap_or("")
 }
 
-/// HTML (or plain text) as wrapped text with numbered link footnotes.
+/// The body of an article as wrapped text (sanitised).
+pub fn body(article: &Article, width: usize) -> String {
+    html_to_text(body_html(article), width)
+}
+
+/// HTML (or plain text) as text wrapped at `width` ([`UNWRAPPED`]: not
+/// wrapped) with numbered link footnotes.
 pub fn html_to_text(html: &str, width: usize) -> String {
-    let width = width.max(20);
+    let width = columns(width);
+    let html = separators_as_breaks(html);
     let text = html2text::config::plain()
         .link_footnotes(true)
         .string_from_read(html.as_bytes(), width)
         .unwrap_or_else(|_| html.to_string());
     sanitize::text(text.trim_end())
+}
+
+/// U+2028 (line separator) and U+2029 (paragraph separator) as HTML line
+/// breaks: HTML would otherwise collapse them like spaces.
+fn separators_as_breaks(html: &str) -> std::borrow::Cow<'_, str> {
+    if !html.contains(['\u{2028}', '\u{2029}']) {
+        return html.into();
+    }
+    html.replace('\u{2028}', "<br>")
+        .replace('\u{2029}', "<br><br>")
+        .into()
 }
 
 /// Title, feed, author, date and link, one per line (sanitised); the date
@@ -46,11 +81,31 @@ pub fn header(a: &ArticleSummary, zone: Zone) -> Vec<(&'static str, String)> {
     lines
 }
 
+/// The header as lines of at most `width` columns: "Label: value", long
+/// values wrapped under themselves and unbroken words split at the width.
+pub fn header_lines(a: &ArticleSummary, width: usize, zone: Zone) -> Vec<String> {
+    let width = columns(width);
+    let mut out = Vec::new();
+    for (label, value) in header(a, zone) {
+        let prefix = format!("{label}: ");
+        let indent = text::width(&prefix);
+        for (i, part) in text::wrap(&value, width - indent).into_iter().enumerate() {
+            if i == 0 {
+                out.push(format!("{prefix}{part}"));
+            } else {
+                out.push(format!("{:indent$}{part}", ""));
+            }
+        }
+    }
+    out
+}
+
 /// The whole article as text, for `tidings show`; dates in the zone `offset`.
 pub fn article(a: &Article, width: usize, zone: Zone) -> String {
     let mut out = String::new();
-    for (label, value) in header(&a.summary, zone) {
-        out.push_str(&format!("{label}: {value}\n"));
+    for line in header_lines(&a.summary, width, zone) {
+        out.push_str(&line);
+        out.push('\n');
     }
     out.push('\n');
     out.push_str(&body(a, width));
@@ -130,10 +185,71 @@ mod tests {
     }
 
     #[test]
+    fn line_and_paragraph_separators_break_lines() {
+        let t = html_to_text("<p>one\u{2028}two\u{2029}three</p>", 60);
+        assert_eq!(t, "one\ntwo\n\nthree");
+        let t = html_to_text("one\u{2028}two", 60);
+        assert_eq!(t, "one\ntwo");
+    }
+
+    #[test]
+    fn unwrapped_keeps_each_paragraph_on_one_line() {
+        let para = "word ".repeat(300);
+        let html = format!("<p>{para}</p><p>{para}</p><ul><li>{para}</li></ul>");
+        let t = html_to_text(&html, UNWRAPPED);
+        let lines: Vec<&str> = t.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 3, "{t}");
+        assert!(lines.iter().all(|l| l.len() >= 1400), "{t}");
+    }
+
+    #[test]
     fn wraps_and_sanitises() {
         let t = html_to_text(&"word ".repeat(50), 30);
         assert!(t.lines().all(|l| l.chars().count() <= 30), "{t}");
         let t = html_to_text("<p>a\x1b[2Jb</p>", 30);
         assert!(!t.contains('\x1b'));
+    }
+
+    fn article_titled(title: &str) -> Article {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        Article {
+            summary: ArticleSummary {
+                id: crate::model::ArticleId(1),
+                feed_id: crate::model::FeedId(1),
+                feed: "Feed".into(),
+                title: title.into(),
+                link: Some("https://a.test/x".into()),
+                author: None,
+                published: Some(t),
+                sort_time: t,
+                read: false,
+                starred: false,
+            },
+            guid: "g".into(),
+            updated: None,
+            first_seen: t,
+            summary_html: None,
+            content_html: Some(format!("<p>{}</p>", "x".repeat(500))),
+        }
+    }
+
+    #[test]
+    fn long_titles_are_wrapped_to_the_width() {
+        let a = article_titled(&format!("Short words {} end", "y".repeat(200_000)));
+        let out = article(&a, 80, Zone::utc());
+        let header = &out[..out.find("\n\n").unwrap()];
+        assert!(header.lines().all(|l| text::width(l) <= 80), "{header}");
+        assert!(
+            header.starts_with("Title: Short words\n       yyyy"),
+            "{header}"
+        );
+        assert_eq!(header.matches('y').count(), 200_000);
+        assert!(header.contains("\n       yyy end\n") || header.contains(" end\nFeed: Feed"));
+        let body = &out[out.find("\n\n").unwrap() + 2..];
+        assert!(body.lines().all(|l| text::width(l) <= 80), "{body}");
+
+        let a = article_titled(&"日本語のニュース".repeat(20));
+        let out = article(&a, 30, Zone::utc());
+        assert!(out.lines().all(|l| text::width(l) <= 30), "{out}");
     }
 }

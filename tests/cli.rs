@@ -150,3 +150,72 @@ fn list_json_show_and_hostile_text() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert!(v["summary_html"].as_str().unwrap().contains("<a href"));
 }
+
+#[test]
+fn show_wraps_to_a_width_and_json_has_the_body_twice() {
+    let server = TestServer::start();
+    let para = "Genomic medicine services expand across regions this year. ".repeat(6);
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+         <item><guid>1</guid><title>Long</title>\
+         <description>&lt;p&gt;{para}&lt;/p&gt;&lt;p&gt;Second &lt;b&gt;one&lt;/b&gt;.&lt;/p&gt;</description>\
+         </item></channel></rss>"
+    );
+    server.route("/f.xml", Route::file(feed, "application/rss+xml"));
+    let sb = Sandbox::new();
+    sb.write_config("", &[("Feed", &server.url("/f.xml"))]);
+    sb.cmd().arg("fetch").assert().success();
+    let id = sb.list_json(&[])[0]["id"].to_string();
+    let show = |extra: &[&str]| {
+        let out = sb.cmd().arg("show").arg(&id).args(extra).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let body_lines = |text: &str| -> Vec<String> {
+        let body = text.split_once("\n\n").unwrap().1;
+        body.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    // Not a terminal: 80 columns.
+    let text = show(&[]);
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    assert!(body_lines(&text).len() > 3, "{text}");
+    let text = show(&["--width", "40"]);
+    assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
+    assert!(body_lines(&text).len() > 8, "{text}");
+    // 0: one line per paragraph, for piping.
+    let text = show(&["--width", "0"]);
+    let lines = body_lines(&text);
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("Genomic medicine") && lines[0].len() > 300,
+        "{text}"
+    );
+    assert_eq!(lines[1], "Second **one**.");
+    let out = sb
+        .cmd()
+        .args(["show", &id, "--width", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let v: serde_json::Value = serde_json::from_str(&show(&["--json"])).unwrap();
+    let body_text = v["body_text"].as_str().unwrap();
+    assert_eq!(
+        body_text.lines().filter(|l| !l.is_empty()).count(),
+        2,
+        "{v}"
+    );
+    assert!(body_text.contains("Second **one**."), "{v}");
+    let body_html = v["body_html"].as_str().unwrap();
+    assert!(body_html.contains("<b>one</b>"), "{v}");
+    let v: serde_json::Value = serde_json::from_str(&show(&["--json", "--width", "30"])).unwrap();
+    let body_text = v["body_text"].as_str().unwrap();
+    assert!(body_text.lines().all(|l| l.chars().count() <= 30), "{v}");
+}

@@ -169,3 +169,103 @@ fn a_bad_query_is_a_usage_error_with_its_position() {
     let out = sb.cmd().args(["list", "--view", "nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Runs tidings with `args` and returns (exit code, stdout, stderr).
+fn run(sb: &Sandbox, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = sb.cmd().args(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json_len(sb: &Sandbox, args: &[&str]) -> usize {
+    let (code, out, err) = run(sb, args);
+    assert_eq!(code, Some(0), "{args:?}: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    v.as_array().unwrap().len()
+}
+
+#[test]
+fn options_are_recognised_anywhere_on_the_line() {
+    let server = TestServer::start();
+    let mut gov = Vec::new();
+    for i in 1..=8 {
+        let body = if i > 6 {
+            "Pharmacy pilots."
+        } else {
+            "Sequencing."
+        };
+        gov.push(item(
+            &format!("g{i}"),
+            &format!("Genomics update {i}"),
+            body,
+            i,
+        ));
+    }
+    server.route("/gov.xml", rss(&gov));
+    server.route(
+        "/pharm.xml",
+        rss(&[item("p1", "Pharmacy opening hours", "Weekends.", 1)]),
+    );
+    let sb = Sandbox::new();
+    let text = format!(
+        "[[feed]]\nname = \"Gov\"\nurl = \"{}\"\ntags = [\"gov\"]\n\n\
+         [[feed]]\nname = \"Pharm\"\nurl = \"{}\"\n",
+        server.url("/gov.xml"),
+        server.url("/pharm.xml")
+    );
+    std::fs::write(sb.config(), text).unwrap();
+    sb.cmd().arg("fetch").assert().success();
+
+    // After the query, before it, between its words, and with values.
+    assert_eq!(
+        json_len(&sb, &["list", "genomics", "--json", "--limit", "5"]),
+        5
+    );
+    assert_eq!(json_len(&sb, &["list", "--json", "genomics", "-n", "3"]), 3);
+    assert_eq!(json_len(&sb, &["search", "genomics", "-n2", "--json"]), 2);
+    assert_eq!(
+        json_len(&sb, &["list", "genomics", "--limit=4", "--json"]),
+        4
+    );
+    assert_eq!(json_len(&sb, &["list", "genomics", "--json", "update"]), 8);
+    assert_eq!(count(&sb, &["genomics", "--feed", "gov", "update"]), "8");
+    assert_eq!(count(&sb, &["pharmacy", "--unread"]), "3");
+    // A single-dash word that is not a short option negates, wherever it is.
+    assert_eq!(
+        json_len(&sb, &["list", "genomics", "-pharmacy", "--json"]),
+        6
+    );
+    assert_eq!(
+        json_len(&sb, &["list", "-pharmacy", "--json", "genomics"]),
+        6
+    );
+    assert_eq!(count(&sb, &["-tag:gov"]), "1");
+    assert_eq!(count(&sb, &["-nhs", "pharmacy"]), "3");
+    // `--` ends the options: what follows is query text.
+    assert_eq!(count(&sb, &["--", "-tag:gov"]), "1");
+    assert_eq!(json_len(&sb, &["list", "--json", "--", "-tag:gov"]), 1);
+    assert_eq!(
+        json_len(&sb, &["list", "--json", "genomics", "--", "-pharmacy"]),
+        6
+    );
+    // An unknown long option is an error that names it.
+    for args in [
+        &["list", "genomics", "--jsn"][..],
+        &["count", "--wat", "genomics"],
+        &["list", "genomics", "--wat=1"],
+    ] {
+        let (code, out, err) = run(&sb, args);
+        assert_eq!(code, Some(2), "{args:?}: {out}");
+        let bad = args.iter().find(|a| a.starts_with("--")).unwrap();
+        let name = bad.split('=').next().unwrap();
+        assert!(err.contains(name), "{args:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+    }
+    // An option's value is not taken for a query word, nor the reverse.
+    let (code, _, err) = run(&sb, &["list", "genomics", "--limit"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--limit"), "{err}");
+}

@@ -171,7 +171,10 @@ fn renaming_a_feed_in_the_config_keeps_its_articles_and_flags() {
     }
     assert_eq!(sb.list_json(&["is:unread"]).len(), 1);
     let feeds = run_ok(&sb, &["feeds"]);
-    assert!(feeds.contains("Renamed") && !feeds.contains("No longer"), "{feeds}");
+    assert!(
+        feeds.contains("Renamed") && !feeds.contains("No longer"),
+        "{feeds}"
+    );
 }
 
 #[test]

@@ -315,3 +315,70 @@ fn the_demo_needs_a_terminal() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
 }
+
+#[test]
+fn search_narrows_as_each_key_is_typed() {
+    let server = TestServer::start();
+    server.route(
+        "/h.xml",
+        Route::file(
+            rss(
+                "Health",
+                &[
+                    (
+                        "h1",
+                        "Health innovation awards",
+                        "Thu, 25 May 2023 09:00:00 GMT",
+                    ),
+                    (
+                        "h2",
+                        "Health innovators meet",
+                        "Wed, 24 May 2023 09:00:00 GMT",
+                    ),
+                    ("h3", "Health visitors", "Tue, 23 May 2023 09:00:00 GMT"),
+                    ("h4", "Weather", "Mon, 22 May 2023 09:00:00 GMT"),
+                ],
+            ),
+            "application/rss+xml",
+        ),
+    );
+    let sb = Sandbox::new();
+    sb.write_config("refresh_minutes = 0", &[("Health", &server.url("/h.xml"))]);
+    sb.cmd().arg("fetch").assert().success();
+
+    let mut t = Pty::spawn(&sb, &["--offline"]);
+    t.wait("the list", 20, |s| {
+        s.contains("Weather") && s.contains("All · 4")
+    });
+    // The unfinished word matches as a prefix: both innovation articles
+    // show before "innov" is complete, and the list narrows key by key.
+    t.keys("/health inno");
+    let s = t.wait("the unfinished word to match", 10, |s| {
+        s.contains("/health inno") && s.contains("All · 2")
+    });
+    assert!(
+        s.contains("Health innovati") && s.contains("Health innovato"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("No articles match") && !s.contains("Health visitors"),
+        "{s}"
+    );
+    t.keys("vati");
+    let s = t.wait("a narrower list", 10, |s| {
+        s.contains("/health innovati") && s.contains("All · 1")
+    });
+    assert!(
+        s.contains("Health innovati") && !s.contains("Health innovato"),
+        "{s}"
+    );
+    // A finished word (a space after it) is a whole word again.
+    t.keys(" ");
+    t.wait("no whole-word match", 10, |s| {
+        s.contains("No articles match")
+    });
+    t.esc();
+    t.wait("the whole list", 10, |s| s.contains("All · 4"));
+    t.keys("q");
+    assert!(t.wait_exit(15).success());
+}

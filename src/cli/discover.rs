@@ -2,6 +2,7 @@
 //! none, scraping rules suggested from its repeated structure.
 
 use super::{CliError, Context};
+use crate::fetch::full_text;
 use crate::fetch::http::{HttpClient, Response};
 use crate::model::FetchState;
 use crate::sanitize;
@@ -30,17 +31,23 @@ pub fn run(ctx: &Context, url: &str) -> Result<ExitCode, CliError> {
     if scrape::looks_like_feed(&body) {
         println!("{final_url} is a feed: add it as it is.\n");
         println!("[[feed]]\nname = \"...\"\nurl = \"{final_url}\"");
+        print!("{}", full_text_hint(&body, &final_url));
         return Ok(ExitCode::SUCCESS);
     }
     let html = String::from_utf8_lossy(&body);
     let feeds = scrape::feed_links(&html, &final_url);
-    if !feeds.is_empty() {
+    if let Some(first) = feeds.first() {
         println!("{final_url} advertises {} feed(s):\n", feeds.len());
         for f in &feeds {
             let title = f.title.as_deref().map(sanitize::line).unwrap_or_default();
             println!("  {:<5} {}  {title}", f.kind, f.url);
         }
-        println!("\n[[feed]]\nname = \"...\"\nurl = \"{}\"", feeds[0].url);
+        println!("\n[[feed]]\nname = \"...\"\nurl = \"{}\"", first.url);
+        if let Ok(Response::Body { body, url, .. }) =
+            runtime.block_on(http.get(&first.url, &FetchState::default()))
+        {
+            print!("{}", full_text_hint(&body, &url));
+        }
     }
     match scrape::suggest_rules(&html, &final_url) {
         Some(s) => {
@@ -59,5 +66,15 @@ pub fn run(ctx: &Context, url: &str) -> Result<ExitCode, CliError> {
             "{final_url} advertises no feed and has no repeated list of links to scrape"
         ))),
         None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// A `full_text` line to add when the feed's entries are only summaries.
+fn full_text_hint(body: &[u8], url: &url::Url) -> &'static str {
+    match crate::fetch::parse::parse_feed(body, url) {
+        Ok(feed) if full_text::summaries_only(&feed) => {
+            "# Its entries carry only short summaries: read each article's page in full.\nfull_text = \"auto\"\n"
+        }
+        _ => "",
     }
 }

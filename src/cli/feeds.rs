@@ -9,6 +9,7 @@ use crate::model::FeedInfo;
 use crate::render::{self, Zone};
 use crate::sanitize;
 use crate::store::{Store, StoreError, Unsubscribed};
+use crate::text;
 use serde::Serialize;
 use std::process::ExitCode;
 
@@ -143,9 +144,9 @@ fn table(feeds: &[FeedInfo], unsubscribed: &[Unsubscribed], zone: Zone) -> Strin
                 )
             },
         );
-        let name: String = sanitize::line(&f.name).chars().take(24).collect();
+        let name = text::fit(&sanitize::line(&f.name), 24);
         out.push_str(&format!(
-            "{name:<24} {:>6} {:>6}  {success:<23} {status}\n",
+            "{name} {:>6} {:>6}  {success:<23} {status}\n",
             f.unread, f.total
         ));
     }
@@ -154,9 +155,9 @@ fn table(feeds: &[FeedInfo], unsubscribed: &[Unsubscribed], zone: Zone) -> Strin
     }
     out.push_str("\nNo longer in the config (not fetched; articles kept):\n");
     for f in unsubscribed {
-        let name: String = sanitize::line(&f.name).chars().take(24).collect();
+        let name = text::fit(&sanitize::line(&f.name), 24);
         out.push_str(&format!(
-            "{name:<24} {:>6} articles, {} starred  {}\n",
+            "{name} {:>6} articles, {} starred  {}\n",
             f.articles,
             f.starred,
             sanitize::line(&f.url)

@@ -1,6 +1,7 @@
 //! The command line: parse, resolve paths, run one command, map the result
 //! to an exit code (0 ok, 1 a feed or command failed, 2 usage or config).
 
+mod args;
 mod discover;
 mod doctor;
 mod export;
@@ -12,7 +13,7 @@ mod setup;
 
 use crate::config::{Config, ConfigError};
 use crate::store::{Store, StoreError};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -56,13 +57,7 @@ enum Command {
     /// Count articles matching a query
     Count(read::QueryArgs),
     /// Show one article as text
-    Show {
-        /// Article id (from `tidings list`)
-        id: i64,
-        /// Print the raw fields as JSON
-        #[arg(long)]
-        json: bool,
-    },
+    Show(read::ShowArgs),
     /// Mark articles as read
     MarkRead {
         #[arg(required = true)]
@@ -143,7 +138,8 @@ impl CliError {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = args::query_words_last(Cli::command(), std::env::args_os().collect());
+    let cli = Cli::parse_from(args);
     let _log = init_logging(cli.log_file.as_deref());
     match run(cli) {
         Ok(code) => code,
@@ -176,7 +172,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Feeds(args) => feeds::run(&ctx, &args),
         Command::List(args) => read::list(&ctx, &args),
         Command::Count(args) => read::count(&ctx, &args),
-        Command::Show { id, json } => read::show(&ctx, id, json),
+        Command::Show(args) => read::show(&ctx, &args),
         Command::MarkRead { ids } => read::mark(&ctx, &ids, read::Mark::Read, true),
         Command::MarkUnread { ids } => read::mark(&ctx, &ids, read::Mark::Read, false),
         Command::Discover { url } => discover::run(&ctx, &url),

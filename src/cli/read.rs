@@ -7,6 +7,7 @@ use crate::query::{self, Expr, Flag, Query, TermKind};
 use crate::render;
 use crate::render::Zone;
 use crate::sanitize;
+use crate::text;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::io::Write;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug)]
 pub struct QueryArgs {
     /// A query, e.g. tag:nhs is:unread since:7d diagnos* (see README)
-    #[arg(value_name = "QUERY", allow_hyphen_values = true)]
+    #[arg(value_name = "QUERY")]
     query: Vec<String>,
     /// Also apply this saved view from the config
     #[arg(long, value_name = "NAME")]
@@ -130,8 +131,10 @@ pub(super) fn emit(text: &str) -> Result<(), CliError> {
     }
 }
 
+/// JSON for other programs: hidden characters in feed text are escaped, so
+/// piping it to a terminal is safe too.
 pub(super) fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
-    serde_json::to_string_pretty(value)
+    sanitize::to_json_pretty(value)
         .map(|s| s + "\n")
         .map_err(|e| CliError::Failed(format!("cannot encode JSON: {e}")))
 }
@@ -158,13 +161,13 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
         let date = a
             .published
             .map_or_else(|| "undated".to_string(), |d| short_date(d, now, zone));
-        let feed: String = sanitize::line(&a.feed).chars().take(18).collect();
+        let feed = text::fit(&sanitize::line(&a.feed), 18);
         let line = format!(
-            "{:>6} {flags} {date:<11} {feed:<18} {}",
+            "{:>6} {flags} {date:<11} {feed} {}",
             a.id.0,
             sanitize::line(&a.title)
         );
-        out.extend(line.chars().take(width));
+        out.push_str(&text::truncate(&line, width));
         out.push('\n');
     }
     emit(&out)?;
@@ -191,10 +194,23 @@ pub fn count(ctx: &Context, args: &QueryArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn show(ctx: &Context, id: i64, json: bool) -> Result<ExitCode, CliError> {
+#[derive(clap::Args, Debug)]
+pub struct ShowArgs {
+    /// Article id (from `tidings list`)
+    id: i64,
+    /// Wrap the text at N columns (default: the terminal's width, else 80;
+    /// 0 keeps each paragraph on one line)
+    #[arg(long, value_name = "N")]
+    width: Option<usize>,
+    /// Print the fields as JSON, the body both as text and as stored HTML
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn show(ctx: &Context, args: &ShowArgs) -> Result<ExitCode, CliError> {
     let (_, store) = ctx.open()?;
-    let a = store.article(ArticleId(id))?;
-    if json {
+    let a = store.article(ArticleId(args.id))?;
+    if args.json {
         #[derive(Serialize)]
         struct Full<'a> {
             #[serde(flatten)]
@@ -204,6 +220,10 @@ pub fn show(ctx: &Context, id: i64, json: bool) -> Result<ExitCode, CliError> {
             first_seen: String,
             summary_html: Option<&'a str>,
             content_html: Option<&'a str>,
+            /// The body as text: unwrapped unless `--width` is given.
+            body_text: String,
+            /// The stored HTML the body comes from (content, else summary).
+            body_html: &'a str,
         }
         let full = Full {
             summary: ArticleJson::from(&a.summary),
@@ -212,10 +232,13 @@ pub fn show(ctx: &Context, id: i64, json: bool) -> Result<ExitCode, CliError> {
             first_seen: rfc3339(a.first_seen),
             summary_html: a.summary_html.as_deref(),
             content_html: a.content_html.as_deref(),
+            body_text: render::body(&a, args.width.unwrap_or(render::UNWRAPPED)),
+            body_html: render::body_html(&a),
         };
         emit(&to_json(&full)?)?;
     } else {
-        emit(&render::article(&a, output_width(), Zone::Local))?;
+        let width = args.width.unwrap_or_else(output_width);
+        emit(&render::article(&a, width, Zone::Local))?;
     }
     Ok(ExitCode::SUCCESS)
 }

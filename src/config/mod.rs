@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use crate::query::{IgnoreRule, Query, QueryError, SqlOptions};
-use crate::scrape::{CompiledRules, HtmlRules, RuleError};
+use crate::scrape::{CompiledRules, ContentRule, HtmlRules, RuleError};
 use std::sync::Arc;
 
 /// The commented example shipped with tidings, written on first run.
@@ -112,6 +112,8 @@ pub struct FeedConfig {
     pub max_articles: Option<u32>,
     /// Scraping rules for HTML news pages (`[feed.html]`), checked at load.
     pub html: Option<Arc<CompiledRules>>,
+    /// Read each new entry's own page for its whole text (`full_text`).
+    pub full_text: Option<Arc<ContentRule>>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +173,7 @@ struct RawFeed {
     refresh_minutes: Option<u32>,
     max_articles: Option<u32>,
     html: Option<Spanned<HtmlRules>>,
+    full_text: Option<Spanned<String>>,
 }
 
 impl Config {
@@ -282,6 +285,29 @@ impl Config {
                 }
                 None => None,
             };
+            let full_text = match &f.full_text {
+                Some(_) if f.kind == FeedKind::Html => {
+                    return Err(at(
+                        f.name.span(),
+                        format!(
+                            "feed \"{name}\" is an HTML page: its article text comes from \
+                             content in [feed.html], not full_text"
+                        ),
+                    ));
+                }
+                Some(v) => Some(Arc::new(
+                    ContentRule::parse("full_text", v.get_ref()).map_err(|e| {
+                        let message = match e {
+                            RuleError::InvalidSelector {
+                                selector, message, ..
+                            } => format!("invalid CSS selector '{selector}': {message}"),
+                            RuleError::Invalid { message, .. } => message,
+                        };
+                        at(v.span(), format!("full_text: {message}"))
+                    })?,
+                )),
+                None => None,
+            };
             feeds.push(FeedConfig {
                 name,
                 url,
@@ -290,6 +316,7 @@ impl Config {
                 refresh_minutes: f.refresh_minutes,
                 max_articles: f.max_articles,
                 html,
+                full_text,
             });
         }
         // A query error points into the query string itself (past its quote).

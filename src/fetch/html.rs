@@ -114,7 +114,20 @@ async fn article_page(
     rules: Arc<CompiledRules>,
     url: Url,
 ) -> Result<scrape::ArticlePage, String> {
-    let (body, url, content_type) = match http.get(&url, &FetchState::default()).await {
+    read_page(http, &url, move |html, url| {
+        scrape::extract_article(html, url, &rules)
+    })
+    .await
+}
+
+/// Downloads a page (unconditionally: pages are fetched once) and reads it
+/// with `read`, off the async threads, in its declared charset.
+pub async fn read_page<T: Send + 'static>(
+    http: &HttpClient,
+    url: &Url,
+    read: impl FnOnce(&str, &Url) -> T + Send + 'static,
+) -> Result<T, String> {
+    let (body, url, content_type) = match http.get(url, &FetchState::default()).await {
         Ok(Response::Body {
             body,
             url,
@@ -126,7 +139,7 @@ async fn article_page(
     };
     tokio::task::spawn_blocking(move || {
         let html = decode_html(&body, content_type.as_deref());
-        scrape::extract_article(&html, &url, &rules)
+        read(&html, &url)
     })
     .await
     .map_err(|e| format!("scraper stopped: {e}"))

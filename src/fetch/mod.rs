@@ -2,6 +2,7 @@
 //! per-host limits, and hands each result to the caller as it completes.
 
 mod charset;
+pub mod full_text;
 mod html;
 pub mod http;
 pub mod parse;
@@ -190,23 +191,29 @@ async fn read_document(
             && (scrape::looks_like_html(&body)
                 || content_type.as_deref().is_some_and(|c| c.contains("html")))
     };
-    match job.feed.kind {
-        FeedKind::Feed => parse_blocking(body, url).await,
-        FeedKind::Html => html::scrape(http, job, body, content_type, url).await,
+    let mut feed = match job.feed.kind {
+        FeedKind::Feed => parse_blocking(body, url).await?,
+        FeedKind::Html => return html::scrape(http, job, body, content_type, url).await,
         FeedKind::Auto if is_html() => {
             if job.feed.html.is_some() {
                 return html::scrape(http, job, body, content_type, url).await;
             }
             match html::advertised_feed(http, &body, &url).await? {
-                Some((feed, feed_url)) => parse_blocking(feed, feed_url).await,
-                None => Err(format!(
-                    "{url} is an HTML page with no advertised feed (<link rel=\"alternate\">) \
-                     and no [feed.html] rules; `tidings discover {url}` suggests rules"
-                )),
+                Some((feed, feed_url)) => parse_blocking(feed, feed_url).await?,
+                None => {
+                    return Err(format!(
+                        "{url} is an HTML page with no advertised feed (<link rel=\"alternate\">) \
+                         and no [feed.html] rules; `tidings discover {url}` suggests rules"
+                    ))
+                }
             }
         }
-        FeedKind::Auto => parse_blocking(body, url).await,
+        FeedKind::Auto => parse_blocking(body, url).await?,
+    };
+    if let Some(rule) = &job.feed.full_text {
+        full_text::fill(http, job, rule, &mut feed).await;
     }
+    Ok(feed)
 }
 
 async fn parse_blocking(body: Vec<u8>, url: Url) -> Result<ParsedFeed, String> {

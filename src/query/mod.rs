@@ -25,7 +25,7 @@ use std::ops::Range;
 pub use ast::{Expr, Flag, Query, Sort, SortKey, Term, TermKind, Text, Unit, When};
 pub use fts::{fts_delete, fts_upsert, html_to_text, rebuild_fts, FTS_MIGRATION};
 pub use highlight::title_highlights;
-pub use parser::parse;
+pub use parser::{parse, parse_with, ParseOptions};
 pub use sql::{to_sql, IgnoreRule, SqlOptions, SqlQuery};
 
 /// Why a query cannot be used, and where in its text.

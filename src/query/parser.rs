@@ -27,8 +27,30 @@ pub(crate) const MAX_TERMS: usize = 256;
 /// Longest query text, in bytes (SQLite caps LIKE patterns at 50,000).
 pub(crate) const MAX_LEN: usize = 8192;
 
+/// How to read query text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// The text is being typed: a bare word (or unquoted `title:` value)
+    /// that ends the text, with no space after it, is a prefix, as if it
+    /// ended in `*`. Quotes, a trailing space or a closing `)` keep it a
+    /// whole word.
+    pub last_word_prefix: bool,
+}
+
+impl ParseOptions {
+    /// For a filter that updates as it is typed.
+    pub const TYPING: ParseOptions = ParseOptions {
+        last_word_prefix: true,
+    };
+}
+
 /// Parses query text. The empty (or all-blank) query matches everything.
 pub fn parse(input: &str) -> Result<Query, QueryError> {
+    parse_with(input, ParseOptions::default())
+}
+
+/// [`parse`] with options.
+pub fn parse_with(input: &str, options: ParseOptions) -> Result<Query, QueryError> {
     if input.len() > MAX_LEN {
         let mut cut = MAX_LEN;
         while !input.is_char_boundary(cut) {
@@ -37,7 +59,10 @@ pub fn parse(input: &str) -> Result<Query, QueryError> {
         return Err(QueryError::new("query is too long", cut..input.len())
             .hint(format!("use at most {MAX_LEN} bytes")));
     }
-    let tokens = lex(input)?;
+    let mut tokens = lex(input)?;
+    if options.last_word_prefix {
+        mark_last_word_prefix(&mut tokens, input.len());
+    }
     let mut p = Parser {
         tokens,
         pos: 0,
@@ -296,6 +321,22 @@ impl Parser {
         };
         self.sort = Some(sort);
         Ok(())
+    }
+}
+
+/// Makes the word that ends the input a prefix (see
+/// [`ParseOptions::last_word_prefix`]).
+fn mark_last_word_prefix(tokens: &mut [Token], end: usize) {
+    let Some(last) = tokens.last_mut().filter(|t| t.span.end == end) else {
+        return;
+    };
+    match &mut last.tok {
+        Tok::Word { prefix, .. } => *prefix = true,
+        Tok::Field {
+            field: Field::Title,
+            value,
+        } if !value.quoted && !value.text.ends_with('*') => value.text.push('*'),
+        _ => {}
     }
 }
 

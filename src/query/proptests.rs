@@ -266,6 +266,43 @@ fn well_formed_queries_run_and_grouping_is_sound() {
     );
 }
 
+/// The typing rule changes no error, only the word that ends the text, and
+/// the result still runs (grouped and plain alike).
+fn check_typing(conn: &Connection, input: &str) -> Result<(), TestCaseError> {
+    let typed = parse_with(input, ParseOptions::TYPING);
+    match (parse(input), &typed) {
+        (Err(a), Err(b)) => prop_assert_eq!(&a, b),
+        (Ok(_), Ok(_)) => {}
+        (a, b) => prop_assert!(false, "{input:?}: {a:?} vs {b:?}"),
+    }
+    let spaced = format!("{input} ");
+    prop_assert_eq!(
+        parse_with(&spaced, ParseOptions::TYPING).map(|q| q.to_string()),
+        parse(&spaced).map(|q| q.to_string())
+    );
+    if let Ok(q) = typed {
+        let printed = q.to_string();
+        check(conn, &printed)?;
+        // Nothing is a prefix in the printed form unless written so.
+        prop_assert_eq!(
+            parse_with(&printed, ParseOptions::TYPING).map(|q| q.to_string()),
+            Ok(printed.clone())
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn typing_changes_only_the_last_word() {
+    let conn = fixture();
+    runner(1000)
+        .run(&term_strings(), |s| check_typing(&conn, &s))
+        .unwrap();
+    runner(1000)
+        .run(&fragment_strings(), |s| check_typing(&conn, &s))
+        .unwrap();
+}
+
 #[test]
 fn html_to_text_never_panics() {
     let piece = prop_oneof![

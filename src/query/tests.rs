@@ -278,6 +278,71 @@ fn full_text() {
     );
 }
 
+fn typing(conn: &Connection, q: &str) -> Vec<i64> {
+    let parsed = parse_with(q, ParseOptions::TYPING).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+    run(conn, &parsed, &SqlOptions::default())
+}
+
+#[test]
+fn while_typing_the_last_word_is_a_prefix() {
+    let c = fixture();
+    // Results narrow with every key instead of vanishing until the word is
+    // complete.
+    for (q, want) in [
+        ("d", &[4, 1, 3][..]),
+        ("di", &[3, 1, 4]),
+        ("diag", &[1, 4]),
+        ("diagnostic", &[1, 4]),
+        ("diagnostics", &[1, 4]),
+        ("centres op", &[1]),
+        ("centres -diag", &[]),
+        ("title:diag", &[1, 4]),
+        ("annual rep", &[7, 2]),
+    ] {
+        let mut got = typing(&c, q);
+        let mut want = want.to_vec();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "typing {q:?}");
+    }
+    // Only the word that ends the text: earlier words, a trailing space,
+    // quotes or a closing parenthesis keep whole words, and `*` is as before.
+    for q in [
+        "diagnostic ",
+        "diag centres",
+        "\"diagnostic\"",
+        "(diagnostic)",
+        "title:\"diagnostic\"",
+        "diagnostic* centres",
+        "diag* OR report",
+        "is:unread",
+        "feed:nhs",
+        "sort:title",
+        "",
+    ] {
+        assert_eq!(
+            typing(&c, q),
+            ids_with(&c, q, &SqlOptions::default()),
+            "typing {q:?}"
+        );
+    }
+    let shape = |q: &str| parse_with(q, ParseOptions::TYPING).unwrap().to_string();
+    assert_eq!(shape("health innov"), "\"health\" \"innov\"*");
+    assert_eq!(shape("health -innov"), "\"health\" -\"innov\"*");
+    assert_eq!(shape("a OR title:innov"), "\"a\" OR title:\"innov\"*");
+    assert_eq!(shape("innov*"), "\"innov\"*");
+    assert_eq!(shape("innov tag:nhs"), "\"innov\" tag:\"nhs\"");
+    assert_eq!(shape("\"health innov\""), "\"health innov\"");
+    // Errors are the same as without the option.
+    for q in ["innov (", "a OR", "title:", "-", "\"open"] {
+        assert_eq!(
+            parse_with(q, ParseOptions::TYPING).unwrap_err(),
+            parse(q).unwrap_err(),
+            "{q:?}"
+        );
+    }
+}
+
 #[test]
 fn fields() {
     let c = fixture();

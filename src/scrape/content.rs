@@ -25,22 +25,37 @@ pub struct ArticlePage {
 pub fn extract_article(html: &str, page_url: &Url, rules: &CompiledRules) -> ArticlePage {
     let doc = Html::parse_document(html);
     let base = dom::base_url(&doc, page_url);
-    let content_html = rules.content.as_ref().and_then(|rule| {
-        let el = match rule {
-            ContentRule::Select(sel) => doc.select(sel).next().or_else(|| {
-                tracing::debug!(url = %page_url, "content selector matched nothing, using auto");
-                auto_content(&doc)
-            }),
-            ContentRule::Auto => auto_content(&doc),
-        }?;
-        Some(dom::clean_html(el, &base)).filter(|h| !h.is_empty())
-    });
+    let content_html = rules
+        .content
+        .as_ref()
+        .and_then(|rule| main_text(&doc, &base, rule));
     ArticlePage {
         content_html,
         date: find_date(&doc, rules),
         author: find_author(&doc, rules.article_author.as_ref()),
         title: find_title(&doc),
     }
+}
+
+/// Reads only the body of an article page, by `rule`: the main text of a
+/// feed entry's page for `full_text`.
+pub fn extract_main_text(html: &str, page_url: &Url, rule: &ContentRule) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let base = dom::base_url(&doc, page_url);
+    main_text(&doc, &base, rule)
+}
+
+/// The cleaned body HTML; a selector that matches nothing falls back to
+/// "auto".
+fn main_text(doc: &Html, base: &Url, rule: &ContentRule) -> Option<String> {
+    let el = match rule {
+        ContentRule::Select(sel) => doc.select(sel).next().or_else(|| {
+            tracing::debug!(url = %base, "content selector matched nothing, using auto");
+            auto_content(doc)
+        }),
+        ContentRule::Auto => auto_content(doc),
+    }?;
+    Some(dom::clean_html(el, base)).filter(|h| !h.is_empty())
 }
 
 /// Paragraph-like elements whose text measures how much prose a block holds.

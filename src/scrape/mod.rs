@@ -42,7 +42,7 @@ mod extract;
 mod fixtures;
 mod rules;
 
-pub use content::{extract_article, ArticlePage};
+pub use content::{extract_article, extract_main_text, ArticlePage};
 pub use date::parse_date;
 pub use discover::{
     feed_links, looks_like_feed, looks_like_html, suggest_rules, DiscoveredFeed, FeedKind,

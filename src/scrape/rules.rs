@@ -83,6 +83,21 @@ pub enum ContentRule {
     Select(Selector),
 }
 
+impl ContentRule {
+    /// `"auto"` or a CSS selector (no `@attribute`); `key` names the setting
+    /// in errors.
+    pub fn parse(key: &'static str, value: &str) -> Result<ContentRule, RuleError> {
+        match value.trim() {
+            "auto" => Ok(ContentRule::Auto),
+            v if v.is_empty() || split_attr(v).1.is_some() => Err(RuleError::Invalid {
+                key,
+                message: format!("expected a CSS selector or \"auto\", got '{v}'"),
+            }),
+            v => Ok(ContentRule::Select(parse_selector(key, v)?)),
+        }
+    }
+}
+
 /// Validated rules, ready to apply.
 #[derive(Debug, Clone)]
 pub struct CompiledRules {
@@ -118,17 +133,11 @@ impl HtmlRules {
                 .map(|v| Extractor::parse(key, v))
                 .transpose()
         };
-        let content = match self.content.as_deref().map(str::trim) {
-            None => None,
-            Some("auto") => Some(ContentRule::Auto),
-            Some(v) if v.is_empty() || split_attr(v).1.is_some() => {
-                return Err(RuleError::Invalid {
-                    key: "content",
-                    message: format!("expected a CSS selector or \"auto\", got '{v}'"),
-                })
-            }
-            Some(v) => Some(ContentRule::Select(parse_selector("content", v)?)),
-        };
+        let content = self
+            .content
+            .as_deref()
+            .map(|v| ContentRule::parse("content", v))
+            .transpose()?;
         let max_pages = self.max_pages.unwrap_or(1);
         if max_pages == 0 {
             return Err(RuleError::Invalid {

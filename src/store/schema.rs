@@ -244,15 +244,24 @@ mod tests {
             rows("SELECT article_id || '' FROM article_bodies ORDER BY 1"),
             ["1", "5"]
         );
-        assert_eq!(rows("SELECT rowid || '' FROM articles_fts('copy')"), Vec::<String>::new());
+        assert_eq!(
+            rows("SELECT rowid || '' FROM articles_fts('copy')"),
+            Vec::<String>::new()
+        );
         assert_eq!(rows("SELECT rowid || '' FROM articles_fts('five')"), ["5"]);
         assert_eq!(rows("SELECT feed_id || '' FROM feed_tags"), ["1"]);
         assert!(rows("PRAGMA foreign_key_check").is_empty());
         // The URL is the key now.
         assert!(conn
-            .execute("INSERT INTO feeds (name, url) VALUES ('X', 'http://b.test/')", [])
+            .execute(
+                "INSERT INTO feeds (name, url) VALUES ('X', 'http://b.test/')",
+                []
+            )
             .is_err());
-        conn.execute("INSERT INTO feeds (name, url) VALUES ('Old', 'http://c.test/')", [])
-            .unwrap();
+        conn.execute(
+            "INSERT INTO feeds (name, url) VALUES ('Old', 'http://c.test/')",
+            [],
+        )
+        .unwrap();
     }
 }

@@ -192,6 +192,7 @@ mod tests {
             refresh_minutes: None,
             max_articles: None,
             html: None,
+            full_text: None,
         };
         let ids = s
             .sync_feeds(&[feed("alpha", &["nhs"]), feed("beta", &[])])

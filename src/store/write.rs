@@ -220,6 +220,32 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Stores the body read from an article's own page (the reader's "full
+    /// text" key), keeping its summary, and re-indexes it. False when the
+    /// article is gone.
+    pub fn set_page_content(&mut self, article: ArticleId, html: &str) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let row: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT a.title, b.summary FROM articles a
+                 LEFT JOIN article_bodies b ON b.article_id = a.id WHERE a.id = ?1",
+                [article.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((title, summary)) = row else {
+            return Ok(false);
+        };
+        tx.execute(
+            "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, NULL, ?2)
+             ON CONFLICT(article_id) DO UPDATE SET content = excluded.content",
+            params![article.0, html],
+        )?;
+        fts_upsert(&tx, article.0, &title, summary.as_deref(), Some(html))?;
+        tx.commit()?;
+        Ok(true)
+    }
+
     /// Sets the read flag; returns how many articles exist among `ids`.
     pub fn set_read(&mut self, ids: &[ArticleId], read: bool) -> Result<usize> {
         self.set_flag("UPDATE articles SET read = ?2 WHERE id = ?1", ids, read)
@@ -449,6 +475,7 @@ mod tests {
             refresh_minutes: None,
             max_articles: None,
             html: None,
+            full_text: None,
         }
     }
 
@@ -591,6 +618,31 @@ mod tests {
         assert_eq!((stats.articles, stats.feeds), (1, 1));
         assert_eq!(list(&s, ""), ["Three"]);
         assert!(s.unsubscribed().unwrap().is_empty());
+    }
+
+    #[test]
+    fn page_content_is_stored_and_searchable() {
+        let mut s = Store::open_in_memory().unwrap();
+        let id = s.sync_feeds(&[feed("A", "http://a.test/", &[])]).unwrap()[0];
+        s.record(&report(id, vec![art("g", "Short", Some(1))]))
+            .unwrap();
+        assert!(list(&s, "genomics").is_empty());
+        let q = parse("Short").unwrap();
+        let article = s
+            .query(&q, &SqlOptions::default(), Utc::now(), Some(1))
+            .unwrap()[0]
+            .id;
+        assert!(s
+            .set_page_content(article, "<p>The whole genomics text.</p>")
+            .unwrap());
+        assert_eq!(list(&s, "genomics"), ["Short"]);
+        let a = s.article(article).unwrap();
+        assert_eq!(a.summary_html.as_deref(), Some("<p>Short</p>"));
+        assert_eq!(
+            a.content_html.as_deref(),
+            Some("<p>The whole genomics text.</p>")
+        );
+        assert!(!s.set_page_content(ArticleId(999), "x").unwrap());
     }
 
     #[test]

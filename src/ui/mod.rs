@@ -11,7 +11,7 @@ pub mod links;
 mod run;
 pub mod sidebar;
 pub mod state;
-pub mod text;
+pub use crate::text;
 pub mod theme;
 pub mod views;
 pub mod worker;

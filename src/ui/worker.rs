@@ -14,6 +14,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::mpsc::{Receiver, Sender};
 
+/// The interface's filter text: it updates as it is typed, so the word
+/// being typed is a prefix. Marking all read uses the same reading, so it
+/// marks what the list shows.
+fn parse_filter(text: &str) -> Result<crate::query::Query, crate::query::QueryError> {
+    crate::query::parse_with(text, crate::query::ParseOptions::TYPING)
+}
+
 pub struct Worker {
     pub store: Store,
     pub config: Config,
@@ -45,7 +52,7 @@ impl Worker {
         view: &ViewFilter,
         limit: usize,
     ) -> Result<Vec<ArticleSummary>, SearchError> {
-        let q = crate::query::parse(text)?;
+        let q = parse_filter(text)?;
         self.store
             .search(&q, view, &self.config.sql_options(), Utc::now(), limit)
     }
@@ -55,7 +62,7 @@ impl Worker {
         text: &str,
         view: &ViewFilter,
     ) -> Result<Vec<crate::model::ArticleId>, SearchError> {
-        let q = crate::query::parse(text)?;
+        let q = parse_filter(text)?;
         self.store
             .mark_view_read(&q, view, &self.config.sql_options(), Utc::now())
     }

@@ -40,7 +40,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let query = if app.filter.applied.is_empty() {
         None
     } else {
-        crate::query::parse(&app.filter.applied).ok()
+        crate::query::parse_with(&app.filter.applied, crate::query::ParseOptions::TYPING).ok()
     };
     for (row, (i, a)) in l
         .rows

@@ -1,5 +1,6 @@
-//! Column arithmetic for terminal text: display width (wide characters and
-//! emoji take two columns), truncation, padding and word wrapping.
+//! Column arithmetic for terminal text, shared by the interface and the
+//! command line: display width (wide characters and emoji take two columns),
+//! truncation, padding and word wrapping.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
