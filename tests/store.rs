@@ -39,22 +39,27 @@ fn finish(mut child: Child, deadline: Instant) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs `tidings feeds` in three processes at once; all must succeed.
+fn open_at_once(sb: &Sandbox, round: usize) {
+    let children: Vec<Child> = (0..3).map(|_| spawn(sb, &["feeds"])).collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for child in children {
+        let out = finish(child, deadline);
+        assert!(
+            out.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("never fetched"));
+    }
+}
+
 #[test]
 fn processes_opening_a_new_cache_at_once_all_succeed() {
     for round in 0..25 {
         let sb = Sandbox::new();
         sb.write_config("", &[("A", "http://127.0.0.1:9/a.xml")]);
-        let children: Vec<Child> = (0..3).map(|_| spawn(&sb, &["feeds"])).collect();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        for child in children {
-            let out = finish(child, deadline);
-            assert!(
-                out.status.success(),
-                "round {round}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert!(String::from_utf8_lossy(&out.stdout).contains("never fetched"));
-        }
+        open_at_once(&sb, round);
     }
 }
 
@@ -264,15 +269,6 @@ fn processes_opening_an_old_cache_at_once_all_succeed() {
             )
             .unwrap();
         }
-        let children: Vec<Child> = (0..3).map(|_| spawn(&sb, &["feeds"])).collect();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        for child in children {
-            let out = finish(child, deadline);
-            assert!(
-                out.status.success(),
-                "round {round}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        open_at_once(&sb, round);
     }
 }
