@@ -164,9 +164,9 @@ fn table(feeds: &[FeedInfo], unsubscribed: &[Unsubscribed], zone: Zone) -> Strin
         ));
     }
     out.push_str(
-        "Delete their articles with `tidings feeds --purge-unsubscribed` (starred ones are \
-         kept unless you add --include-starred), or move one to a new URL with \
-         `tidings feeds --rename-url OLD NEW`.\n",
+        "Delete their articles with `tidings feeds --purge-unsubscribed` (starred ones\n\
+         are kept unless you add --include-starred). If a feed moved to a new URL,\n\
+         keep its articles with `tidings feeds --rename-url OLD NEW`.\n",
     );
     out
 }
