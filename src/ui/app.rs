@@ -3,11 +3,15 @@
 //! blocks or touches the terminal.
 
 use super::action::Action;
-use super::event::{Event, LoadedArticle, Snapshot, StoreCmd};
+use super::event::{Event, Snapshot, StoreCmd};
 use super::keymap::Keymap;
-use super::layout::{self, inner, is_wide, Areas};
+pub use super::layout::Pane;
+use super::layout::{self, is_wide, Areas, Arrangement, Geometry};
 use super::links;
-pub use super::sidebar::{Sidebar, SidebarItem};
+pub use super::panes::list::{ArticleList, FIRST_LIMIT};
+pub use super::panes::reader::Reader;
+pub use super::panes::sidebar::{Sidebar, SidebarItem};
+use super::panes::{clamp_add, step, WHEEL_STEP};
 use super::theme::Theme;
 use crate::model::{ArticleId, ArticleSummary, FeedId};
 use crate::render::Zone;
@@ -15,17 +19,6 @@ use crate::store::{SearchError, ViewFilter};
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
-
-/// Rows asked for at first; doubled when the selection nears the end.
-pub const FIRST_LIMIT: usize = 500;
-const WHEEL_STEP: usize = 3;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Sidebar,
-    List,
-    Reader,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -50,22 +43,6 @@ pub enum Cmd {
 }
 
 #[derive(Debug, Default)]
-pub struct ArticleList {
-    pub rows: Vec<ArticleSummary>,
-    pub selected: usize,
-    pub offset: usize,
-    pub limit: usize,
-    /// False until the first answer arrives.
-    pub loaded: bool,
-}
-
-impl ArticleList {
-    pub fn current(&self) -> Option<&ArticleSummary> {
-        self.rows.get(self.selected)
-    }
-}
-
-#[derive(Debug, Default)]
 pub struct Filter {
     /// What is being typed.
     pub input: String,
@@ -73,13 +50,6 @@ pub struct Filter {
     pub applied: String,
     /// Why `input` cannot be used, while it cannot.
     pub error: Option<SearchError>,
-}
-
-#[derive(Debug)]
-pub struct Reader {
-    pub summary: ArticleSummary,
-    pub article: Option<LoadedArticle>,
-    pub scroll: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -117,6 +87,8 @@ pub struct App {
     pub theme: Theme,
     pub options: Options,
     pub focus: Pane,
+    /// How the panes share a wide terminal.
+    pub arrangement: Arrangement,
     pub mode: Mode,
     pub overlay: Option<Overlay>,
     pub overlay_scroll: usize,
@@ -162,15 +134,13 @@ impl App {
             theme,
             options,
             focus: Pane::List,
+            arrangement: Arrangement::default(),
             mode: Mode::Browse,
             overlay: None,
             overlay_scroll: 0,
             view: ViewFilter::All,
             sidebar: Sidebar::default(),
-            list: ArticleList {
-                limit: FIRST_LIMIT,
-                ..ArticleList::default()
-            },
+            list: ArticleList::new(),
             filter: Filter::default(),
             reader: None,
             snapshot: Snapshot::default(),
@@ -230,26 +200,32 @@ impl App {
         }
     }
 
-    pub fn areas(&self) -> Areas {
-        layout::areas(self.size, self.focus, self.status_height())
+    fn geometry(&self, focus: Pane) -> Geometry {
+        Geometry {
+            size: self.size,
+            arrangement: self.arrangement,
+            focus,
+            status_height: self.status_height(),
+        }
     }
 
+    /// Where the panes are now.
+    pub fn areas(&self) -> Areas {
+        layout::areas(&self.geometry(self.focus))
+    }
+
+    /// The inside of a pane as it is when that pane has the focus.
     fn pane_inner(&self, pane: Pane) -> Rect {
-        let a = layout::areas(self.size, pane, self.status_height());
-        let r = match pane {
-            Pane::Sidebar => a.sidebar,
-            Pane::List => a.list,
-            Pane::Reader => a.reader,
-        };
-        r.map(inner).unwrap_or_default()
+        layout::areas(&self.geometry(pane)).inner(pane)
+    }
+
+    /// Rows inside a pane (at least one).
+    pub fn pane_height(&self, pane: Pane) -> usize {
+        usize::from(self.pane_inner(pane).height).max(1)
     }
 
     pub fn list_height(&self) -> usize {
-        usize::from(self.pane_inner(Pane::List).height).max(1)
-    }
-
-    pub fn reader_height(&self) -> usize {
-        usize::from(self.pane_inner(Pane::Reader).height).max(1)
+        self.pane_height(Pane::List)
     }
 
     /// Columns for the reader's text (one column of margin each side).
@@ -257,8 +233,14 @@ impl App {
         self.pane_inner(Pane::Reader).width.saturating_sub(2).max(1)
     }
 
-    fn sidebar_height(&self) -> usize {
-        usize::from(self.pane_inner(Pane::Sidebar).height).max(1)
+    /// Whether `other` is on screen while `pane` has the focus.
+    pub fn shown_with(&self, pane: Pane, other: Pane) -> bool {
+        layout::areas(&self.geometry(pane)).get(other).is_some()
+    }
+
+    /// Whether the reader shows the selected article beside the list.
+    fn reader_beside_list(&self) -> bool {
+        self.shown_with(Pane::List, Pane::Reader)
     }
 
     pub fn wide(&self) -> bool {
@@ -282,9 +264,15 @@ impl App {
 
     pub fn on_resize(&mut self, width: u16, height: u16) -> Vec<Cmd> {
         self.size = Rect::new(0, 0, width, height);
+        self.relayout()
+    }
+
+    /// After the geometry changed: keep the selection on screen, show it
+    /// in a reader that appeared, re-render a body for a new width.
+    fn relayout(&mut self) -> Vec<Cmd> {
         self.keep_list_in_view();
         let mut cmds = Vec::new();
-        if self.wide() && self.reader.is_none() {
+        if self.reader.is_none() {
             cmds.extend(self.preview());
         }
         let w = self.reader_width();
@@ -301,14 +289,7 @@ impl App {
     pub fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
         let pos = Position::new(m.column, m.row);
         let a = self.areas();
-        let hit = |r: Option<Rect>| r.is_some_and(|r| r.contains(pos));
-        let pane = if hit(a.sidebar) {
-            Pane::Sidebar
-        } else if hit(a.list) {
-            Pane::List
-        } else if hit(a.reader) {
-            Pane::Reader
-        } else {
+        let Some(pane) = a.hit(pos) else {
             return Vec::new();
         };
         match m.kind {
@@ -318,78 +299,40 @@ impl App {
                     self.overlay_scroll = step(self.overlay_scroll, WHEEL_STEP, down);
                     return Vec::new();
                 }
-                self.scroll_pane(pane, down)
+                self.wheel(pane, down)
             }
             MouseEventKind::Down(MouseButton::Left) if self.overlay.is_none() => {
                 self.focus = pane;
-                let top = match pane {
-                    Pane::Sidebar => a.sidebar,
-                    Pane::List => a.list,
-                    Pane::Reader => a.reader,
-                }
-                .map_or(0, |r| inner(r).y);
-                let Some(row) = m.row.checked_sub(top).map(usize::from) else {
+                let Some(row) = m.row.checked_sub(a.inner(pane).y).map(usize::from) else {
                     return Vec::new();
                 };
                 match pane {
-                    Pane::Sidebar => {
-                        let i = self.sidebar.offset + row;
-                        match self.sidebar.items.get(i).and_then(|it| it.view.clone()) {
-                            Some(view) => {
-                                self.sidebar.selected = i;
-                                self.set_view(view)
-                            }
-                            None => Vec::new(),
-                        }
-                    }
-                    Pane::List => {
-                        let i = self.list.offset + row;
-                        if i < self.list.rows.len() {
-                            self.list.selected = i;
-                            self.after_list_move()
-                        } else {
-                            Vec::new()
-                        }
-                    }
-                    Pane::Reader => Vec::new(),
+                    Pane::Sidebar => match self.sidebar.click(row) {
+                        Some(view) => self.set_view(view),
+                        None => Vec::new(),
+                    },
+                    Pane::List if self.list.click(row) => self.after_list_move(),
+                    Pane::List | Pane::Reader => Vec::new(),
                 }
             }
             _ => Vec::new(),
         }
     }
 
-    fn scroll_pane(&mut self, pane: Pane, down: bool) -> Vec<Cmd> {
+    fn wheel(&mut self, pane: Pane, down: bool) -> Vec<Cmd> {
+        let h = self.pane_height(pane);
         match pane {
             Pane::Sidebar => {
-                let max = self
-                    .sidebar
-                    .items
-                    .len()
-                    .saturating_sub(self.sidebar_height());
-                self.sidebar.offset = step(self.sidebar.offset, WHEEL_STEP, down).min(max);
+                self.sidebar.wheel(down, h);
                 Vec::new()
             }
             Pane::List => {
-                let h = self.list_height();
-                let max = self.list.rows.len().saturating_sub(h);
-                self.list.offset = step(self.list.offset, WHEEL_STEP, down).min(max);
-                // The selection stays on screen.
-                let last = (self.list.offset + h).saturating_sub(1);
-                self.list.selected = self
-                    .list
-                    .selected
-                    .clamp(self.list.offset, last.max(self.list.offset));
-                self.list.selected = self
-                    .list
-                    .selected
-                    .min(self.list.rows.len().saturating_sub(1));
+                self.list.wheel(down, h);
                 self.after_list_move()
             }
             Pane::Reader => {
-                if let Some(r) = &mut self.reader {
-                    r.scroll = step(r.scroll, WHEEL_STEP, down);
-                }
-                self.clamp_reader_scroll();
+                let by = isize::try_from(WHEEL_STEP).unwrap_or(1);
+                self.scroll_reader(if down { by } else { -by });
                 Vec::new()
             }
         }
@@ -477,7 +420,8 @@ impl App {
             Action::PageDown => self.move_focused(self.page(false)),
             Action::PageUp => self.move_focused(-self.page(false)),
             Action::NextPane => {
-                self.focus = match (self.focus, self.wide() || self.reader.is_some()) {
+                let reader = self.reader_beside_list() || self.reader.is_some();
+                self.focus = match (self.focus, reader) {
                     (Pane::Sidebar, _) => Pane::List,
                     (Pane::List, true) => Pane::Reader,
                     (Pane::List, false) | (Pane::Reader, _) => Pane::Sidebar,
@@ -496,7 +440,7 @@ impl App {
                     self.focus = Pane::List;
                     self.focus_changed()
                 }
-                Pane::List if self.wide() => {
+                Pane::List if self.reader_beside_list() => {
                     self.focus = Pane::Reader;
                     self.focus_changed()
                 }
@@ -505,12 +449,7 @@ impl App {
             },
             Action::Open => match self.focus {
                 Pane::Sidebar => {
-                    let cmds = match self
-                        .sidebar
-                        .items
-                        .get(self.sidebar.selected)
-                        .and_then(|i| i.view.clone())
-                    {
+                    let cmds = match self.sidebar.selected_view().cloned() {
                         Some(view) => self.set_view(view),
                         None => Vec::new(),
                     };
@@ -653,12 +592,7 @@ impl App {
     }
 
     fn page(&self, half: bool) -> isize {
-        let h = match self.focus {
-            Pane::Sidebar => self.sidebar_height(),
-            Pane::List => self.list_height(),
-            Pane::Reader => self.reader_height(),
-        };
-        let h = isize::try_from(h).unwrap_or(1).max(1);
+        let h = isize::try_from(self.pane_height(self.focus)).unwrap_or(1);
         if half {
             h.max(2)
         } else {
@@ -678,50 +612,37 @@ impl App {
             Pane::Sidebar => self.move_sidebar(delta),
             Pane::List => self.move_list(delta),
             Pane::Reader => {
-                if let Some(r) = &mut self.reader {
-                    r.scroll = r.scroll.saturating_add_signed(delta);
-                }
-                self.clamp_reader_scroll();
+                self.scroll_reader(delta);
                 Vec::new()
             }
         }
     }
 
+    /// With the list beside it, the sidebar's selection is the view.
     fn move_sidebar(&mut self, delta: isize) -> Vec<Cmd> {
-        let items = &self.sidebar.items;
-        if items.is_empty() {
+        let h = self.pane_height(Pane::Sidebar);
+        if !self.sidebar.move_by(delta, h) || !self.shown_with(Pane::Sidebar, Pane::List) {
             return Vec::new();
         }
-        let mut i = clamp_add(self.sidebar.selected, delta, items.len());
-        // Labels cannot be selected: go on in the same direction, else back.
-        let dir: isize = if delta < 0 { -1 } else { 1 };
-        while items.get(i).is_some_and(|it| it.view.is_none()) {
-            let next = i.checked_add_signed(dir).filter(|n| *n < items.len());
-            match next {
-                Some(n) => i = n,
-                None => {
-                    i = self.sidebar.selected;
-                    break;
-                }
-            }
+        match self.sidebar.selected_view().cloned() {
+            Some(view) => self.set_view(view),
+            None => Vec::new(),
         }
-        self.sidebar.selected = i;
-        let h = self.sidebar_height();
-        keep_in_view(&mut self.sidebar.offset, i, h);
-        if self.wide() {
-            if let Some(view) = self.sidebar.items.get(i).and_then(|it| it.view.clone()) {
-                return self.set_view(view);
-            }
-        }
-        Vec::new()
     }
 
     fn move_list(&mut self, delta: isize) -> Vec<Cmd> {
-        if self.list.rows.is_empty() {
-            return Vec::new();
+        if self.list.move_by(delta, self.list_height()) {
+            self.after_list_move()
+        } else {
+            Vec::new()
         }
-        self.list.selected = clamp_add(self.list.selected, delta, self.list.rows.len());
-        self.after_list_move()
+    }
+
+    fn scroll_reader(&mut self, delta: isize) {
+        let (h, w) = (self.pane_height(Pane::Reader), self.reader_width());
+        if let Some(r) = &mut self.reader {
+            r.scroll_by(delta, h, usize::from(w), self.zone);
+        }
     }
 
     /// After the selection moved: keep it on screen, load more rows near
@@ -729,11 +650,7 @@ impl App {
     fn after_list_move(&mut self) -> Vec<Cmd> {
         self.keep_list_in_view();
         let mut cmds = Vec::new();
-        let l = &self.list;
-        if l.rows.len() >= l.limit
-            && l.selected + 2 * self.list_height() >= l.rows.len()
-            && self.list_pending.is_none()
-        {
+        if self.list.wants_more(self.list_height()) && self.list_pending.is_none() {
             self.list.limit *= 2;
             cmds.push(self.request_list(ListPurpose::Reload, self.filter.applied.clone()));
         }
@@ -743,15 +660,13 @@ impl App {
 
     fn keep_list_in_view(&mut self) {
         let h = self.list_height();
-        // No empty rows below the last article while there are more above.
-        self.list.offset = self.list.offset.min(self.list.rows.len().saturating_sub(h));
-        keep_in_view(&mut self.list.offset, self.list.selected, h);
+        self.list.keep_in_view(h);
     }
 
-    /// On wide terminals the reader follows the selection (without marking
-    /// it read).
+    /// With the reader beside the list, it follows the selection (without
+    /// marking it read).
     fn preview(&mut self) -> Vec<Cmd> {
-        if !self.wide() {
+        if !self.reader_beside_list() {
             return Vec::new();
         }
         match self.list.current() {
@@ -780,11 +695,7 @@ impl App {
 
     fn show_article(&mut self, summary: ArticleSummary) -> Cmd {
         let id = summary.id;
-        self.reader = Some(Reader {
-            summary,
-            article: None,
-            scroll: 0,
-        });
+        self.reader = Some(Reader::new(summary));
         self.load_article(id)
     }
 
@@ -828,13 +739,7 @@ impl App {
     }
 
     fn clamp_reader_scroll(&mut self) {
-        let h = self.reader_height();
-        let w = usize::from(self.reader_width());
-        if let Some(r) = &mut self.reader {
-            let head = super::views::reader::header(&r.summary, w, self.zone).len();
-            let lines = head + 1 + r.article.as_ref().map_or(1, |a| a.body.len());
-            r.scroll = r.scroll.min(lines.saturating_sub(h));
-        }
+        self.scroll_reader(0);
     }
 
     /// The article the flag keys act on, with its read and starred flags.
@@ -860,12 +765,7 @@ impl App {
 
     fn target_feeds(&self) -> Vec<FeedId> {
         if self.focus == Pane::Sidebar {
-            match self
-                .sidebar
-                .items
-                .get(self.sidebar.selected)
-                .and_then(|i| i.view.as_ref())
-            {
+            match self.sidebar.selected_view() {
                 Some(ViewFilter::Feed(id)) => return vec![*id],
                 Some(ViewFilter::Tag(t)) => {
                     return self
@@ -904,7 +804,7 @@ impl App {
     /// The numbered links of the article in the focused reader.
     fn reader_links(&self) -> Option<&[String]> {
         match (&self.reader, self.focus) {
-            (Some(r), Pane::Reader) => r.article.as_ref().map(|a| a.links.as_slice()),
+            (Some(r), Pane::Reader) => r.links(),
             _ => None,
         }
     }
@@ -1188,20 +1088,8 @@ impl App {
     }
 
     fn rebuild_sidebar(&mut self) {
-        let selected_view = self
-            .sidebar
-            .items
-            .get(self.sidebar.selected)
-            .and_then(|i| i.view.clone())
-            .unwrap_or_else(|| self.view.clone());
-        let items = super::sidebar::items(&self.snapshot);
-        self.sidebar.selected = items
-            .iter()
-            .position(|i| i.view.as_ref() == Some(&selected_view))
-            .unwrap_or(0);
-        self.sidebar.items = items;
-        let h = self.sidebar_height();
-        keep_in_view(&mut self.sidebar.offset, self.sidebar.selected, h);
+        let h = self.pane_height(Pane::Sidebar);
+        self.sidebar.rebuild(&self.snapshot, &self.view, h);
     }
 
     /// When the cache last got data from any feed.
@@ -1220,24 +1108,4 @@ impl App {
 
 fn refresh_cmd(feeds: Option<Vec<FeedId>>, force: bool) -> Cmd {
     Cmd::Store(StoreCmd::Refresh { feeds, force })
-}
-
-fn step(v: usize, by: usize, down: bool) -> usize {
-    if down {
-        v.saturating_add(by)
-    } else {
-        v.saturating_sub(by)
-    }
-}
-
-fn clamp_add(v: usize, delta: isize, len: usize) -> usize {
-    v.saturating_add_signed(delta).min(len.saturating_sub(1))
-}
-
-fn keep_in_view(offset: &mut usize, selected: usize, height: usize) {
-    if selected < *offset {
-        *offset = selected;
-    } else if selected >= *offset + height {
-        *offset = selected + 1 - height;
-    }
 }

@@ -357,7 +357,7 @@ fn narrow_sidebar_selects_a_view() {
     let mut a = loaded(80, 24, false, rows());
     a.update(Action::NextPane);
     assert_eq!(a.focus, Pane::Sidebar);
-    assert!(a.areas().list.is_none() && a.areas().sidebar.is_some());
+    assert!(a.areas().get(Pane::List).is_none() && a.areas().get(Pane::Sidebar).is_some());
     a.update(Action::MoveDown);
     let cmds = a.update(Action::Open);
     assert_eq!(a.focus, Pane::List);
@@ -461,7 +461,7 @@ fn dates_show_in_the_users_zone() {
 
     let mut summary = rows().remove(0);
     summary.published = Some(at(5, 26, 23, 10));
-    let meta = views::reader::header(&summary, 80, bst)
+    let meta = super::panes::reader::header(&summary, 80, bst)
         .into_iter()
         .map(|(_, l)| l)
         .collect::<Vec<_>>()
@@ -538,10 +538,10 @@ fn restores_view_and_article() {
 #[test]
 fn resize_relays_out_and_rerenders_the_body() {
     let mut a = loaded(120, 40, false, rows());
-    assert!(a.areas().sidebar.is_some() && a.areas().reader.is_some());
+    assert!(a.areas().get(Pane::Sidebar).is_some() && a.areas().get(Pane::Reader).is_some());
     let w = a.reader_width();
     let cmds = a.on_resize(80, 24);
-    assert!(a.areas().sidebar.is_none());
+    assert!(a.areas().get(Pane::Sidebar).is_none());
     assert!(
         matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::LoadArticle { width, .. })] if *width != w)
     );

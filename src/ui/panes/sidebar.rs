@@ -1,9 +1,10 @@
 //! The sidebar's rows: smart views, saved views, then feeds grouped by tag,
 //! each with its unread count; failing feeds marked.
 
-use super::event::Snapshot;
+use super::{clamp_add, keep_in_view, step, WHEEL_STEP};
 use crate::model::FeedInfo;
 use crate::store::ViewFilter;
+use crate::ui::event::Snapshot;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SidebarItem {
@@ -20,6 +21,67 @@ pub struct Sidebar {
     pub items: Vec<SidebarItem>,
     pub selected: usize,
     pub offset: usize,
+}
+
+impl Sidebar {
+    /// The view of the selected row.
+    pub fn selected_view(&self) -> Option<&ViewFilter> {
+        self.items.get(self.selected).and_then(|i| i.view.as_ref())
+    }
+
+    /// Moves the selection by `delta`, skipping labels; true when it moved.
+    pub fn move_by(&mut self, delta: isize, height: usize) -> bool {
+        let items = &self.items;
+        if items.is_empty() {
+            return false;
+        }
+        let mut i = clamp_add(self.selected, delta, items.len());
+        // Labels cannot be selected: go on in the same direction, else back.
+        let dir: isize = if delta < 0 { -1 } else { 1 };
+        while items.get(i).is_some_and(|it| it.view.is_none()) {
+            let next = i.checked_add_signed(dir).filter(|n| *n < items.len());
+            match next {
+                Some(n) => i = n,
+                None => {
+                    i = self.selected;
+                    break;
+                }
+            }
+        }
+        let moved = i != self.selected;
+        self.selected = i;
+        keep_in_view(&mut self.offset, i, height);
+        moved
+    }
+
+    /// The mouse wheel: scrolls without moving the selection.
+    pub fn wheel(&mut self, down: bool, height: usize) {
+        let max = self.items.len().saturating_sub(height);
+        self.offset = step(self.offset, WHEEL_STEP, down).min(max);
+    }
+
+    /// A click on inner row `row`: selects a view there, and returns it.
+    pub fn click(&mut self, row: usize) -> Option<ViewFilter> {
+        let i = self.offset + row;
+        let view = self.items.get(i).and_then(|it| it.view.clone())?;
+        self.selected = i;
+        Some(view)
+    }
+
+    /// New rows for new counts, keeping the selected view (else `current`).
+    pub fn rebuild(&mut self, snapshot: &Snapshot, current: &ViewFilter, height: usize) {
+        let selected_view = self
+            .selected_view()
+            .cloned()
+            .unwrap_or_else(|| current.clone());
+        let items = items(snapshot);
+        self.selected = items
+            .iter()
+            .position(|i| i.view.as_ref() == Some(&selected_view))
+            .unwrap_or(0);
+        self.items = items;
+        keep_in_view(&mut self.offset, self.selected, height);
+    }
 }
 
 /// The rows for the cache's current counts and feeds.
