@@ -87,8 +87,10 @@ pub struct App {
     pub theme: Theme,
     pub options: Options,
     pub focus: Pane,
-    /// How the panes share a wide terminal.
+    /// How the panes share the terminal.
     pub arrangement: Arrangement,
+    /// Whether the sidebar shows (it shows anyway while focused).
+    pub sidebar_shown: bool,
     pub mode: Mode,
     pub overlay: Option<Overlay>,
     pub overlay_scroll: usize,
@@ -135,6 +137,7 @@ impl App {
             options,
             focus: Pane::List,
             arrangement: Arrangement::default(),
+            sidebar_shown: true,
             mode: Mode::Browse,
             overlay: None,
             overlay_scroll: 0,
@@ -166,6 +169,19 @@ impl App {
     pub fn restore(&mut self, view: ViewFilter, article: Option<ArticleId>) {
         self.view = view;
         self.restore_article = article;
+    }
+
+    /// The arrangement and sidebar, as saved between runs.
+    pub fn layout(&self) -> super::state::Layout {
+        super::state::Layout {
+            arrangement: self.arrangement,
+            sidebar: self.sidebar_shown,
+        }
+    }
+
+    pub fn set_layout(&mut self, layout: super::state::Layout) {
+        self.arrangement = layout.arrangement;
+        self.sidebar_shown = layout.sidebar;
     }
 
     /// What to save for the next start: the view and the selected article.
@@ -206,6 +222,8 @@ impl App {
             arrangement: self.arrangement,
             focus,
             status_height: self.status_height(),
+            sidebar: self.sidebar_shown,
+            sidebar_width: self.sidebar.width_wanted(),
         }
     }
 
@@ -272,7 +290,7 @@ impl App {
     fn relayout(&mut self) -> Vec<Cmd> {
         self.keep_list_in_view();
         let mut cmds = Vec::new();
-        if self.reader.is_none() {
+        if self.focus != Pane::Reader {
             cmds.extend(self.preview());
         }
         let w = self.reader_width();
@@ -421,10 +439,13 @@ impl App {
             Action::PageUp => self.move_focused(-self.page(false)),
             Action::NextPane => {
                 let reader = self.reader_beside_list() || self.reader.is_some();
-                self.focus = match (self.focus, reader) {
-                    (Pane::Sidebar, _) => Pane::List,
-                    (Pane::List, true) => Pane::Reader,
-                    (Pane::List, false) | (Pane::Reader, _) => Pane::Sidebar,
+                // A hidden sidebar is left out on wide terminals.
+                let sidebar = self.sidebar_shown || !self.wide();
+                self.focus = match (self.focus, reader, sidebar) {
+                    (Pane::Sidebar, _, _) => Pane::List,
+                    (Pane::List, true, _) => Pane::Reader,
+                    (Pane::List, false, true) | (Pane::Reader, _, true) => Pane::Sidebar,
+                    (Pane::List, false, false) | (Pane::Reader, _, false) => Pane::List,
                 };
                 self.focus_changed()
             }
@@ -559,6 +580,18 @@ impl App {
                     _ => self.flash = Some("no numbered links to copy".into()),
                 }
                 Vec::new()
+            }
+            Action::CycleLayout => {
+                self.arrangement = self.arrangement.next();
+                self.flash = Some(format!("layout: {}", self.arrangement.describe()));
+                self.relayout()
+            }
+            Action::ToggleSidebar => {
+                self.sidebar_shown = !self.sidebar_shown;
+                if !self.sidebar_shown && self.focus == Pane::Sidebar {
+                    self.focus = Pane::List;
+                }
+                self.relayout()
             }
             Action::Help => self.show_overlay(Overlay::Help),
             Action::ShowErrors => self.show_overlay(Overlay::Errors),
@@ -964,10 +997,12 @@ impl App {
                 self.counted = true;
                 self.rebuild_sidebar();
                 self.count_pending = false;
+                // The sidebar's width follows its names.
+                let mut cmds = self.relayout();
                 if std::mem::take(&mut self.count_wanted) {
-                    return self.request_count().into_iter().collect();
+                    cmds.extend(self.request_count());
                 }
-                Vec::new()
+                cmds
             }
             Event::RefreshStarted { total } => {
                 let p = self.refresh.get_or_insert_with(Progress::default);

@@ -5,6 +5,7 @@ use super::{clamp_add, keep_in_view, step, WHEEL_STEP};
 use crate::model::FeedInfo;
 use crate::store::ViewFilter;
 use crate::ui::event::Snapshot;
+use crate::ui::text;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SidebarItem {
@@ -66,6 +67,22 @@ impl Sidebar {
         let view = self.items.get(i).and_then(|it| it.view.clone())?;
         self.selected = i;
         Some(view)
+    }
+
+    /// Columns the rows need, borders included (as drawn by the sidebar
+    /// view: marker, indent, failure mark, label, count).
+    pub fn width_wanted(&self) -> u16 {
+        let need = self
+            .items
+            .iter()
+            .map(|it| {
+                let flag = if it.failing && it.depth > 0 { 2 } else { 0 };
+                let count = it.count.map_or(0, |c| c.to_string().len());
+                2 + 2 * usize::from(it.depth) + flag + text::width(&it.label) + 1 + count
+            })
+            .max()
+            .unwrap_or(0);
+        u16::try_from(need + 2).unwrap_or(u16::MAX)
     }
 
     /// New rows for new counts, keeping the selected view (else `current`).

@@ -130,16 +130,16 @@ pub fn view_name(app: &App, view: &ViewFilter) -> String {
     }
 }
 
-/// "14:05" today, "26 May" this year, else the year: the time, and which
-/// day and year it is, in `zone`.
+/// "14:05" today, "26 May" this year, "26 May 2023" before: the time, and
+/// which day and year it is, in `zone`.
 pub fn short_date(d: DateTime<Utc>, now: DateTime<Utc>, zone: Zone) -> String {
     let (d, now) = (zone.at(d), zone.at(now));
     if d.date_naive() == now.date_naive() {
         d.format("%H:%M").to_string()
     } else if d.year() == now.year() {
-        d.format("%d %b").to_string()
+        d.format("%-d %b").to_string()
     } else {
-        d.format("%Y").to_string()
+        d.format("%-d %b %Y").to_string()
     }
 }
 
