@@ -65,6 +65,8 @@ enum ListPurpose {
     NewView,
     /// The same view with new data: keep the selected article where it is.
     Reload,
+    /// The last page of the view: select its last (oldest) article.
+    Bottom,
 }
 
 /// Settings the app needs from the config and command line.
@@ -108,7 +110,8 @@ pub struct App {
     pub undo: Option<Vec<ArticleId>>,
     pub quit: bool,
     list_generation: u64,
-    list_pending: Option<(ListPurpose, String)>,
+    /// What the list request in flight is for, its query and first row.
+    list_pending: Option<(ListPurpose, String, usize)>,
     reload_wanted: bool,
     count_pending: bool,
     count_wanted: bool,
@@ -431,7 +434,13 @@ impl App {
         match action {
             Action::MoveDown => self.move_focused(1),
             Action::MoveUp => self.move_focused(-1),
+            Action::Top if self.focus == Pane::List && self.list.base > 0 => {
+                self.list.limit = FIRST_LIMIT;
+                let q = self.filter.applied.clone();
+                vec![self.request_page(ListPurpose::NewView, q, 0)]
+            }
             Action::Top => self.move_focused(isize::MIN / 2),
+            Action::Bottom if self.focus == Pane::List => self.list_bottom(),
             Action::Bottom => self.move_focused(isize::MAX / 2),
             Action::HalfPageDown => self.move_focused(self.page(true) / 2),
             Action::HalfPageUp => self.move_focused(-self.page(true) / 2),
@@ -683,9 +692,17 @@ impl App {
     fn after_list_move(&mut self) -> Vec<Cmd> {
         self.keep_list_in_view();
         let mut cmds = Vec::new();
-        if self.list.wants_more(self.list_height()) && self.list_pending.is_none() {
-            self.list.limit *= 2;
+        let h = self.list_height();
+        let idle = self.list_pending.is_none();
+        if idle && self.list.wants_more(h) {
+            self.list.limit = self.list.limit.max(self.list.rows.len()) * 2;
             cmds.push(self.request_list(ListPurpose::Reload, self.filter.applied.clone()));
+        } else if idle && self.list.wants_earlier(h) {
+            // Grow the page upwards, keeping the rows loaded.
+            let skip = self.list.base.saturating_sub(FIRST_LIMIT);
+            self.list.limit = self.list.rows.len() + self.list.base - skip;
+            let q = self.filter.applied.clone();
+            cmds.push(self.request_page(ListPurpose::Reload, q, skip));
         }
         cmds.extend(self.preview());
         cmds
@@ -951,19 +968,50 @@ impl App {
         vec![self.request_list(ListPurpose::NewView, self.filter.applied.clone())]
     }
 
+    /// G: the oldest article of the view, fetching the last page when it
+    /// is not loaded yet.
+    fn list_bottom(&mut self) -> Vec<Cmd> {
+        let total = self.list.total.and_then(|t| usize::try_from(t).ok());
+        match total {
+            Some(t) if self.list.base + self.list.rows.len() < t => {
+                self.list.limit = FIRST_LIMIT;
+                let q = self.filter.applied.clone();
+                vec![self.request_page(ListPurpose::Bottom, q, t.saturating_sub(FIRST_LIMIT))]
+            }
+            _ => self.move_list(isize::MAX / 2),
+        }
+    }
+
+    /// The list from where the loaded rows start (a new view from the top).
     fn request_list(&mut self, purpose: ListPurpose, query: String) -> Cmd {
+        // The loaded rows' place holds only for the same query.
+        let skip = match purpose {
+            ListPurpose::Reload | ListPurpose::Bottom if query == self.filter.applied => {
+                self.list.base
+            }
+            _ => 0,
+        };
+        self.request_page(purpose, query, skip)
+    }
+
+    /// The list from its `skip`th row.
+    ///
+    /// This is where the filter's query goes to the store: `query` is the
+    /// filter text as typed (see `filter_changed`).
+    fn request_page(&mut self, purpose: ListPurpose, query: String, skip: usize) -> Cmd {
         self.list_generation += 1;
         // A new view still unanswered stays a new view.
-        let purpose = match self.list_pending.take() {
-            Some((ListPurpose::NewView, _)) => ListPurpose::NewView,
-            _ => purpose,
+        let (purpose, skip) = match (self.list_pending.take(), purpose) {
+            (Some((ListPurpose::NewView, _, _)), ListPurpose::Reload) => (ListPurpose::NewView, 0),
+            _ => (purpose, skip),
         };
-        self.list_pending = Some((purpose, query.clone()));
+        self.list_pending = Some((purpose, query.clone(), skip));
         self.reload_wanted = false;
         Cmd::Store(StoreCmd::List {
             generation: self.list_generation,
             view: self.view.clone(),
             query,
+            skip,
             limit: self.list.limit,
         })
     }
@@ -983,6 +1031,12 @@ impl App {
     pub fn on_event(&mut self, event: Event) -> Vec<Cmd> {
         match event {
             Event::Listed { generation, result } => self.on_listed(generation, result),
+            Event::ListCounted { generation, total } => {
+                if generation == self.list_generation {
+                    self.list.total = Some(total);
+                }
+                Vec::new()
+            }
             Event::ArticleLoaded(a) => {
                 if a.generation == self.article_generation {
                     if let Some(r) = self.reader.as_mut().filter(|r| r.summary.id == a.id) {
@@ -1066,7 +1120,7 @@ impl App {
         if generation != self.list_generation {
             return Vec::new();
         }
-        let Some((purpose, query)) = self.list_pending.take() else {
+        let Some((purpose, query, skip)) = self.list_pending.take() else {
             return Vec::new();
         };
         match result {
@@ -1088,6 +1142,7 @@ impl App {
                     .current()
                     .map(|a| (a.id, self.list.selected.saturating_sub(self.list.offset)));
                 self.list.rows = rows;
+                self.list.base = skip;
                 self.list.loaded = true;
                 let len = self.list.rows.len();
                 let find =
@@ -1100,6 +1155,10 @@ impl App {
                             .and_then(|id| find(id, &self.list.rows));
                         self.list.selected = restored.unwrap_or(0);
                         self.list.offset = restored.map_or(0, |i| i.saturating_sub(h / 2));
+                    }
+                    ListPurpose::Bottom => {
+                        self.list.selected = len.saturating_sub(1);
+                        self.list.offset = len.saturating_sub(h);
                     }
                     ListPurpose::Reload => match keep
                         .and_then(|(id, row)| find(id, &self.list.rows).map(|i| (i, row)))

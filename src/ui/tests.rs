@@ -2,7 +2,7 @@
 //! main screens (fixed clock and sizes) rendered with `TestBackend`.
 
 use super::action::Action;
-use super::app::{App, Cmd, Mode, Options, Pane};
+use super::app::{App, Cmd, Mode, Options, Pane, FIRST_LIMIT};
 use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd};
 use super::keymap::Keymap;
 use super::layout::Arrangement;
@@ -644,6 +644,105 @@ fn sidebar_hides_and_shows() {
     a.on_key(key('b'));
     assert_eq!(a.focus, Pane::List);
     assert!(!a.layout().sidebar);
+}
+
+/// `n` articles of a big view, from its `from`th on (newest first).
+fn page_of(from: usize, n: usize, total: usize) -> Vec<ArticleSummary> {
+    (from..from + n)
+        .map(|i| {
+            let id = i64::try_from(total - i).unwrap();
+            article(id, NHS, &format!("Article {id}"), i64::try_from(i).unwrap())
+        })
+        .collect()
+}
+
+/// The (skip, limit) of the last list request.
+fn list_page(cmds: &[Cmd]) -> (usize, usize) {
+    cmds.iter()
+        .rev()
+        .find_map(|c| match c {
+            Cmd::Store(StoreCmd::List { skip, limit, .. }) => Some((*skip, *limit)),
+            _ => None,
+        })
+        .expect("a list request")
+}
+
+#[test]
+fn bottom_goes_to_the_oldest_article_of_the_view() {
+    const TOTAL: usize = 30_941;
+    let mut a = app(120, 36, false);
+    let cmds = a.start();
+    let g = list_gen(&cmds);
+    assert_eq!(list_page(&cmds), (0, FIRST_LIMIT));
+    a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(page_of(0, FIRST_LIMIT, TOTAL)),
+    });
+    assert!(a.list.position().ends_with("/500+"), "until counted");
+    a.on_event(Event::ListCounted {
+        generation: g,
+        total: 30_941,
+    });
+    assert_eq!(a.list.position(), "1/30,941");
+    assert!(screen(&a).contains("All · 30,941"));
+    // G asks for the last page, and selects its last row.
+    let cmds = a.on_key(key('G'));
+    assert_eq!(list_page(&cmds), (TOTAL - FIRST_LIMIT, FIRST_LIMIT));
+    let g = list_gen(&cmds);
+    let cmds = a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(page_of(TOTAL - FIRST_LIMIT, FIRST_LIMIT, TOTAL)),
+    });
+    a.on_event(Event::ListCounted {
+        generation: g,
+        total: 30_941,
+    });
+    assert_eq!(a.list.current().unwrap().id, ArticleId(1), "the oldest");
+    assert_eq!(a.list.position(), "30,941/30,941");
+    assert!(screen(&a).contains("30,941/30,941"));
+    assert_eq!(article_gen(&cmds).map(|(_, id)| id), Some(ArticleId(1)));
+    // G again has nothing more to fetch.
+    let cmds = a.on_key(key('G'));
+    assert!(!cmds
+        .iter()
+        .any(|c| matches!(c, Cmd::Store(StoreCmd::List { .. }))));
+    // Going up near the start of the page fetches the rows above it,
+    // keeping the selected article.
+    let mut cmds = Vec::new();
+    for _ in 0..FIRST_LIMIT - 20 {
+        cmds.extend(a.update(Action::MoveUp));
+    }
+    let selected = a.list.current().unwrap().id;
+    let skip = TOTAL - 2 * FIRST_LIMIT;
+    assert_eq!(list_page(&cmds), (skip, 2 * FIRST_LIMIT));
+    a.on_event(Event::Listed {
+        generation: list_gen(&cmds),
+        result: Ok(page_of(skip, 2 * FIRST_LIMIT, TOTAL)),
+    });
+    assert_eq!(a.list.current().unwrap().id, selected);
+    assert_eq!(a.list.base, skip);
+    // g goes back to the first article.
+    let cmds = a.on_key(key('g'));
+    assert_eq!(list_page(&cmds), (0, FIRST_LIMIT));
+    a.on_event(Event::Listed {
+        generation: list_gen(&cmds),
+        result: Ok(page_of(0, FIRST_LIMIT, TOTAL)),
+    });
+    assert_eq!(a.list.position(), "1/30,941");
+}
+
+#[test]
+fn bottom_without_more_rows_stays_in_the_list() {
+    let mut a = loaded(120, 36, false, rows());
+    a.on_event(Event::ListCounted {
+        generation: 1,
+        total: 6,
+    });
+    let cmds = a.on_key(code(KeyCode::End));
+    assert!(!cmds
+        .iter()
+        .any(|c| matches!(c, Cmd::Store(StoreCmd::List { .. }))));
+    assert_eq!(a.list.position(), "6/6");
 }
 
 #[test]

@@ -15,8 +15,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let l = &app.list;
     let mut title = view_name(app, &app.view);
     if l.loaded {
-        let more = if l.rows.len() >= l.limit { "+" } else { "" };
-        title = format!("{title} · {}{more}", l.rows.len());
+        title = format!("{title} · {}", l.count());
     }
     if !app.filter.applied.is_empty() {
         title = format!("{title} · /{}", text::truncate(&app.filter.applied, 20));
