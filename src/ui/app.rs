@@ -226,7 +226,7 @@ impl App {
             focus,
             status_height: self.status_height(),
             sidebar: self.sidebar_shown,
-            sidebar_width: self.sidebar.width_wanted(),
+            sidebar_width: self.sidebar.width,
         }
     }
 

@@ -22,6 +22,8 @@ pub struct Sidebar {
     pub items: Vec<SidebarItem>,
     pub selected: usize,
     pub offset: usize,
+    /// Columns the rows need, borders included (kept from `rebuild`).
+    pub width: u16,
 }
 
 impl Sidebar {
@@ -71,7 +73,7 @@ impl Sidebar {
 
     /// Columns the rows need, borders included (as drawn by the sidebar
     /// view: marker, indent, failure mark, label, count).
-    pub fn width_wanted(&self) -> u16 {
+    fn width_wanted(&self) -> u16 {
         let need = self
             .items
             .iter()
@@ -97,6 +99,7 @@ impl Sidebar {
             .position(|i| i.view.as_ref() == Some(&selected_view))
             .unwrap_or(0);
         self.items = items;
+        self.width = self.width_wanted();
         keep_in_view(&mut self.offset, self.selected, height);
     }
 }
