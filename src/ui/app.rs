@@ -1038,13 +1038,17 @@ impl App {
                 Vec::new()
             }
             Event::ArticleLoaded(a) => {
-                if a.generation == self.article_generation {
-                    if let Some(r) = self.reader.as_mut().filter(|r| r.summary.id == a.id) {
-                        r.article = Some(*a);
-                    }
-                    self.clamp_reader_scroll();
+                if a.generation != self.article_generation {
+                    return Vec::new();
                 }
-                Vec::new()
+                // Asked for before the reader changed width: shown, and
+                // asked for again at the new width.
+                let again = (a.width != self.reader_width()).then_some(a.id);
+                if let Some(r) = self.reader.as_mut().filter(|r| r.summary.id == a.id) {
+                    r.article = Some(*a);
+                }
+                self.clamp_reader_scroll();
+                again.map(|id| self.load_article(id)).into_iter().collect()
             }
             Event::Counted(s) => {
                 self.snapshot = *s;

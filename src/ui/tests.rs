@@ -746,6 +746,26 @@ fn bottom_without_more_rows_stays_in_the_list() {
 }
 
 #[test]
+fn a_body_for_an_old_width_is_asked_for_again() {
+    let mut a = app(120, 36, false);
+    let g = list_gen(&a.start());
+    let cmds = a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(demo_rows()),
+    });
+    let (g, id) = article_gen(&cmds).unwrap();
+    let old = a.reader_width();
+    // The sidebar takes its width from the counts, narrowing the reader.
+    a.on_event(Event::Counted(Box::new(demo_snapshot())));
+    assert_ne!(a.reader_width(), old);
+    let cmds = a.on_event(Event::ArticleLoaded(Box::new(body_for(g, id, old))));
+    let w = a.reader_width();
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::LoadArticle { width, .. })] if *width == w)
+    );
+}
+
+#[test]
 fn mouse_click_selects_and_wheel_scrolls() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     let mut a = loaded(80, 24, false, rows());
