@@ -118,7 +118,7 @@ fn columns(app: &App, w: usize, dates: &[String]) -> Widths {
         } else {
             names.max()
         };
-        need.unwrap_or(0).min((w / 5).clamp(6, 20))
+        need.unwrap_or(0).min((w / 5).clamp(6, 24))
     };
     let used = FLAGS + date + 1 + if feed > 0 { feed + 1 } else { 0 };
     Widths {
