@@ -251,11 +251,14 @@ fn browse_filter_read_star_quit_then_offline() {
     // selection restored.
     drop(server);
     let mut t = Pty::spawn(&sb, &["--offline"]);
+    // The position is drawn last in a frame: waiting for it waits for the
+    // whole frame.
     let s = t.wait("the cached list", 20, |s| {
         s.contains("Beta news")
             && s.contains("Alpha one")
             && s.contains("Alpha two")
             && s.contains("offline")
+            && s.contains("/3 ")
     });
     assert!(s.contains("3/3"), "selection restored:\n{s}");
     assert!(!s.contains("refreshing"), "{s}");

@@ -36,6 +36,9 @@ pub enum Action {
     /// Asks for a digit, then copies link N (1-9) of the article in the
     /// reader.
     CopyLinkN,
+    /// The next arrangement of the panes.
+    CycleLayout,
+    ToggleSidebar,
     Help,
     ShowErrors,
 }
@@ -58,6 +61,7 @@ pub const GROUPS: &[(&str, &[Action])] = &[
             Action::PaneRight,
         ],
     ),
+    ("Layout", &[Action::CycleLayout, Action::ToggleSidebar]),
     (
         "Reading",
         &[
@@ -114,6 +118,8 @@ const NAMED: &[(&str, Action)] = &[
     ("open_link", Action::OpenLink),
     ("copy_link", Action::CopyLink),
     ("copy_link_n", Action::CopyLinkN),
+    ("cycle_layout", Action::CycleLayout),
+    ("toggle_sidebar", Action::ToggleSidebar),
     ("help", Action::Help),
     ("show_errors", Action::ShowErrors),
 ];
@@ -169,6 +175,8 @@ impl Action {
             Action::OpenLinkN(_) => "open link N in reader",
             Action::CopyLink => "copy link",
             Action::CopyLinkN => "then 1–9: copy link N in reader",
+            Action::CycleLayout => "next layout",
+            Action::ToggleSidebar => "hide or show the sidebar",
             Action::Help => "this help",
             Action::ShowErrors => "feed errors",
         }

@@ -3,11 +3,15 @@
 //! blocks or touches the terminal.
 
 use super::action::Action;
-use super::event::{Event, LoadedArticle, Snapshot, StoreCmd};
+use super::event::{Event, Snapshot, StoreCmd};
 use super::keymap::Keymap;
-use super::layout::{self, inner, is_wide, Areas};
+pub use super::layout::Pane;
+use super::layout::{self, is_wide, Areas, Arrangement, Geometry};
 use super::links;
-pub use super::sidebar::{Sidebar, SidebarItem};
+pub use super::panes::list::{ArticleList, FIRST_LIMIT};
+pub use super::panes::reader::Reader;
+pub use super::panes::sidebar::{Sidebar, SidebarItem};
+use super::panes::{clamp_add, step, WHEEL_STEP};
 use super::theme::Theme;
 use crate::model::{ArticleId, ArticleSummary, FeedId};
 use crate::render::Zone;
@@ -15,17 +19,6 @@ use crate::store::{SearchError, ViewFilter};
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
-
-/// Rows asked for at first; doubled when the selection nears the end.
-pub const FIRST_LIMIT: usize = 500;
-const WHEEL_STEP: usize = 3;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Sidebar,
-    List,
-    Reader,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -50,22 +43,6 @@ pub enum Cmd {
 }
 
 #[derive(Debug, Default)]
-pub struct ArticleList {
-    pub rows: Vec<ArticleSummary>,
-    pub selected: usize,
-    pub offset: usize,
-    pub limit: usize,
-    /// False until the first answer arrives.
-    pub loaded: bool,
-}
-
-impl ArticleList {
-    pub fn current(&self) -> Option<&ArticleSummary> {
-        self.rows.get(self.selected)
-    }
-}
-
-#[derive(Debug, Default)]
 pub struct Filter {
     /// What is being typed.
     pub input: String,
@@ -73,13 +50,6 @@ pub struct Filter {
     pub applied: String,
     /// Why `input` cannot be used, while it cannot.
     pub error: Option<SearchError>,
-}
-
-#[derive(Debug)]
-pub struct Reader {
-    pub summary: ArticleSummary,
-    pub article: Option<LoadedArticle>,
-    pub scroll: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -95,6 +65,8 @@ enum ListPurpose {
     NewView,
     /// The same view with new data: keep the selected article where it is.
     Reload,
+    /// The last page of the view: select its last (oldest) article.
+    Bottom,
 }
 
 /// Settings the app needs from the config and command line.
@@ -117,6 +89,10 @@ pub struct App {
     pub theme: Theme,
     pub options: Options,
     pub focus: Pane,
+    /// How the panes share the terminal.
+    pub arrangement: Arrangement,
+    /// Whether the sidebar shows (it shows anyway while focused).
+    pub sidebar_shown: bool,
     pub mode: Mode,
     pub overlay: Option<Overlay>,
     pub overlay_scroll: usize,
@@ -134,7 +110,8 @@ pub struct App {
     pub undo: Option<Vec<ArticleId>>,
     pub quit: bool,
     list_generation: u64,
-    list_pending: Option<(ListPurpose, String)>,
+    /// What the list request in flight is for, its query and first row.
+    list_pending: Option<(ListPurpose, String, usize)>,
     reload_wanted: bool,
     count_pending: bool,
     count_wanted: bool,
@@ -162,15 +139,14 @@ impl App {
             theme,
             options,
             focus: Pane::List,
+            arrangement: Arrangement::default(),
+            sidebar_shown: true,
             mode: Mode::Browse,
             overlay: None,
             overlay_scroll: 0,
             view: ViewFilter::All,
             sidebar: Sidebar::default(),
-            list: ArticleList {
-                limit: FIRST_LIMIT,
-                ..ArticleList::default()
-            },
+            list: ArticleList::new(),
             filter: Filter::default(),
             reader: None,
             snapshot: Snapshot::default(),
@@ -196,6 +172,19 @@ impl App {
     pub fn restore(&mut self, view: ViewFilter, article: Option<ArticleId>) {
         self.view = view;
         self.restore_article = article;
+    }
+
+    /// The arrangement and sidebar, as saved between runs.
+    pub fn layout(&self) -> super::state::Layout {
+        super::state::Layout {
+            arrangement: self.arrangement,
+            sidebar: self.sidebar_shown,
+        }
+    }
+
+    pub fn set_layout(&mut self, layout: super::state::Layout) {
+        self.arrangement = layout.arrangement;
+        self.sidebar_shown = layout.sidebar;
     }
 
     /// What to save for the next start: the view and the selected article.
@@ -230,26 +219,34 @@ impl App {
         }
     }
 
-    pub fn areas(&self) -> Areas {
-        layout::areas(self.size, self.focus, self.status_height())
+    fn geometry(&self, focus: Pane) -> Geometry {
+        Geometry {
+            size: self.size,
+            arrangement: self.arrangement,
+            focus,
+            status_height: self.status_height(),
+            sidebar: self.sidebar_shown,
+            sidebar_width: self.sidebar.width,
+        }
     }
 
+    /// Where the panes are now.
+    pub fn areas(&self) -> Areas {
+        layout::areas(&self.geometry(self.focus))
+    }
+
+    /// The inside of a pane as it is when that pane has the focus.
     fn pane_inner(&self, pane: Pane) -> Rect {
-        let a = layout::areas(self.size, pane, self.status_height());
-        let r = match pane {
-            Pane::Sidebar => a.sidebar,
-            Pane::List => a.list,
-            Pane::Reader => a.reader,
-        };
-        r.map(inner).unwrap_or_default()
+        layout::areas(&self.geometry(pane)).inner(pane)
+    }
+
+    /// Rows inside a pane (at least one).
+    pub fn pane_height(&self, pane: Pane) -> usize {
+        usize::from(self.pane_inner(pane).height).max(1)
     }
 
     pub fn list_height(&self) -> usize {
-        usize::from(self.pane_inner(Pane::List).height).max(1)
-    }
-
-    pub fn reader_height(&self) -> usize {
-        usize::from(self.pane_inner(Pane::Reader).height).max(1)
+        self.pane_height(Pane::List)
     }
 
     /// Columns for the reader's text (one column of margin each side).
@@ -257,8 +254,14 @@ impl App {
         self.pane_inner(Pane::Reader).width.saturating_sub(2).max(1)
     }
 
-    fn sidebar_height(&self) -> usize {
-        usize::from(self.pane_inner(Pane::Sidebar).height).max(1)
+    /// Whether `other` is on screen while `pane` has the focus.
+    pub fn shown_with(&self, pane: Pane, other: Pane) -> bool {
+        layout::areas(&self.geometry(pane)).get(other).is_some()
+    }
+
+    /// Whether the reader shows the selected article beside the list.
+    fn reader_beside_list(&self) -> bool {
+        self.shown_with(Pane::List, Pane::Reader)
     }
 
     pub fn wide(&self) -> bool {
@@ -282,9 +285,15 @@ impl App {
 
     pub fn on_resize(&mut self, width: u16, height: u16) -> Vec<Cmd> {
         self.size = Rect::new(0, 0, width, height);
+        self.relayout()
+    }
+
+    /// After the geometry changed: keep the selection on screen, show it
+    /// in a reader that appeared, re-render a body for a new width.
+    fn relayout(&mut self) -> Vec<Cmd> {
         self.keep_list_in_view();
         let mut cmds = Vec::new();
-        if self.wide() && self.reader.is_none() {
+        if self.focus != Pane::Reader {
             cmds.extend(self.preview());
         }
         let w = self.reader_width();
@@ -301,14 +310,7 @@ impl App {
     pub fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
         let pos = Position::new(m.column, m.row);
         let a = self.areas();
-        let hit = |r: Option<Rect>| r.is_some_and(|r| r.contains(pos));
-        let pane = if hit(a.sidebar) {
-            Pane::Sidebar
-        } else if hit(a.list) {
-            Pane::List
-        } else if hit(a.reader) {
-            Pane::Reader
-        } else {
+        let Some(pane) = a.hit(pos) else {
             return Vec::new();
         };
         match m.kind {
@@ -318,78 +320,40 @@ impl App {
                     self.overlay_scroll = step(self.overlay_scroll, WHEEL_STEP, down);
                     return Vec::new();
                 }
-                self.scroll_pane(pane, down)
+                self.wheel(pane, down)
             }
             MouseEventKind::Down(MouseButton::Left) if self.overlay.is_none() => {
                 self.focus = pane;
-                let top = match pane {
-                    Pane::Sidebar => a.sidebar,
-                    Pane::List => a.list,
-                    Pane::Reader => a.reader,
-                }
-                .map_or(0, |r| inner(r).y);
-                let Some(row) = m.row.checked_sub(top).map(usize::from) else {
+                let Some(row) = m.row.checked_sub(a.inner(pane).y).map(usize::from) else {
                     return Vec::new();
                 };
                 match pane {
-                    Pane::Sidebar => {
-                        let i = self.sidebar.offset + row;
-                        match self.sidebar.items.get(i).and_then(|it| it.view.clone()) {
-                            Some(view) => {
-                                self.sidebar.selected = i;
-                                self.set_view(view)
-                            }
-                            None => Vec::new(),
-                        }
-                    }
-                    Pane::List => {
-                        let i = self.list.offset + row;
-                        if i < self.list.rows.len() {
-                            self.list.selected = i;
-                            self.after_list_move()
-                        } else {
-                            Vec::new()
-                        }
-                    }
-                    Pane::Reader => Vec::new(),
+                    Pane::Sidebar => match self.sidebar.click(row) {
+                        Some(view) => self.set_view(view),
+                        None => Vec::new(),
+                    },
+                    Pane::List if self.list.click(row) => self.after_list_move(),
+                    Pane::List | Pane::Reader => Vec::new(),
                 }
             }
             _ => Vec::new(),
         }
     }
 
-    fn scroll_pane(&mut self, pane: Pane, down: bool) -> Vec<Cmd> {
+    fn wheel(&mut self, pane: Pane, down: bool) -> Vec<Cmd> {
+        let h = self.pane_height(pane);
         match pane {
             Pane::Sidebar => {
-                let max = self
-                    .sidebar
-                    .items
-                    .len()
-                    .saturating_sub(self.sidebar_height());
-                self.sidebar.offset = step(self.sidebar.offset, WHEEL_STEP, down).min(max);
+                self.sidebar.wheel(down, h);
                 Vec::new()
             }
             Pane::List => {
-                let h = self.list_height();
-                let max = self.list.rows.len().saturating_sub(h);
-                self.list.offset = step(self.list.offset, WHEEL_STEP, down).min(max);
-                // The selection stays on screen.
-                let last = (self.list.offset + h).saturating_sub(1);
-                self.list.selected = self
-                    .list
-                    .selected
-                    .clamp(self.list.offset, last.max(self.list.offset));
-                self.list.selected = self
-                    .list
-                    .selected
-                    .min(self.list.rows.len().saturating_sub(1));
+                self.list.wheel(down, h);
                 self.after_list_move()
             }
             Pane::Reader => {
-                if let Some(r) = &mut self.reader {
-                    r.scroll = step(r.scroll, WHEEL_STEP, down);
-                }
-                self.clamp_reader_scroll();
+                let by = isize::try_from(WHEEL_STEP).unwrap_or(1);
+                self.scroll_reader(if down { by } else { -by });
                 Vec::new()
             }
         }
@@ -470,17 +434,27 @@ impl App {
         match action {
             Action::MoveDown => self.move_focused(1),
             Action::MoveUp => self.move_focused(-1),
+            Action::Top if self.focus == Pane::List && self.list.base > 0 => {
+                self.list.limit = FIRST_LIMIT;
+                let q = self.filter.applied.clone();
+                vec![self.request_page(ListPurpose::NewView, q, 0)]
+            }
             Action::Top => self.move_focused(isize::MIN / 2),
+            Action::Bottom if self.focus == Pane::List => self.list_bottom(),
             Action::Bottom => self.move_focused(isize::MAX / 2),
             Action::HalfPageDown => self.move_focused(self.page(true) / 2),
             Action::HalfPageUp => self.move_focused(-self.page(true) / 2),
             Action::PageDown => self.move_focused(self.page(false)),
             Action::PageUp => self.move_focused(-self.page(false)),
             Action::NextPane => {
-                self.focus = match (self.focus, self.wide() || self.reader.is_some()) {
-                    (Pane::Sidebar, _) => Pane::List,
-                    (Pane::List, true) => Pane::Reader,
-                    (Pane::List, false) | (Pane::Reader, _) => Pane::Sidebar,
+                let reader = self.reader_beside_list() || self.reader.is_some();
+                // A hidden sidebar is left out on wide terminals.
+                let sidebar = self.sidebar_shown || !self.wide();
+                self.focus = match (self.focus, reader, sidebar) {
+                    (Pane::Sidebar, _, _) => Pane::List,
+                    (Pane::List, true, _) => Pane::Reader,
+                    (Pane::List, false, true) | (Pane::Reader, _, true) => Pane::Sidebar,
+                    (Pane::List, false, false) | (Pane::Reader, _, false) => Pane::List,
                 };
                 self.focus_changed()
             }
@@ -496,7 +470,7 @@ impl App {
                     self.focus = Pane::List;
                     self.focus_changed()
                 }
-                Pane::List if self.wide() => {
+                Pane::List if self.reader_beside_list() => {
                     self.focus = Pane::Reader;
                     self.focus_changed()
                 }
@@ -505,12 +479,7 @@ impl App {
             },
             Action::Open => match self.focus {
                 Pane::Sidebar => {
-                    let cmds = match self
-                        .sidebar
-                        .items
-                        .get(self.sidebar.selected)
-                        .and_then(|i| i.view.clone())
-                    {
+                    let cmds = match self.sidebar.selected_view().cloned() {
                         Some(view) => self.set_view(view),
                         None => Vec::new(),
                     };
@@ -621,6 +590,18 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::CycleLayout => {
+                self.arrangement = self.arrangement.next();
+                self.flash = Some(format!("layout: {}", self.arrangement.describe()));
+                self.relayout()
+            }
+            Action::ToggleSidebar => {
+                self.sidebar_shown = !self.sidebar_shown;
+                if !self.sidebar_shown && self.focus == Pane::Sidebar {
+                    self.focus = Pane::List;
+                }
+                self.relayout()
+            }
             Action::Help => self.show_overlay(Overlay::Help),
             Action::ShowErrors => self.show_overlay(Overlay::Errors),
         }
@@ -653,12 +634,7 @@ impl App {
     }
 
     fn page(&self, half: bool) -> isize {
-        let h = match self.focus {
-            Pane::Sidebar => self.sidebar_height(),
-            Pane::List => self.list_height(),
-            Pane::Reader => self.reader_height(),
-        };
-        let h = isize::try_from(h).unwrap_or(1).max(1);
+        let h = isize::try_from(self.pane_height(self.focus)).unwrap_or(1);
         if half {
             h.max(2)
         } else {
@@ -678,50 +654,37 @@ impl App {
             Pane::Sidebar => self.move_sidebar(delta),
             Pane::List => self.move_list(delta),
             Pane::Reader => {
-                if let Some(r) = &mut self.reader {
-                    r.scroll = r.scroll.saturating_add_signed(delta);
-                }
-                self.clamp_reader_scroll();
+                self.scroll_reader(delta);
                 Vec::new()
             }
         }
     }
 
+    /// With the list beside it, the sidebar's selection is the view.
     fn move_sidebar(&mut self, delta: isize) -> Vec<Cmd> {
-        let items = &self.sidebar.items;
-        if items.is_empty() {
+        let h = self.pane_height(Pane::Sidebar);
+        if !self.sidebar.move_by(delta, h) || !self.shown_with(Pane::Sidebar, Pane::List) {
             return Vec::new();
         }
-        let mut i = clamp_add(self.sidebar.selected, delta, items.len());
-        // Labels cannot be selected: go on in the same direction, else back.
-        let dir: isize = if delta < 0 { -1 } else { 1 };
-        while items.get(i).is_some_and(|it| it.view.is_none()) {
-            let next = i.checked_add_signed(dir).filter(|n| *n < items.len());
-            match next {
-                Some(n) => i = n,
-                None => {
-                    i = self.sidebar.selected;
-                    break;
-                }
-            }
+        match self.sidebar.selected_view().cloned() {
+            Some(view) => self.set_view(view),
+            None => Vec::new(),
         }
-        self.sidebar.selected = i;
-        let h = self.sidebar_height();
-        keep_in_view(&mut self.sidebar.offset, i, h);
-        if self.wide() {
-            if let Some(view) = self.sidebar.items.get(i).and_then(|it| it.view.clone()) {
-                return self.set_view(view);
-            }
-        }
-        Vec::new()
     }
 
     fn move_list(&mut self, delta: isize) -> Vec<Cmd> {
-        if self.list.rows.is_empty() {
-            return Vec::new();
+        if self.list.move_by(delta, self.list_height()) {
+            self.after_list_move()
+        } else {
+            Vec::new()
         }
-        self.list.selected = clamp_add(self.list.selected, delta, self.list.rows.len());
-        self.after_list_move()
+    }
+
+    fn scroll_reader(&mut self, delta: isize) {
+        let (h, w) = (self.pane_height(Pane::Reader), self.reader_width());
+        if let Some(r) = &mut self.reader {
+            r.scroll_by(delta, h, usize::from(w), self.zone);
+        }
     }
 
     /// After the selection moved: keep it on screen, load more rows near
@@ -729,13 +692,17 @@ impl App {
     fn after_list_move(&mut self) -> Vec<Cmd> {
         self.keep_list_in_view();
         let mut cmds = Vec::new();
-        let l = &self.list;
-        if l.rows.len() >= l.limit
-            && l.selected + 2 * self.list_height() >= l.rows.len()
-            && self.list_pending.is_none()
-        {
-            self.list.limit *= 2;
+        let h = self.list_height();
+        let idle = self.list_pending.is_none();
+        if idle && self.list.wants_more(h) {
+            self.list.limit = self.list.limit.max(self.list.rows.len()) * 2;
             cmds.push(self.request_list(ListPurpose::Reload, self.filter.applied.clone()));
+        } else if idle && self.list.wants_earlier(h) {
+            // Grow the page upwards, keeping the rows loaded.
+            let skip = self.list.base.saturating_sub(FIRST_LIMIT);
+            self.list.limit = self.list.rows.len() + self.list.base - skip;
+            let q = self.filter.applied.clone();
+            cmds.push(self.request_page(ListPurpose::Reload, q, skip));
         }
         cmds.extend(self.preview());
         cmds
@@ -743,15 +710,13 @@ impl App {
 
     fn keep_list_in_view(&mut self) {
         let h = self.list_height();
-        // No empty rows below the last article while there are more above.
-        self.list.offset = self.list.offset.min(self.list.rows.len().saturating_sub(h));
-        keep_in_view(&mut self.list.offset, self.list.selected, h);
+        self.list.keep_in_view(h);
     }
 
-    /// On wide terminals the reader follows the selection (without marking
-    /// it read).
+    /// With the reader beside the list, it follows the selection (without
+    /// marking it read).
     fn preview(&mut self) -> Vec<Cmd> {
-        if !self.wide() {
+        if !self.reader_beside_list() {
             return Vec::new();
         }
         match self.list.current() {
@@ -780,11 +745,7 @@ impl App {
 
     fn show_article(&mut self, summary: ArticleSummary) -> Cmd {
         let id = summary.id;
-        self.reader = Some(Reader {
-            summary,
-            article: None,
-            scroll: 0,
-        });
+        self.reader = Some(Reader::new(summary));
         self.load_article(id)
     }
 
@@ -828,13 +789,7 @@ impl App {
     }
 
     fn clamp_reader_scroll(&mut self) {
-        let h = self.reader_height();
-        let w = usize::from(self.reader_width());
-        if let Some(r) = &mut self.reader {
-            let head = super::views::reader::header(&r.summary, w, self.zone).len();
-            let lines = head + 1 + r.article.as_ref().map_or(1, |a| a.body.len());
-            r.scroll = r.scroll.min(lines.saturating_sub(h));
-        }
+        self.scroll_reader(0);
     }
 
     /// The article the flag keys act on, with its read and starred flags.
@@ -860,12 +815,7 @@ impl App {
 
     fn target_feeds(&self) -> Vec<FeedId> {
         if self.focus == Pane::Sidebar {
-            match self
-                .sidebar
-                .items
-                .get(self.sidebar.selected)
-                .and_then(|i| i.view.as_ref())
-            {
+            match self.sidebar.selected_view() {
                 Some(ViewFilter::Feed(id)) => return vec![*id],
                 Some(ViewFilter::Tag(t)) => {
                     return self
@@ -904,7 +854,7 @@ impl App {
     /// The numbered links of the article in the focused reader.
     fn reader_links(&self) -> Option<&[String]> {
         match (&self.reader, self.focus) {
-            (Some(r), Pane::Reader) => r.article.as_ref().map(|a| a.links.as_slice()),
+            (Some(r), Pane::Reader) => r.links(),
             _ => None,
         }
     }
@@ -1018,19 +968,50 @@ impl App {
         vec![self.request_list(ListPurpose::NewView, self.filter.applied.clone())]
     }
 
+    /// G: the oldest article of the view, fetching the last page when it
+    /// is not loaded yet.
+    fn list_bottom(&mut self) -> Vec<Cmd> {
+        let total = self.list.total.and_then(|t| usize::try_from(t).ok());
+        match total {
+            Some(t) if self.list.base + self.list.rows.len() < t => {
+                self.list.limit = FIRST_LIMIT;
+                let q = self.filter.applied.clone();
+                vec![self.request_page(ListPurpose::Bottom, q, t.saturating_sub(FIRST_LIMIT))]
+            }
+            _ => self.move_list(isize::MAX / 2),
+        }
+    }
+
+    /// The list from where the loaded rows start (a new view from the top).
     fn request_list(&mut self, purpose: ListPurpose, query: String) -> Cmd {
+        // The loaded rows' place holds only for the same query.
+        let skip = match purpose {
+            ListPurpose::Reload | ListPurpose::Bottom if query == self.filter.applied => {
+                self.list.base
+            }
+            _ => 0,
+        };
+        self.request_page(purpose, query, skip)
+    }
+
+    /// The list from its `skip`th row.
+    ///
+    /// This is where the filter's query goes to the store: `query` is the
+    /// filter text as typed (see `filter_changed`).
+    fn request_page(&mut self, purpose: ListPurpose, query: String, skip: usize) -> Cmd {
         self.list_generation += 1;
         // A new view still unanswered stays a new view.
-        let purpose = match self.list_pending.take() {
-            Some((ListPurpose::NewView, _)) => ListPurpose::NewView,
-            _ => purpose,
+        let (purpose, skip) = match (self.list_pending.take(), purpose) {
+            (Some((ListPurpose::NewView, _, _)), ListPurpose::Reload) => (ListPurpose::NewView, 0),
+            _ => (purpose, skip),
         };
-        self.list_pending = Some((purpose, query.clone()));
+        self.list_pending = Some((purpose, query.clone(), skip));
         self.reload_wanted = false;
         Cmd::Store(StoreCmd::List {
             generation: self.list_generation,
             view: self.view.clone(),
             query,
+            skip,
             limit: self.list.limit,
         })
     }
@@ -1050,24 +1031,36 @@ impl App {
     pub fn on_event(&mut self, event: Event) -> Vec<Cmd> {
         match event {
             Event::Listed { generation, result } => self.on_listed(generation, result),
-            Event::ArticleLoaded(a) => {
-                if a.generation == self.article_generation {
-                    if let Some(r) = self.reader.as_mut().filter(|r| r.summary.id == a.id) {
-                        r.article = Some(*a);
-                    }
-                    self.clamp_reader_scroll();
+            Event::ListCounted { generation, total } => {
+                if generation == self.list_generation {
+                    self.list.total = Some(total);
                 }
                 Vec::new()
+            }
+            Event::ArticleLoaded(a) => {
+                if a.generation != self.article_generation {
+                    return Vec::new();
+                }
+                // Asked for before the reader changed width: shown, and
+                // asked for again at the new width.
+                let again = (a.width != self.reader_width()).then_some(a.id);
+                if let Some(r) = self.reader.as_mut().filter(|r| r.summary.id == a.id) {
+                    r.article = Some(*a);
+                }
+                self.clamp_reader_scroll();
+                again.map(|id| self.load_article(id)).into_iter().collect()
             }
             Event::Counted(s) => {
                 self.snapshot = *s;
                 self.counted = true;
                 self.rebuild_sidebar();
                 self.count_pending = false;
+                // The sidebar's width follows its names.
+                let mut cmds = self.relayout();
                 if std::mem::take(&mut self.count_wanted) {
-                    return self.request_count().into_iter().collect();
+                    cmds.extend(self.request_count());
                 }
-                Vec::new()
+                cmds
             }
             Event::RefreshStarted { total } => {
                 let p = self.refresh.get_or_insert_with(Progress::default);
@@ -1131,7 +1124,7 @@ impl App {
         if generation != self.list_generation {
             return Vec::new();
         }
-        let Some((purpose, query)) = self.list_pending.take() else {
+        let Some((purpose, query, skip)) = self.list_pending.take() else {
             return Vec::new();
         };
         match result {
@@ -1153,6 +1146,7 @@ impl App {
                     .current()
                     .map(|a| (a.id, self.list.selected.saturating_sub(self.list.offset)));
                 self.list.rows = rows;
+                self.list.base = skip;
                 self.list.loaded = true;
                 let len = self.list.rows.len();
                 let find =
@@ -1165,6 +1159,10 @@ impl App {
                             .and_then(|id| find(id, &self.list.rows));
                         self.list.selected = restored.unwrap_or(0);
                         self.list.offset = restored.map_or(0, |i| i.saturating_sub(h / 2));
+                    }
+                    ListPurpose::Bottom => {
+                        self.list.selected = len.saturating_sub(1);
+                        self.list.offset = len.saturating_sub(h);
                     }
                     ListPurpose::Reload => match keep
                         .and_then(|(id, row)| find(id, &self.list.rows).map(|i| (i, row)))
@@ -1188,20 +1186,8 @@ impl App {
     }
 
     fn rebuild_sidebar(&mut self) {
-        let selected_view = self
-            .sidebar
-            .items
-            .get(self.sidebar.selected)
-            .and_then(|i| i.view.clone())
-            .unwrap_or_else(|| self.view.clone());
-        let items = super::sidebar::items(&self.snapshot);
-        self.sidebar.selected = items
-            .iter()
-            .position(|i| i.view.as_ref() == Some(&selected_view))
-            .unwrap_or(0);
-        self.sidebar.items = items;
-        let h = self.sidebar_height();
-        keep_in_view(&mut self.sidebar.offset, self.sidebar.selected, h);
+        let h = self.pane_height(Pane::Sidebar);
+        self.sidebar.rebuild(&self.snapshot, &self.view, h);
     }
 
     /// When the cache last got data from any feed.
@@ -1220,24 +1206,4 @@ impl App {
 
 fn refresh_cmd(feeds: Option<Vec<FeedId>>, force: bool) -> Cmd {
     Cmd::Store(StoreCmd::Refresh { feeds, force })
-}
-
-fn step(v: usize, by: usize, down: bool) -> usize {
-    if down {
-        v.saturating_add(by)
-    } else {
-        v.saturating_sub(by)
-    }
-}
-
-fn clamp_add(v: usize, delta: isize, len: usize) -> usize {
-    v.saturating_add_signed(delta).min(len.saturating_sub(1))
-}
-
-fn keep_in_view(offset: &mut usize, selected: usize, height: usize) {
-    if selected < *offset {
-        *offset = selected;
-    } else if selected >= *offset + height {
-        *offset = selected + 1 - height;
-    }
 }

@@ -7,11 +7,13 @@ use crate::store::{Counts, SearchError, ViewFilter};
 /// A request to the store worker.
 #[derive(Debug)]
 pub enum StoreCmd {
-    /// The articles of a view matching a filter, newest first.
+    /// The articles of a view matching a filter, newest first: at most
+    /// `limit` from the `skip`th on; then how many there are in all.
     List {
         generation: u64,
         view: ViewFilter,
         query: String,
+        skip: usize,
         limit: usize,
     },
     /// One article, its body rendered to `width` columns.
@@ -51,6 +53,11 @@ pub enum Event {
     Listed {
         generation: u64,
         result: Result<Vec<ArticleSummary>, SearchError>,
+    },
+    /// How many articles the list of this generation has in all.
+    ListCounted {
+        generation: u64,
+        total: u64,
     },
     ArticleLoaded(Box<LoadedArticle>),
     Counted(Box<Snapshot>),

@@ -227,6 +227,8 @@ fn defaults() -> Vec<(Key, Action)> {
         (Key::char('o'), OpenLink),
         (Key::char('y'), CopyLink),
         (Key::char('Y'), CopyLinkN),
+        (Key::char('L'), CycleLayout),
+        (Key::char('b'), ToggleSidebar),
         (Key::char('?'), Help),
         (Key::char('e'), ShowErrors),
     ];

@@ -103,16 +103,16 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         options,
     );
     app.flash = flash;
-    if let Some((view, article)) = state_path
-        .as_deref()
-        .and_then(|p| state::load(p, &cache_path))
-    {
-        app.restore(view, article);
+    if let Some(p) = state_path.as_deref() {
+        app.set_layout(state::load_layout(p));
+        if let Some((view, article)) = state::load(p, &cache_path) {
+            app.restore(view, article);
+        }
     }
     let result = runtime.block_on(ui_loop(&mut app, cmd_tx, ev_rx));
     if let Some(p) = &state_path {
         let (view, article) = app.saved();
-        if let Err(e) = state::save(p, &cache_path, &view, article) {
+        if let Err(e) = state::save(p, &cache_path, &view, article, app.layout()) {
             tracing::warn!("cannot save the interface state to {}: {e}", p.display());
         }
     }

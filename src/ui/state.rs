@@ -1,6 +1,8 @@
 //! The last view and selected article, kept per cache in a small JSON
-//! file so the next start opens where the user left off.
+//! file so the next start opens where the user left off; and the layout,
+//! kept for every cache.
 
+use super::layout::Arrangement;
 use crate::model::{ArticleId, FeedId};
 use crate::store::ViewFilter;
 use serde::{Deserialize, Serialize};
@@ -11,6 +13,39 @@ use std::path::Path;
 struct StateFile {
     #[serde(default)]
     caches: BTreeMap<String, Entry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    layout: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sidebar: Option<bool>,
+}
+
+/// How the user last arranged the panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub arrangement: Arrangement,
+    pub sidebar: bool,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            arrangement: Arrangement::default(),
+            sidebar: true,
+        }
+    }
+}
+
+/// The saved layout; the default when missing or unreadable.
+pub fn load_layout(path: &Path) -> Layout {
+    let file = read(path);
+    Layout {
+        arrangement: file
+            .layout
+            .as_deref()
+            .and_then(Arrangement::from_name)
+            .unwrap_or_default(),
+        sidebar: file.sidebar.unwrap_or(true),
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -64,14 +99,18 @@ pub fn load(path: &Path, cache: &Path) -> Option<(ViewFilter, Option<ArticleId>)
     Some((decode(&e.view)?, e.article.map(ArticleId)))
 }
 
-/// Saves the view and article for `cache`, keeping other caches' entries.
+/// Saves the view and article for `cache`, keeping other caches' entries,
+/// and the layout.
 pub fn save(
     path: &Path,
     cache: &Path,
     view: &ViewFilter,
     article: Option<ArticleId>,
+    layout: Layout,
 ) -> std::io::Result<()> {
     let mut file = read(path);
+    file.layout = Some(layout.arrangement.name().to_string());
+    file.sidebar = Some(layout.sidebar);
     file.caches.insert(
         cache.to_string_lossy().into_owned(),
         Entry {
@@ -98,8 +137,15 @@ mod tests {
         let p = dir.path().join("s/ui-state.json");
         let (a, b) = (Path::new("/a.db"), Path::new("/b.db"));
         assert!(load(&p, a).is_none());
-        save(&p, a, &ViewFilter::Tag("nhs".into()), Some(ArticleId(7))).unwrap();
-        save(&p, b, &ViewFilter::Feed(FeedId(3)), None).unwrap();
+        assert_eq!(load_layout(&p), Layout::default());
+        let l = Layout::default();
+        save(&p, a, &ViewFilter::Tag("nhs".into()), Some(ArticleId(7)), l).unwrap();
+        let listed = Layout {
+            arrangement: Arrangement::ListOnly,
+            sidebar: false,
+        };
+        save(&p, b, &ViewFilter::Feed(FeedId(3)), None, listed).unwrap();
+        assert_eq!(load_layout(&p), listed);
         assert_eq!(
             load(&p, a),
             Some((ViewFilter::Tag("nhs".into()), Some(ArticleId(7))))
@@ -107,6 +153,11 @@ mod tests {
         assert_eq!(load(&p, b), Some((ViewFilter::Feed(FeedId(3)), None)));
         std::fs::write(&p, "not json").unwrap();
         assert!(load(&p, a).is_none());
+        assert_eq!(load_layout(&p), Layout::default());
+        // A file from before layouts were kept still loads.
+        std::fs::write(&p, r#"{"caches":{"/a.db":{"view":"all","article":null}}}"#).unwrap();
+        assert_eq!(load(&p, a), Some((ViewFilter::All, None)));
+        assert_eq!(load_layout(&p), Layout::default());
         for v in [ViewFilter::All, ViewFilter::Unread, ViewFilter::Starred] {
             assert_eq!(decode(&encode(&v)), Some(v));
         }

@@ -2,9 +2,10 @@
 //! main screens (fixed clock and sizes) rendered with `TestBackend`.
 
 use super::action::Action;
-use super::app::{App, Cmd, Mode, Options, Pane};
+use super::app::{App, Cmd, Mode, Options, Pane, FIRST_LIMIT};
 use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd};
 use super::keymap::Keymap;
+use super::layout::Arrangement;
 use super::theme::Theme;
 use super::views;
 use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo};
@@ -146,7 +147,20 @@ fn article_gen(cmds: &[Cmd]) -> Option<(u64, ArticleId)> {
 
 /// An app that has started and received its list and counts.
 fn loaded(w: u16, h: u16, offline: bool, rows: Vec<ArticleSummary>) -> App {
+    loaded_in(Arrangement::default(), w, h, offline, rows)
+}
+
+/// The same in an arrangement (side by side shows one pane at a time on
+/// narrow terminals).
+fn loaded_in(
+    arrangement: Arrangement,
+    w: u16,
+    h: u16,
+    offline: bool,
+    rows: Vec<ArticleSummary>,
+) -> App {
     let mut a = app(w, h, offline);
+    a.arrangement = arrangement;
     let cmds = a.start();
     let g = list_gen(&cmds);
     a.on_event(Event::Counted(Box::new(snapshot())));
@@ -354,10 +368,10 @@ fn back_and_quit() {
 
 #[test]
 fn narrow_sidebar_selects_a_view() {
-    let mut a = loaded(80, 24, false, rows());
+    let mut a = loaded_in(Arrangement::Columns, 80, 24, false, rows());
     a.update(Action::NextPane);
     assert_eq!(a.focus, Pane::Sidebar);
-    assert!(a.areas().list.is_none() && a.areas().sidebar.is_some());
+    assert!(a.areas().get(Pane::List).is_none() && a.areas().get(Pane::Sidebar).is_some());
     a.update(Action::MoveDown);
     let cmds = a.update(Action::Open);
     assert_eq!(a.focus, Pane::List);
@@ -374,7 +388,7 @@ fn narrow_sidebar_selects_a_view() {
 fn links_open_only_when_safe() {
     let mut r = rows();
     r[0].link = Some("javascript:alert(1)".into());
-    let mut a = loaded(80, 24, false, r);
+    let mut a = loaded_in(Arrangement::Columns, 80, 24, false, r);
     assert!(a.update(Action::OpenLink).is_empty());
     assert!(a.flash.as_deref().unwrap().contains("only http"));
     a.update(Action::MoveDown);
@@ -400,7 +414,7 @@ fn links_open_only_when_safe() {
 
 #[test]
 fn copy_link_n_takes_the_next_digit() {
-    let mut a = loaded(80, 24, false, rows());
+    let mut a = loaded_in(Arrangement::Columns, 80, 24, false, rows());
     // Not in the reader: nothing numbered to copy, and digits stay digits.
     assert!(a.on_key(key('Y')).is_empty());
     assert_eq!(a.flash.as_deref(), Some("no numbered links to copy"));
@@ -453,7 +467,11 @@ fn dates_show_in_the_users_zone() {
     );
     // ... and 23:30 UTC on 31 December is already next year there.
     let new_year = Utc.with_ymd_and_hms(2023, 12, 31, 23, 30, 0).unwrap();
-    assert_eq!(views::short_date(at(5, 26, 9, 0), new_year, bst), "2023");
+    assert_eq!(
+        views::short_date(at(5, 26, 9, 0), new_year, bst),
+        "26 May 2023"
+    );
+    assert_eq!(views::short_date(at(5, 6, 9, 0), late, bst), "6 May");
     assert_eq!(
         views::short_date(at(5, 26, 9, 0), new_year, Zone::utc()),
         "26 May"
@@ -461,7 +479,7 @@ fn dates_show_in_the_users_zone() {
 
     let mut summary = rows().remove(0);
     summary.published = Some(at(5, 26, 23, 10));
-    let meta = views::reader::header(&summary, 80, bst)
+    let meta = super::panes::reader::header(&summary, 80, bst)
         .into_iter()
         .map(|(_, l)| l)
         .collect::<Vec<_>>()
@@ -476,7 +494,7 @@ fn dates_show_in_the_users_zone() {
     let mut a = loaded(120, 40, false, rows());
     a.zone = bst;
     let s = screen(&a);
-    assert!(s.contains("14:30  HIN"), "{s}");
+    assert!(s.contains("▸●   14:30 "), "{s}");
     assert!(s.contains("26 May 2023 14:30 +01:00"), "{s}");
     assert!(!s.contains("13:30"), "{s}");
 }
@@ -538,12 +556,212 @@ fn restores_view_and_article() {
 #[test]
 fn resize_relays_out_and_rerenders_the_body() {
     let mut a = loaded(120, 40, false, rows());
-    assert!(a.areas().sidebar.is_some() && a.areas().reader.is_some());
+    assert!(a.areas().get(Pane::Sidebar).is_some() && a.areas().get(Pane::Reader).is_some());
     let w = a.reader_width();
     let cmds = a.on_resize(80, 24);
-    assert!(a.areas().sidebar.is_none());
+    assert!(a.areas().get(Pane::Sidebar).is_none());
     assert!(
         matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::LoadArticle { width, .. })] if *width != w)
+    );
+}
+
+#[test]
+fn layout_cycles_and_is_kept() {
+    let mut a = loaded(120, 36, false, rows());
+    assert_eq!(a.arrangement, Arrangement::Stacked);
+    let areas = a.areas();
+    let (list, reader) = (
+        areas.get(Pane::List).unwrap(),
+        areas.get(Pane::Reader).unwrap(),
+    );
+    assert!(
+        list.y < reader.y && list.width == 120,
+        "list above the reader"
+    );
+    // Side by side: the reader was wider, so the body is rendered again.
+    let w = a.reader_width();
+    let cmds = a.on_key(key('L'));
+    assert_eq!(a.arrangement, Arrangement::Columns);
+    assert_eq!(a.flash.as_deref(), Some("layout: side by side"));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::LoadArticle { width, .. })] if *width < w)
+    );
+    let areas = a.areas();
+    assert_eq!(
+        areas.get(Pane::List).unwrap().y,
+        areas.get(Pane::Reader).unwrap().y
+    );
+    // List only: no reader until Enter, then the reader alone.
+    a.on_key(key('L'));
+    assert_eq!(a.arrangement, Arrangement::ListOnly);
+    assert!(a.areas().get(Pane::Reader).is_none());
+    let moved = a.update(Action::MoveDown);
+    assert!(article_gen(&moved).is_none(), "no preview without a reader");
+    a.update(Action::Open);
+    let areas = a.areas();
+    assert!(areas.get(Pane::List).is_none());
+    assert_eq!(areas.get(Pane::Reader).unwrap().width, 120);
+    a.update(Action::Back);
+    assert_eq!(a.focus, Pane::List);
+    a.on_key(key('L'));
+    assert_eq!(a.arrangement, Arrangement::Stacked);
+    // Kept for the next start.
+    let kept = a.layout();
+    let mut b = app(120, 36, false);
+    b.set_layout(kept);
+    assert_eq!(b.arrangement, Arrangement::Stacked);
+    // Rebindable like any other key.
+    let bind = super::keymap::parse_binding("f2", "cycle_layout").unwrap();
+    a.keymap = Keymap::new(&[bind]);
+    a.on_key(code(KeyCode::F(2)));
+    assert_eq!(a.arrangement, Arrangement::Columns);
+}
+
+#[test]
+fn sidebar_hides_and_shows() {
+    let mut a = loaded(120, 36, false, rows());
+    let width = |a: &App| a.areas().get(Pane::Reader).unwrap().width;
+    let with_sidebar = width(&a);
+    assert!(a.areas().get(Pane::Sidebar).is_some());
+    // As wide as its names need ("    HIN South London 1" and borders).
+    assert_eq!(a.areas().get(Pane::Sidebar).unwrap().width, 24);
+    let cmds = a.on_key(key('b'));
+    assert!(!a.sidebar_shown && a.areas().get(Pane::Sidebar).is_none());
+    assert!(width(&a) > with_sidebar);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::LoadArticle { width, .. })] if *width > a.reader_width() - 30)
+    );
+    // Tab leaves a hidden sidebar out; h shows it while it has the focus.
+    a.update(Action::NextPane);
+    a.update(Action::NextPane);
+    assert_eq!(a.focus, Pane::List);
+    a.update(Action::PaneLeft);
+    assert_eq!(a.focus, Pane::Sidebar);
+    assert!(a.areas().get(Pane::Sidebar).is_some());
+    // Shown from there, it stays; hidden from there, the list has the focus.
+    a.on_key(key('b'));
+    assert!(a.sidebar_shown && a.focus == Pane::Sidebar);
+    a.on_key(key('b'));
+    assert_eq!(a.focus, Pane::List);
+    assert!(!a.layout().sidebar);
+}
+
+/// `n` articles of a big view, from its `from`th on (newest first).
+fn page_of(from: usize, n: usize, total: usize) -> Vec<ArticleSummary> {
+    (from..from + n)
+        .map(|i| {
+            let id = i64::try_from(total - i).unwrap();
+            article(id, NHS, &format!("Article {id}"), i64::try_from(i).unwrap())
+        })
+        .collect()
+}
+
+/// The (skip, limit) of the last list request.
+fn list_page(cmds: &[Cmd]) -> (usize, usize) {
+    cmds.iter()
+        .rev()
+        .find_map(|c| match c {
+            Cmd::Store(StoreCmd::List { skip, limit, .. }) => Some((*skip, *limit)),
+            _ => None,
+        })
+        .expect("a list request")
+}
+
+#[test]
+fn bottom_goes_to_the_oldest_article_of_the_view() {
+    const TOTAL: usize = 30_941;
+    let mut a = app(120, 36, false);
+    let cmds = a.start();
+    let g = list_gen(&cmds);
+    assert_eq!(list_page(&cmds), (0, FIRST_LIMIT));
+    a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(page_of(0, FIRST_LIMIT, TOTAL)),
+    });
+    assert!(a.list.position().ends_with("/500+"), "until counted");
+    a.on_event(Event::ListCounted {
+        generation: g,
+        total: 30_941,
+    });
+    assert_eq!(a.list.position(), "1/30,941");
+    assert!(screen(&a).contains("All · 30,941"));
+    // G asks for the last page, and selects its last row.
+    let cmds = a.on_key(key('G'));
+    assert_eq!(list_page(&cmds), (TOTAL - FIRST_LIMIT, FIRST_LIMIT));
+    let g = list_gen(&cmds);
+    let cmds = a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(page_of(TOTAL - FIRST_LIMIT, FIRST_LIMIT, TOTAL)),
+    });
+    a.on_event(Event::ListCounted {
+        generation: g,
+        total: 30_941,
+    });
+    assert_eq!(a.list.current().unwrap().id, ArticleId(1), "the oldest");
+    assert_eq!(a.list.position(), "30,941/30,941");
+    assert!(screen(&a).contains("30,941/30,941"));
+    assert_eq!(article_gen(&cmds).map(|(_, id)| id), Some(ArticleId(1)));
+    // G again has nothing more to fetch.
+    let cmds = a.on_key(key('G'));
+    assert!(!cmds
+        .iter()
+        .any(|c| matches!(c, Cmd::Store(StoreCmd::List { .. }))));
+    // Going up near the start of the page fetches the rows above it,
+    // keeping the selected article.
+    let mut cmds = Vec::new();
+    for _ in 0..FIRST_LIMIT - 20 {
+        cmds.extend(a.update(Action::MoveUp));
+    }
+    let selected = a.list.current().unwrap().id;
+    let skip = TOTAL - 2 * FIRST_LIMIT;
+    assert_eq!(list_page(&cmds), (skip, 2 * FIRST_LIMIT));
+    a.on_event(Event::Listed {
+        generation: list_gen(&cmds),
+        result: Ok(page_of(skip, 2 * FIRST_LIMIT, TOTAL)),
+    });
+    assert_eq!(a.list.current().unwrap().id, selected);
+    assert_eq!(a.list.base, skip);
+    // g goes back to the first article.
+    let cmds = a.on_key(key('g'));
+    assert_eq!(list_page(&cmds), (0, FIRST_LIMIT));
+    a.on_event(Event::Listed {
+        generation: list_gen(&cmds),
+        result: Ok(page_of(0, FIRST_LIMIT, TOTAL)),
+    });
+    assert_eq!(a.list.position(), "1/30,941");
+}
+
+#[test]
+fn bottom_without_more_rows_stays_in_the_list() {
+    let mut a = loaded(120, 36, false, rows());
+    a.on_event(Event::ListCounted {
+        generation: 1,
+        total: 6,
+    });
+    let cmds = a.on_key(code(KeyCode::End));
+    assert!(!cmds
+        .iter()
+        .any(|c| matches!(c, Cmd::Store(StoreCmd::List { .. }))));
+    assert_eq!(a.list.position(), "6/6");
+}
+
+#[test]
+fn a_body_for_an_old_width_is_asked_for_again() {
+    let mut a = app(120, 36, false);
+    let g = list_gen(&a.start());
+    let cmds = a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(demo_rows()),
+    });
+    let (g, id) = article_gen(&cmds).unwrap();
+    let old = a.reader_width();
+    // The sidebar takes its width from the counts, narrowing the reader.
+    a.on_event(Event::Counted(Box::new(demo_snapshot())));
+    assert_ne!(a.reader_width(), old);
+    let cmds = a.on_event(Event::ArticleLoaded(Box::new(body_for(g, id, old))));
+    let w = a.reader_width();
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::LoadArticle { width, .. })] if *width == w)
     );
 }
 
@@ -569,6 +787,147 @@ fn both_sizes(name: &str, build: impl Fn(u16, u16) -> App) {
     for (w, h) in [(80, 24), (120, 40)] {
         let app = build(w, h);
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&app));
+    }
+}
+
+/// Titles as the demo's feeds and the scraping fixtures have them, with
+/// their feeds and ages in hours.
+fn demo_rows() -> Vec<ArticleSummary> {
+    const HINSL: (i64, &str) = (1, "HIN South London");
+    const NHSA: (i64, &str) = (2, "NHS announcements");
+    const DIG: (i64, &str) = (3, "Digital health notes");
+    const NENC: (i64, &str) = (4, "Health Innovation NENC");
+    let titles: [((i64, &str), &str, i64); 14] = [
+        (HINSL, "Relicensing of AHSNs confirmed", 1),
+        (
+            NENC,
+            "Remote monitoring helps people with heart failure stay at home in North Cumbria",
+            3,
+        ),
+        (
+            NHSA,
+            "Health innovation networks relicensed for five years",
+            5,
+        ),
+        (
+            DIG,
+            "Accelerator opens applications for digital health start-ups",
+            20,
+        ),
+        (
+            NENC,
+            "Regional patient safety improvement programme marks its first year",
+            30,
+        ),
+        (
+            HINSL,
+            "Government response to the consultation on medical device regulation",
+            50,
+        ),
+        (
+            NENC,
+            "AI tool to speed up stroke diagnosis rolled out across the region",
+            70,
+        ),
+        (
+            DIG,
+            "Open data: waiting times by trust, updated monthly",
+            100,
+        ),
+        (
+            HINSL,
+            "Menopause support in the workplace: new toolkit for NHS employers",
+            150,
+        ),
+        (NHSA, "Pharmacies to check blood pressure for over-40s", 300),
+        (
+            HINSL,
+            "New funding to speed up adoption of innovative medical technology",
+            600,
+        ),
+        (DIG, "Café-style drop-in sessions for digital skills", 2000),
+        (
+            NENC,
+            "Asthma biologics toolkit helps patients access treatment sooner",
+            4000,
+        ),
+        (NHSA, "Virtual wards reach 10,000 beds", 9000),
+    ];
+    let n = titles.len();
+    titles
+        .into_iter()
+        .enumerate()
+        .map(|(i, (f, t, h))| {
+            let mut a = article(i64::try_from(n - i).unwrap(), f, t, h);
+            a.read = i % 3 == 2;
+            a.starred = i == 1;
+            a
+        })
+        .collect()
+}
+
+fn demo_snapshot() -> Snapshot {
+    Snapshot {
+        counts: Counts {
+            all: 14,
+            unread: 10,
+            starred: 1,
+        },
+        feeds: vec![
+            feed(3, "Digital health notes", &["digital"], 2, None),
+            feed(4, "Health Innovation NENC", &["hin"], 3, None),
+            feed(1, "HIN South London", &["hin"], 3, None),
+            feed(2, "NHS announcements", &["nhs"], 2, None),
+        ],
+        views: vec![SavedView {
+            name: "Innovation, unread".into(),
+            query: "innovation is:unread".into(),
+            unread: 4,
+        }],
+    }
+}
+
+fn demo_app(arrangement: Arrangement, w: u16, h: u16) -> App {
+    let mut a = loaded_in(arrangement, w, h, false, demo_rows());
+    let cmds = a.on_event(Event::Counted(Box::new(demo_snapshot())));
+    if let Some((g, id)) = article_gen(&cmds) {
+        a.on_event(Event::ArticleLoaded(Box::new(body_for(
+            g,
+            id,
+            a.reader_width(),
+        ))));
+    }
+    a
+}
+
+#[test]
+fn snapshot_layouts() {
+    for arrangement in Arrangement::ALL {
+        for (w, h) in [(80, 24), (120, 36), (160, 45)] {
+            let a = demo_app(arrangement, w, h);
+            let name = format!("layout_{}_{w}x{h}", arrangement.name());
+            insta::assert_snapshot!(name, screen(&a));
+        }
+    }
+    // List only: Enter gives the reader the whole screen.
+    let mut a = demo_app(Arrangement::ListOnly, 120, 36);
+    let cmds = a.update(Action::Open);
+    let (g, id) = article_gen(&cmds).unwrap();
+    a.on_event(Event::ArticleLoaded(Box::new(body_for(
+        g,
+        id,
+        a.reader_width(),
+    ))));
+    insta::assert_snapshot!("layout_list_reading_120x36", screen(&a));
+}
+
+/// The default layout at 120 columns shows every title whole.
+#[test]
+fn default_layout_shows_whole_titles_at_120() {
+    let a = demo_app(Arrangement::default(), 120, 36);
+    let s = screen(&a);
+    for r in demo_rows().iter().take(a.list_height()) {
+        assert!(s.contains(&r.title), "{} cut:\n{s}", r.title);
     }
 }
 

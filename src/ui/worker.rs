@@ -50,11 +50,20 @@ impl Worker {
         &self,
         text: &str,
         view: &ViewFilter,
+        skip: usize,
         limit: usize,
-    ) -> Result<Vec<ArticleSummary>, SearchError> {
+    ) -> Result<(Vec<ArticleSummary>, u64), SearchError> {
         let q = parse_filter(text)?;
-        self.store
-            .search(&q, view, &self.config.sql_options(), Utc::now(), limit)
+        let (opts, now) = (self.config.sql_options(), Utc::now());
+        let rows = self.store.search_from(&q, view, &opts, now, skip, limit)?;
+        // Counting is cheap next to listing; a page short of its limit
+        // already says how many there are.
+        let total = if rows.len() < limit {
+            u64::try_from(skip + rows.len()).unwrap_or(u64::MAX)
+        } else {
+            self.store.count_view(&q, view, &opts, now)?
+        };
+        Ok((rows, total))
     }
 
     fn mark_view_read(
@@ -77,13 +86,22 @@ impl Worker {
                     generation,
                     view,
                     query,
+                    skip,
                     limit,
-                } => Some(Event::Listed {
-                    generation,
-                    result: self
-                        .search(&query, &view, limit)
-                        .map(|rows| rows.into_iter().map(clean_summary).collect()),
-                }),
+                } => {
+                    let (result, total) = match self.search(&query, &view, skip, limit) {
+                        Ok((rows, total)) => (
+                            Ok(rows.into_iter().map(clean_summary).collect()),
+                            Some(total),
+                        ),
+                        Err(e) => (Err(e), None),
+                    };
+                    let listed = Event::Listed { generation, result };
+                    if self.events.blocking_send(listed).is_err() {
+                        break;
+                    }
+                    total.map(|total| Event::ListCounted { generation, total })
+                }
                 StoreCmd::LoadArticle {
                     generation,
                     id,

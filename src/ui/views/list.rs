@@ -2,6 +2,7 @@
 //! matches highlighted. Only the visible rows are drawn.
 
 use super::{cell, pane_block, short_date, view_name};
+use crate::store::ViewFilter;
 use crate::ui::app::{App, Pane};
 use crate::ui::text;
 use ratatui::buffer::Buffer;
@@ -14,8 +15,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let l = &app.list;
     let mut title = view_name(app, &app.view);
     if l.loaded {
-        let more = if l.rows.len() >= l.limit { "+" } else { "" };
-        title = format!("{title} · {}{more}", l.rows.len());
+        title = format!("{title} · {}", l.count());
     }
     if !app.filter.applied.is_empty() {
         title = format!("{title} · /{}", text::truncate(&app.filter.applied, 20));
@@ -33,8 +33,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let w = usize::from(inner.width);
-    let feed_w = (w / 5).clamp(6, 18);
-    let title_w = w.saturating_sub(1 + 2 + 2 + 7 + feed_w + 1);
+    let height = usize::from(inner.height);
+    let visible = || l.rows.iter().enumerate().skip(l.offset).take(height);
+    let dates: Vec<String> = visible()
+        .map(|(_, a)| {
+            a.published
+                .map_or_else(String::new, |d| short_date(d, app.now, app.zone))
+        })
+        .collect();
+    let widths = columns(app, w, &dates);
     let focused = app.focus == Pane::List;
     // Parsing is cheap and in memory; the list only shows applied filters.
     let query = if app.filter.applied.is_empty() {
@@ -42,14 +49,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         crate::query::parse_with(&app.filter.applied, crate::query::ParseOptions::TYPING).ok()
     };
-    for (row, (i, a)) in l
-        .rows
-        .iter()
-        .enumerate()
-        .skip(l.offset)
-        .take(usize::from(inner.height))
-        .enumerate()
-    {
+    for (row, ((i, a), date)) in visible().zip(&dates).enumerate() {
         let selected = i == l.selected;
         let title_style = if a.read {
             t.base
@@ -60,17 +60,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(if selected { "▸" } else { " " }),
             Span::styled(if a.read { "  " } else { "● " }, t.unread),
             Span::styled(if a.starred { "★ " } else { "  " }, t.star),
-            cell(
-                &a.published
-                    .map_or_else(String::new, |d| short_date(d, app.now, app.zone)),
-                6,
-                t.dim,
-            ),
-            Span::raw(" "),
-            cell(&a.feed, feed_w, t.dim),
+            cell(date, widths.date, t.dim),
             Span::raw(" "),
         ];
-        let title = text::truncate(&a.title, title_w);
+        if widths.feed > 0 {
+            spans.push(cell(&a.feed, widths.feed, t.dim));
+            spans.push(Span::raw(" "));
+        }
+        let title = text::truncate(&a.title, widths.title);
         let hits = query
             .as_ref()
             .map(|q| crate::query::title_highlights(q, &title))
@@ -87,6 +84,47 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             };
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
         }
+    }
+}
+
+/// Column widths of the list's rows.
+#[derive(Debug, PartialEq, Eq)]
+struct Widths {
+    date: usize,
+    /// 0 when every row is from the same feed (a feed's own view).
+    feed: usize,
+    title: usize,
+}
+
+/// Marker, unread dot and star, before the date.
+const FLAGS: usize = 5;
+
+/// The date column as wide as the dates shown; the feed column as wide as
+/// the feeds' names, up to a fifth of the row; the title gets the rest.
+fn columns(app: &App, w: usize, dates: &[String]) -> Widths {
+    let date = dates
+        .iter()
+        .map(|d| text::width(d))
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let feed = if matches!(app.view, ViewFilter::Feed(_)) {
+        0
+    } else {
+        let names = app.snapshot.feeds.iter().map(|f| text::width(&f.name));
+        let rows = app.list.rows.iter().take(200).map(|a| text::width(&a.feed));
+        let need = if app.snapshot.feeds.is_empty() {
+            rows.max()
+        } else {
+            names.max()
+        };
+        need.unwrap_or(0).min((w / 5).clamp(6, 24))
+    };
+    let used = FLAGS + date + 1 + if feed > 0 { feed + 1 } else { 0 };
+    Widths {
+        date,
+        feed,
+        title: w.saturating_sub(used),
     }
 }
 

@@ -3,12 +3,11 @@
 mod errors;
 mod help;
 mod list;
-pub mod reader;
+mod reader;
 mod sidebar;
 mod status;
 
 use super::app::{App, Overlay, Pane};
-use super::layout::is_wide;
 use super::text;
 use crate::render::Zone;
 use crate::store::ViewFilter;
@@ -21,14 +20,12 @@ use ratatui::Frame;
 pub fn render(app: &App, frame: &mut Frame) {
     let a = app.areas();
     let buf = frame.buffer_mut();
-    if let Some(r) = a.sidebar {
-        sidebar::render(app, r, buf);
-    }
-    if let Some(r) = a.list {
-        list::render(app, r, buf);
-    }
-    if let Some(r) = a.reader {
-        reader::render(app, r, buf);
+    for (pane, r) in a.shown() {
+        match pane {
+            Pane::Sidebar => sidebar::render(app, r, buf),
+            Pane::List => list::render(app, r, buf),
+            Pane::Reader => reader::render(app, r, buf),
+        }
     }
     status::render(app, a.status, buf);
     if let Some(overlay) = app.overlay {
@@ -44,7 +41,8 @@ pub fn render(app: &App, frame: &mut Frame) {
 /// A bordered pane; the focused one has a bold accent border (and its
 /// title marked, for terminals without colour).
 fn pane_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
-    let focused = app.focus == pane && is_wide(app.size);
+    // Marked only when there is more than one pane to tell apart.
+    let focused = app.focus == pane && app.areas().shown().count() > 1;
     let (style, title) = if focused {
         (app.theme.border_focus, format!("▶ {title} "))
     } else {
@@ -132,16 +130,16 @@ pub fn view_name(app: &App, view: &ViewFilter) -> String {
     }
 }
 
-/// "14:05" today, "26 May" this year, else the year: the time, and which
-/// day and year it is, in `zone`.
+/// "14:05" today, "26 May" this year, "26 May 2023" before: the time, and
+/// which day and year it is, in `zone`.
 pub fn short_date(d: DateTime<Utc>, now: DateTime<Utc>, zone: Zone) -> String {
     let (d, now) = (zone.at(d), zone.at(now));
     if d.date_naive() == now.date_naive() {
         d.format("%H:%M").to_string()
     } else if d.year() == now.year() {
-        d.format("%d %b").to_string()
+        d.format("%-d %b").to_string()
     } else {
-        d.format("%Y").to_string()
+        d.format("%-d %b %Y").to_string()
     }
 }
 

@@ -2,55 +2,18 @@
 //! wrapped text with numbered links. Only the visible lines are drawn.
 
 use super::pane_block;
-use crate::model::ArticleSummary;
-use crate::render::long_date;
-use crate::render::Zone;
 use crate::ui::app::{App, Pane};
-use crate::ui::layout::is_wide;
-use crate::ui::text;
+use crate::ui::panes::reader::{header, HeaderKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeaderKind {
-    Title,
-    Meta,
-    Link,
-}
-
-/// The header as lines of `width` columns, the date in `zone`.
-pub fn header(a: &ArticleSummary, width: usize, zone: Zone) -> Vec<(HeaderKind, String)> {
-    let mut out: Vec<(HeaderKind, String)> = text::wrap(&a.title, width)
-        .into_iter()
-        .map(|l| (HeaderKind::Title, l))
-        .collect();
-    let mut meta = a.feed.clone();
-    if let Some(author) = &a.author {
-        meta.push_str(&format!(" · {author}"));
-    }
-    meta.push_str(" · ");
-    meta.push_str(
-        &a.published
-            .map_or_else(|| "undated".to_string(), |d| long_date(d, zone)),
-    );
-    out.extend(
-        text::wrap(&meta, width)
-            .into_iter()
-            .map(|l| (HeaderKind::Meta, l)),
-    );
-    if let Some(link) = &a.link {
-        out.push((HeaderKind::Link, text::truncate(link, width)));
-    }
-    out
-}
-
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let title = match &app.reader {
-        Some(_) if !is_wide(app.size) => "‹ q back".to_string(),
+        Some(_) if !app.shown_with(Pane::Reader, Pane::List) => "‹ q back".to_string(),
         _ => "Reader".to_string(),
     };
     let mut block = pane_block(app, Pane::Reader, title);

@@ -91,8 +91,7 @@ fn right_text(app: &App) -> String {
     let mut parts = Vec::new();
     let l = &app.list;
     if !l.rows.is_empty() {
-        let more = if l.rows.len() >= l.limit { "+" } else { "" };
-        parts.push(format!("{}/{}{more}", l.selected + 1, l.rows.len()));
+        parts.push(l.position());
     }
     if let Some(p) = app.refresh {
         parts.push(format!("refreshing {}/{} feeds", p.done, p.total));
