@@ -1,6 +1,7 @@
 //! The command line: parse, resolve paths, run one command, map the result
 //! to an exit code (0 ok, 1 a feed or command failed, 2 usage or config).
 
+mod bulletin;
 mod discover;
 mod doctor;
 mod export;
@@ -66,6 +67,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a current-awareness bulletin (Markdown, HTML or text) of
+    /// recent articles, grouped by tag or by saved view
+    #[command(
+        after_help = "Examples:\n  tidings bulletin --since 7d > week.md\n  tidings bulletin --view \"NHS this week\" --since-last --format html -o nhs.html\n  tidings bulletin --starred --by view --format text"
+    )]
+    Bulletin(bulletin::BulletinArgs),
     /// Mark articles as read
     MarkRead {
         #[arg(required = true)]
@@ -180,6 +187,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::List(args) => read::list(&ctx, &args),
         Command::Count(args) => read::count(&ctx, &args),
         Command::Show { id, json } => read::show(&ctx, id, json),
+        Command::Bulletin(args) => bulletin::run(&ctx, &args),
         Command::MarkRead { ids } => read::mark(&ctx, &ids, read::Mark::Read, true),
         Command::MarkUnread { ids } => read::mark(&ctx, &ids, read::Mark::Read, false),
         Command::Discover { url } => discover::run(&ctx, &url),

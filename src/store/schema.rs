@@ -8,7 +8,26 @@ pub const MIGRATIONS: &[&str] = &[
     V1,
     // 2: the full-text index of titles and bodies.
     crate::query::FTS_MIGRATION,
+    // 3: when each bulletin was last made; articles that have alerted.
+    AWARENESS,
 ];
+
+/// 3: `bulletins` remembers, per view ('' for none), when the last
+/// bulletin was made. `alerts` records each article that alerted, by feed
+/// URL and guid, so it never alerts twice (it survives purges).
+const AWARENESS: &str = r#"
+    CREATE TABLE bulletins (
+        view    TEXT PRIMARY KEY,
+        made_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE alerts (
+        feed_url   TEXT NOT NULL,
+        guid       TEXT NOT NULL,
+        view       TEXT NOT NULL,
+        alerted_at INTEGER NOT NULL,
+        PRIMARY KEY (feed_url, guid)
+    ) WITHOUT ROWID;
+    "#;
 
 /// 1: feeds, tags, articles (list columns) and their bodies (kept apart so
 /// list scans never touch body pages).

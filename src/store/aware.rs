@@ -1,0 +1,242 @@
+//! Current awareness in the cache: the articles of a bulletin, when the
+//! last bulletin was made, and which new articles alert.
+
+use super::read::{summary_from_row, SUMMARY_COLUMNS};
+use super::{from_ts, to_ts, Result, Store};
+use crate::model::{ArticleId, ArticleSummary, FeedId};
+use crate::query::{to_sql, Query, SqlOptions};
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, OptionalExtension};
+use std::collections::HashMap;
+
+/// A newly stored article that matched an alerting view and had never
+/// alerted before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMatch {
+    pub id: ArticleId,
+    /// The view it matched (the first alerting view, in config order).
+    pub view: String,
+    pub feed: String,
+    pub title: String,
+    pub link: Option<String>,
+}
+
+impl Store {
+    /// Articles matching `q`, in its order, at most `limit`, within the
+    /// window: dated from `dated_from` on, first stored after `seen_after`.
+    pub fn bulletin_articles(
+        &self,
+        q: &Query,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+        (dated_from, seen_after): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        limit: usize,
+    ) -> Result<Vec<ArticleSummary>> {
+        let m = to_sql(q, now, opts)?;
+        let text = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+             WHERE (?1 IS NULL OR a.sort_time >= ?1) AND (?2 IS NULL OR a.first_seen > ?2)
+               AND ({}) ORDER BY {} LIMIT ?",
+            m.where_sql, m.order_sql
+        );
+        let ts = |t: Option<DateTime<Utc>>| t.map_or(Value::Null, |t| Value::Integer(to_ts(t)));
+        let params = [ts(dated_from), ts(seen_after)]
+            .into_iter()
+            .chain(m.params)
+            .chain(std::iter::once(Value::Integer(
+                i64::try_from(limit).unwrap_or(i64::MAX),
+            )));
+        let mut stmt = self.conn.prepare_cached(&text)?;
+        let rows = stmt.query_map(params_from_iter(params), summary_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every feed's tags, sorted.
+    pub fn feed_tags(&self) -> Result<HashMap<FeedId, Vec<String>>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT feed_id, tag FROM feed_tags ORDER BY tag")?;
+        let rows = stmt.query_map([], |r| Ok((FeedId(r.get(0)?), r.get::<_, String>(1)?)))?;
+        let mut out: HashMap<FeedId, Vec<String>> = HashMap::new();
+        for row in rows {
+            let (feed, tag) = row?;
+            out.entry(feed).or_default().push(tag);
+        }
+        Ok(out)
+    }
+
+    /// When the last bulletin for `view` ('' for none) was made.
+    pub fn last_bulletin(&self, view: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT made_at FROM bulletins WHERE view = ?1")?
+            .query_row([view.to_lowercase()], |r| r.get::<_, i64>(0))
+            .optional()?
+            .map(from_ts))
+    }
+
+    /// Records that a bulletin for `view` was made at `at`.
+    pub fn set_last_bulletin(&mut self, view: &str, at: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO bulletins (view, made_at) VALUES (?1, ?2)
+                 ON CONFLICT(view) DO UPDATE SET made_at = excluded.made_at",
+            )?
+            .execute(params![view.to_lowercase(), to_ts(at)])?;
+        Ok(())
+    }
+
+    /// The largest article id so far (0 when empty): articles stored later
+    /// have larger ids.
+    pub fn last_article_id(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM articles")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Evaluates the alerting `views` over the articles of `feed` stored
+    /// after article id `after`, records each match by feed URL and guid,
+    /// and returns those that had never alerted. On a feed's first fetch
+    /// (no older articles) matches are recorded but not returned: a new
+    /// subscription's backlog is not news.
+    pub fn record_alerts(
+        &mut self,
+        feed: FeedId,
+        after: i64,
+        views: &[(&str, &Query)],
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewMatch>> {
+        if views.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tx = self.conn.transaction()?;
+        let backlog: bool = !tx
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM articles WHERE feed_id = ?1 AND id <= ?2)",
+            )?
+            .query_row(params![feed.0, after], |r| r.get(0))?;
+        let mut out = Vec::new();
+        for (name, q) in views {
+            let m = to_sql(q, now, opts)?;
+            let text = format!(
+                "SELECT a.id, f.name, a.title, a.link, f.url, a.guid
+                 FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.feed_id = ? AND a.id > ? AND ({}) ORDER BY a.id",
+                m.where_sql
+            );
+            let rows: Vec<(NewMatch, String, String)> = {
+                let mut stmt = tx.prepare_cached(&text)?;
+                let params = [Value::Integer(feed.0), Value::Integer(after)]
+                    .into_iter()
+                    .chain(m.params);
+                let rows = stmt.query_map(params_from_iter(params), |r| {
+                    Ok((
+                        NewMatch {
+                            id: ArticleId(r.get(0)?),
+                            view: name.to_string(),
+                            feed: r.get(1)?,
+                            title: r.get(2)?,
+                            link: r.get(3)?,
+                        },
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO alerts (feed_url, guid, view, alerted_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (m, url, guid) in rows {
+                let added = insert.execute(params![url, guid, name, to_ts(now)])? == 1;
+                if added && !backlog {
+                    out.push(m);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FeedConfig, FeedKind};
+    use crate::model::{FetchReport, ParsedArticle, ParsedFeed};
+
+    fn feed(s: &mut Store) -> FeedId {
+        let f = FeedConfig {
+            name: "alpha".into(),
+            url: url::Url::parse("http://alpha.test/").unwrap(),
+            tags: vec!["nhs".into(), "ai".into()],
+            kind: FeedKind::Auto,
+            refresh_minutes: None,
+            max_articles: None,
+            html: None,
+        };
+        s.sync_feeds(&[f]).unwrap()[0]
+    }
+
+    fn store(s: &mut Store, id: FeedId, titles: &[&str], max: u32) {
+        let articles = titles
+            .iter()
+            .map(|t| ParsedArticle {
+                guid: t.to_string(),
+                title: t.to_string(),
+                ..Default::default()
+            })
+            .collect();
+        let mut r = FetchReport::fetched(
+            id,
+            ParsedFeed {
+                articles,
+                ..Default::default()
+            },
+            Utc::now(),
+        );
+        r.max_articles = max;
+        s.record(&r).unwrap();
+    }
+
+    #[test]
+    fn an_article_alerts_once() {
+        let mut s = Store::open_in_memory().unwrap();
+        let id = feed(&mut s);
+        let q = crate::query::parse("triage").unwrap();
+        let views = [("AI", &q)];
+        let opts = SqlOptions::default();
+        let fetch = |s: &mut Store, titles: &[&str], max: u32| {
+            let mark = s.last_article_id().unwrap();
+            store(s, id, titles, max);
+            let got = s
+                .record_alerts(id, mark, &views, &opts, Utc::now())
+                .unwrap();
+            got.into_iter().map(|m| m.title).collect::<Vec<_>>()
+        };
+        // The first fetch is backlog: recorded, not reported.
+        assert!(fetch(&mut s, &["triage one", "other"], 0).is_empty());
+        assert_eq!(
+            fetch(&mut s, &["triage two", "news", "triage one"], 0),
+            ["triage two"]
+        );
+        // Purged, then back: still not again.
+        assert!(fetch(&mut s, &["x"], 1).is_empty());
+        assert!(fetch(&mut s, &["triage two", "triage one", "x"], 0).is_empty());
+        assert_eq!(s.feed_tags().unwrap()[&id], ["ai", "nhs"]);
+    }
+
+    #[test]
+    fn bulletins_are_remembered_per_view() {
+        let mut s = Store::open_in_memory().unwrap();
+        assert_eq!(s.last_bulletin("NHS").unwrap(), None);
+        let at = from_ts(1_700_000_000);
+        s.set_last_bulletin("NHS", at).unwrap();
+        assert_eq!(s.last_bulletin("nhs").unwrap(), Some(at));
+        assert_eq!(s.last_bulletin("").unwrap(), None);
+    }
+}
