@@ -3,6 +3,7 @@
 //! Data flows one way: `fetch` downloads and parses, `store` keeps the SQLite
 //! cache, and the command line (and later the interface) reads the cache.
 
+pub mod alerts;
 pub mod bulletin;
 pub mod cli;
 pub mod config;

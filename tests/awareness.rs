@@ -116,3 +116,134 @@ fn since_last_is_remembered_per_view() {
         .assert()
         .code(2);
 }
+
+#[cfg(unix)]
+#[test]
+fn alerts_report_new_matches_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start();
+    server.route(
+        "/a.xml",
+        rss(&[
+            item("a1", "Triage pilot opens", "<p>First.</p>", 1),
+            item("a2", "Budget news", "<p>Second.</p>", 1),
+        ]),
+    );
+    let sb = Sandbox::new();
+    let argv_file = sb.dir.path().join("argv.txt");
+    let script = sb.dir.path().join("notify.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '{}'; done\n",
+            argv_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pwned = sb.dir.path().join("pwned");
+    sb.write_config(
+        &format!(
+            "notify_command = [{:?}, \"{{view}}\", \"{{title}}\"]",
+            script.display().to_string()
+        ),
+        &[("A", &server.url("/a.xml"))],
+    );
+    let mut config = std::fs::read_to_string(sb.config()).unwrap();
+    config.push_str(
+        "\n[[view]]\nname = \"Pilots\"\nquery = \"pilot\"\nnotify = true\n\
+         \n[[view]]\nname = \"Quiet\"\nquery = \"news\"\n",
+    );
+    std::fs::write(sb.config(), config).unwrap();
+    let fetch_json = || {
+        let out = sb
+            .cmd()
+            .args(["fetch", "--force", "--json"])
+            .assert()
+            .success();
+        let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                assert_eq!(a["view"], "Pilots");
+                a["title"].as_str().unwrap().to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    // A new subscription's backlog does not alert.
+    assert!(fetch_json().is_empty());
+    assert!(!argv_file.exists());
+
+    let hostile = format!(
+        "Second pilot $(touch {}) `touch {}`; \u{1b}[31mred\u{1b}]0;x\u{7} | rm -rf ~",
+        pwned.display(),
+        pwned.display()
+    );
+    server.route(
+        "/a.xml",
+        rss(&[
+            item("a3", &hostile, "<p>Third.</p>", 0),
+            item("a4", "Weather news", "<p>Rain.</p>", 0),
+            item("a1", "Triage pilot opens, updated", "<p>First.</p>", 1),
+            item("a2", "Budget news", "<p>Second.</p>", 1),
+        ]),
+    );
+    let got = fetch_json();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("Second pilot $(touch"), "{got:?}");
+    assert!(
+        !got[0].contains('\u{1b}') && got[0].contains(" red "),
+        "{got:?}"
+    );
+
+    let argv = std::fs::read_to_string(&argv_file).unwrap();
+    let lines: Vec<&str> = argv.lines().collect();
+    assert_eq!(lines.len(), 2, "{argv:?}");
+    assert_eq!(lines[0], "Pilots");
+    assert_eq!(lines[1], got[0]);
+    assert!(
+        !argv.contains('\u{1b}') && !argv.contains('\u{7}'),
+        "{argv:?}"
+    );
+    assert!(!pwned.exists(), "the title was run by a shell");
+
+    // A later run (another process) reports nothing again, and the text
+    // summary lists alerts only when there are some.
+    assert!(fetch_json().is_empty());
+    let text = fetch(&sb);
+    assert!(!text.contains("alerting"), "{text}");
+    assert_eq!(std::fs::read_to_string(&argv_file).unwrap(), argv);
+}
+
+#[test]
+fn failing_notify_command_is_a_warning() {
+    let server = TestServer::start();
+    server.route("/a.xml", rss(&[item("a1", "Old pilot", "<p>x</p>", 1)]));
+    let sb = Sandbox::new();
+    sb.write_config(
+        "notify_command = [\"/nonexistent/tidings-notify\", \"{title}\"]",
+        &[("A", &server.url("/a.xml"))],
+    );
+    let mut config = std::fs::read_to_string(sb.config()).unwrap();
+    config.push_str("\n[[view]]\nname = \"Pilots\"\nquery = \"pilot\"\nnotify = true\n");
+    std::fs::write(sb.config(), config).unwrap();
+    fetch(&sb);
+    server.route(
+        "/a.xml",
+        rss(&[
+            item("a2", "New pilot", "<p>y</p>", 0),
+            item("a1", "Old pilot", "<p>x</p>", 1),
+        ]),
+    );
+    let out = sb.cmd().args(["fetch", "--force"]).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stdout.contains("1 new in alerting views:"), "{stdout}");
+    assert!(stdout.contains("[Pilots] New pilot (A)"), "{stdout}");
+    assert!(
+        stderr.contains("warning: notify_command /nonexistent/tidings-notify"),
+        "{stderr}"
+    );
+}
