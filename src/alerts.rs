@@ -3,7 +3,8 @@
 //! article that is updated, fetched again or purged and seen again stays
 //! quiet). A feed's first fetch records its backlog without alerting.
 //!
-//! The fetch paths call [`Alerter::record`] instead of `Store::record`.
+//! The fetch paths call [`Alerter::record`] instead of `Store::record`: it
+//! also groups the new articles into stories ([`crate::story`]).
 
 use crate::config::Config;
 use crate::model::{FetchReport, WriteStats};
@@ -25,6 +26,7 @@ pub struct Alerter {
     views: Vec<(String, Query)>,
     opts: SqlOptions,
     command: Vec<String>,
+    stories: bool,
 }
 
 impl Alerter {
@@ -38,6 +40,7 @@ impl Alerter {
                 .collect(),
             opts: config.sql_options(),
             command: config.settings.notify_command.clone(),
+            stories: config.settings.group_stories,
         }
     }
 
@@ -46,19 +49,25 @@ impl Alerter {
         !self.views.is_empty()
     }
 
-    /// Stores one fetch result, then returns the articles it added that
-    /// alert for the first time.
+    /// Stores one fetch result, groups the articles it added into stories,
+    /// and returns those that alert for the first time.
     pub fn record(
         &self,
         store: &mut Store,
         report: &FetchReport,
     ) -> Result<(WriteStats, Vec<NewMatch>), StoreError> {
-        if !self.is_active() {
+        if !self.is_active() && !self.stories {
             return Ok((store.record(report)?, Vec::new()));
         }
         let mark = store.last_article_id()?;
         let stats = store.record(report)?;
         if stats.new == 0 {
+            return Ok((stats, Vec::new()));
+        }
+        if self.stories {
+            store.assign_stories(report.feed_id, mark)?;
+        }
+        if !self.is_active() {
             return Ok((stats, Vec::new()));
         }
         let views: Vec<(&str, &Query)> = self.views.iter().map(|(n, q)| (n.as_str(), q)).collect();

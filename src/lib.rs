@@ -19,6 +19,7 @@ pub mod render;
 pub mod sanitize;
 pub mod scrape;
 pub mod store;
+pub mod story;
 pub mod synth;
 pub mod tui;
 pub mod ui;

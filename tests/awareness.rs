@@ -247,3 +247,51 @@ fn failing_notify_command_is_a_warning() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_demo_relicensing_announcements_are_one_story() {
+    let http = tidings::demo::Server::start(tidings::demo::route).unwrap();
+    let sb = Sandbox::new();
+    std::fs::write(sb.config(), tidings::demo::config_text(&http.base())).unwrap();
+    fetch(&sb);
+    let store = tidings::store::Store::open(&sb.cache()).unwrap();
+    let q = tidings::query::parse("relicens*").unwrap();
+    let opts = tidings::query::SqlOptions::default();
+    let found = store.query(&q, &opts, Utc::now(), None).unwrap();
+    let feeds: std::collections::HashSet<_> = found.iter().map(|a| a.feed.clone()).collect();
+    assert!(feeds.len() >= 2, "{found:?}");
+    let copies = store.story_copies(found[0].id).unwrap();
+    assert_eq!(copies.len(), found.len() - 1, "{found:?} {copies:?}");
+
+    // Starring one copy stars the story; the bulletin shows it once with
+    // every source.
+    let mut store = store;
+    store.set_starred(&[found[0].id], true).unwrap();
+    let starred = store
+        .query(
+            &tidings::query::parse("is:starred").unwrap(),
+            &opts,
+            Utc::now(),
+            None,
+        )
+        .unwrap();
+    assert_eq!(starred.len(), found.len());
+    drop(store);
+    let out = sb
+        .cmd()
+        .args([
+            "bulletin",
+            "--starred",
+            "--since",
+            "100000d",
+            "--format",
+            "text",
+        ])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("· 1 article\n"), "{text}");
+    for f in &feeds {
+        assert!(text.contains(f.as_str()), "{f} in {text}");
+    }
+}

@@ -69,6 +69,8 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub id: ArticleId,
+    /// The story's id: copies from several feeds are one entry.
+    pub story: i64,
     pub title: String,
     /// The feeds it came from.
     pub sources: Vec<String>,
@@ -131,8 +133,8 @@ pub fn build(store: &Store, req: &Request, opts: &SqlOptions) -> Result<Bulletin
             let tags = store.feed_tags()?;
             let mut by_tag: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
             let mut untagged = Vec::new();
-            for a in rows {
-                let e = entry(store, &a)?;
+            for (a, sources) in stories(rows) {
+                let e = entry(store, &a, sources)?;
                 match tags.get(&a.feed_id).and_then(|t| t.first()) {
                     Some(t) => by_tag.entry(sanitize::line(t)).or_default().push(e),
                     None => untagged.push(e),
@@ -153,19 +155,25 @@ pub fn build(store: &Store, req: &Request, opts: &SqlOptions) -> Result<Bulletin
         Grouping::Views(views) => {
             let mut seen = HashSet::new();
             let mut left = req.limit;
+            let mut seen_stories = HashSet::new();
             for (name, view) in views {
                 let q = and_view(req.query.clone(), view);
                 let rows = store.bulletin_articles(&q, opts, req.now, window, req.limit)?;
+                let rows = rows
+                    .into_iter()
+                    .filter(|(_, story)| !seen_stories.contains(story))
+                    .collect::<Vec<_>>();
                 let mut entries = Vec::new();
-                for a in rows {
+                for (a, sources) in stories(rows) {
                     if left == 0 {
                         break;
                     }
                     if seen.insert(a.id) {
-                        entries.push(entry(store, &a)?);
+                        entries.push(entry(store, &a, sources)?);
                         left -= 1;
                     }
                 }
+                seen_stories.extend(entries.iter().map(|e| e.story));
                 if !entries.is_empty() {
                     sections.push(Section {
                         name: sanitize::line(name),
@@ -192,7 +200,34 @@ pub fn and_view(q: Query, view: &Query) -> Query {
     }
 }
 
-fn entry(store: &Store, a: &ArticleSummary) -> Result<Entry, StoreError> {
+/// One article per story (the first in order), with the feeds of all its
+/// copies.
+fn stories(rows: Vec<(ArticleSummary, i64)>) -> Vec<(ArticleSummary, (i64, Vec<String>))> {
+    let mut out: Vec<(ArticleSummary, (i64, Vec<String>))> = Vec::new();
+    let mut at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for (a, story) in rows {
+        let feed = sanitize::line(&a.feed);
+        match at.get(&story) {
+            Some(&i) => {
+                let sources = &mut out[i].1 .1;
+                if !sources.contains(&feed) {
+                    sources.push(feed);
+                }
+            }
+            None => {
+                at.insert(story, out.len());
+                out.push((a, (story, vec![feed])));
+            }
+        }
+    }
+    out
+}
+
+fn entry(
+    store: &Store,
+    a: &ArticleSummary,
+    (story, sources): (i64, Vec<String>),
+) -> Result<Entry, StoreError> {
     let body = store.article(a.id)?;
     let html = body
         .content_html
@@ -206,7 +241,8 @@ fn entry(store: &Store, a: &ArticleSummary) -> Result<Entry, StoreError> {
             t if t.is_empty() => "(untitled)".into(),
             t => t,
         },
-        sources: vec![sanitize::line(&a.feed)],
+        story,
+        sources,
         date: a.published,
         link: a.link.as_deref().and_then(web_link),
         paragraph: first_paragraph(html),

@@ -76,6 +76,8 @@ pub struct Settings {
     pub notify_command: Vec<String>,
     /// Alerts in the interface also send a terminal notification (OSC 9).
     pub notify_terminal: bool,
+    /// Group copies of one announcement from several sources into a story.
+    pub group_stories: bool,
 }
 
 impl Default for Settings {
@@ -93,6 +95,7 @@ impl Default for Settings {
             refresh_minutes: 30,
             notify_command: Vec::new(),
             notify_terminal: false,
+            group_stories: true,
         }
     }
 }

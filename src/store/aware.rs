@@ -24,7 +24,8 @@ pub struct NewMatch {
 
 impl Store {
     /// Articles matching `q`, in its order, at most `limit`, within the
-    /// window: dated from `dated_from` on, first stored after `seen_after`.
+    /// window: dated from `dated_from` on, first stored after `seen_after`;
+    /// each with its story (its own id when alone).
     pub fn bulletin_articles(
         &self,
         q: &Query,
@@ -32,10 +33,10 @@ impl Store {
         now: DateTime<Utc>,
         (dated_from, seen_after): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         limit: usize,
-    ) -> Result<Vec<ArticleSummary>> {
+    ) -> Result<Vec<(ArticleSummary, i64)>> {
         let m = to_sql(q, now, opts)?;
         let text = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+            "SELECT {SUMMARY_COLUMNS}, COALESCE(a.story_id, a.id) FROM articles a JOIN feeds f ON f.id = a.feed_id
              WHERE (?1 IS NULL OR a.sort_time >= ?1) AND (?2 IS NULL OR a.first_seen > ?2)
                AND ({}) ORDER BY {} LIMIT ?",
             m.where_sql, m.order_sql
@@ -48,7 +49,9 @@ impl Store {
                 i64::try_from(limit).unwrap_or(i64::MAX),
             )));
         let mut stmt = self.conn.prepare_cached(&text)?;
-        let rows = stmt.query_map(params_from_iter(params), summary_from_row)?;
+        let rows = stmt.query_map(params_from_iter(params), |r| {
+            Ok((summary_from_row(r)?, r.get(10)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -160,6 +163,97 @@ impl Store {
         }
         tx.commit()?;
         Ok(out)
+    }
+}
+
+/// Id, title, link, sort time, summary, content.
+type NewArticle = (
+    i64,
+    String,
+    Option<String>,
+    i64,
+    Option<String>,
+    Option<String>,
+);
+
+impl Store {
+    /// Puts the articles of `feed` stored after article id `after` into
+    /// stories (see [`crate::story`]); returns how many joined an existing
+    /// story.
+    pub fn assign_stories(&mut self, feed: FeedId, after: i64) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let new: Vec<NewArticle> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT a.id, a.title, a.link, a.sort_time, b.summary, b.content
+                 FROM articles a LEFT JOIN article_bodies b ON b.article_id = a.id
+                 WHERE a.feed_id = ?1 AND a.id > ?2 ORDER BY a.id",
+            )?;
+            let rows = stmt.query_map(params![feed.0, after], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let window = crate::story::WINDOW_DAYS * 86_400;
+        let mut joined = 0;
+        for (id, title, link, time, summary, content) in new {
+            let key = link.as_deref().and_then(crate::story::link_key);
+            let hash = crate::story::fingerprint(&title, summary.as_deref(), content.as_deref());
+            let mut story: Option<i64> = None;
+            if let Some(k) = &key {
+                story = tx
+                    .prepare_cached(
+                        "SELECT COALESCE(story_id, id) FROM articles
+                         WHERE link_key = ?1 AND id != ?2 ORDER BY id LIMIT 1",
+                    )?
+                    .query_row(params![k, id], |r| r.get(0))
+                    .optional()?;
+            }
+            if let (None, Some(h)) = (story, hash) {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT COALESCE(story_id, id), simhash FROM articles
+                     WHERE sort_time BETWEEN ?1 AND ?2 AND simhash IS NOT NULL
+                       AND feed_id != ?3 AND id != ?4",
+                )?;
+                let rows = stmt
+                    .query_map(params![time - window, time + window, feed.0, id], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })?;
+                let mut best: Option<(u32, i64)> = None;
+                for row in rows {
+                    let (sid, other) = row?;
+                    let d = crate::story::distance(h, other);
+                    if d <= crate::story::MAX_DISTANCE && best.is_none_or(|(bd, _)| d < bd) {
+                        best = Some((d, sid));
+                    }
+                }
+                story = best.map(|(_, sid)| sid);
+            }
+            joined += usize::from(story.is_some());
+            tx.prepare_cached(
+                "UPDATE articles SET story_id = ?2, link_key = ?3, simhash = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, story.unwrap_or(id), key, hash])?;
+        }
+        tx.commit()?;
+        Ok(joined)
+    }
+
+    /// Other articles of the story `id` belongs to, with their feed names.
+    pub fn story_copies(&self, id: ArticleId) -> Result<Vec<(ArticleId, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, f.name FROM articles a JOIN feeds f ON f.id = a.feed_id
+             WHERE a.story_id = (SELECT story_id FROM articles WHERE id = ?1) AND a.id != ?1
+             ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([id.0], |r| Ok((ArticleId(r.get(0)?), r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 

@@ -8,13 +8,16 @@ pub const MIGRATIONS: &[&str] = &[
     V1,
     // 2: the full-text index of titles and bodies.
     crate::query::FTS_MIGRATION,
-    // 3: when each bulletin was last made; articles that have alerted.
+    // 3: when each bulletin was last made; articles that have alerted;
+    // stories.
     AWARENESS,
 ];
 
 /// 3: `bulletins` remembers, per view ('' for none), when the last
 /// bulletin was made. `alerts` records each article that alerted, by feed
-/// URL and guid, so it never alerts twice (it survives purges).
+/// URL and guid, so it never alerts twice (it survives purges). Articles
+/// get a story (the id of its first article), their normalised link and
+/// the SimHash of their opening text (see `crate::story`).
 const AWARENESS: &str = r#"
     CREATE TABLE bulletins (
         view    TEXT PRIMARY KEY,
@@ -27,6 +30,11 @@ const AWARENESS: &str = r#"
         alerted_at INTEGER NOT NULL,
         PRIMARY KEY (feed_url, guid)
     ) WITHOUT ROWID;
+    ALTER TABLE articles ADD COLUMN story_id INTEGER;
+    ALTER TABLE articles ADD COLUMN link_key TEXT;
+    ALTER TABLE articles ADD COLUMN simhash INTEGER;
+    CREATE INDEX articles_by_story ON articles(story_id) WHERE story_id IS NOT NULL;
+    CREATE INDEX articles_by_link_key ON articles(link_key) WHERE link_key IS NOT NULL;
     "#;
 
 /// 1: feeds, tags, articles (list columns) and their bodies (kept apart so
