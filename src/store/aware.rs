@@ -333,4 +333,74 @@ mod tests {
         assert_eq!(s.last_bulletin("nhs").unwrap(), Some(at));
         assert_eq!(s.last_bulletin("").unwrap(), None);
     }
+
+    #[test]
+    fn copies_from_two_feeds_are_one_story() {
+        let mut s = Store::open_in_memory().unwrap();
+        let cfg = |name: &str| FeedConfig {
+            name: name.into(),
+            url: url::Url::parse(&format!("http://{name}.test/")).unwrap(),
+            tags: vec![],
+            kind: FeedKind::Auto,
+            refresh_minutes: None,
+            max_articles: None,
+            html: None,
+        };
+        let ids = s.sync_feeds(&[cfg("a"), cfg("b")]).unwrap();
+        let text = "Virtual wards let patients get hospital-level care at home, monitored by clinical teams.";
+        let put = |s: &mut Store, feed: FeedId, items: &[(&str, &str, &str)]| {
+            let mark = s.last_article_id().unwrap();
+            let articles = items
+                .iter()
+                .map(|(guid, title, link)| ParsedArticle {
+                    guid: guid.to_string(),
+                    title: title.to_string(),
+                    link: Some(link.to_string()),
+                    summary: Some(format!("<p>{text}</p>")),
+                    ..Default::default()
+                })
+                .collect();
+            let feed_doc = ParsedFeed {
+                articles,
+                ..Default::default()
+            };
+            s.record(&FetchReport::fetched(feed, feed_doc, Utc::now()))
+                .unwrap();
+            s.assign_stories(feed, mark).unwrap()
+        };
+        put(
+            &mut s,
+            ids[0],
+            &[("1", "Virtual wards reach 10,000 beds", "https://a.test/1")],
+        );
+        let joined = put(
+            &mut s,
+            ids[1],
+            &[
+                (
+                    "x",
+                    "Virtual wards reach 10,000 beds | B",
+                    "https://b.test/x",
+                ),
+                (
+                    "y",
+                    "Something else entirely today",
+                    "https://www.a.test/1/?utm_source=b",
+                ),
+            ],
+        );
+        assert_eq!(joined, 2);
+        let all = s
+            .query(&Query::default(), &SqlOptions::default(), Utc::now(), None)
+            .unwrap();
+        let first = all.iter().find(|a| a.feed == "a").unwrap().id;
+        assert_eq!(s.story_copies(first).unwrap().len(), 2);
+        s.set_read(&[first], true).unwrap();
+        let unread = crate::query::parse("is:unread").unwrap();
+        assert_eq!(
+            s.count(&unread, &SqlOptions::default(), Utc::now())
+                .unwrap(),
+            0
+        );
+    }
 }

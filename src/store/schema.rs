@@ -35,6 +35,8 @@ const AWARENESS: &str = r#"
     ALTER TABLE articles ADD COLUMN simhash INTEGER;
     CREATE INDEX articles_by_story ON articles(story_id) WHERE story_id IS NOT NULL;
     CREATE INDEX articles_by_link_key ON articles(link_key) WHERE link_key IS NOT NULL;
+    CREATE INDEX articles_by_simhash_time ON articles(sort_time, simhash, feed_id, story_id)
+        WHERE simhash IS NOT NULL;
     "#;
 
 /// 1: feeds, tags, articles (list columns) and their bodies (kept apart so
