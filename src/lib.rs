@@ -3,6 +3,8 @@
 //! Data flows one way: `fetch` downloads and parses, `store` keeps the SQLite
 //! cache, and the command line (and later the interface) reads the cache.
 
+pub mod alerts;
+pub mod bulletin;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -17,6 +19,7 @@ pub mod render;
 pub mod sanitize;
 pub mod scrape;
 pub mod store;
+pub mod story;
 pub mod synth;
 pub mod text;
 pub mod tui;

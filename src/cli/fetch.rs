@@ -23,6 +23,9 @@ pub struct FetchArgs {
     /// No progress bar and no summary; failures are still reported
     #[arg(long, short)]
     quiet: bool,
+    /// Print the summary, with new articles of alerting views, as JSON
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Default)]
@@ -33,6 +36,8 @@ struct Totals {
     skipped: usize,
     failed: Vec<String>,
     warnings: Vec<String>,
+    /// New articles of views with `notify = true`, first time each.
+    alerts: Vec<crate::store::NewMatch>,
 }
 
 pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
@@ -63,7 +68,8 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
         .map(|j| (j.feed_id, (j.feed.name.clone(), j.feed.url.to_string())))
         .collect();
 
-    let bar = progress_bar(jobs.len() as u64, args.quiet);
+    let bar = progress_bar(jobs.len() as u64, args.quiet || args.json);
+    let alerter = crate::alerts::Alerter::new(&config);
     let fetcher = Fetcher::new(&config).map_err(|e| CliError::Failed(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -91,8 +97,9 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
                 .failed
                 .push(format!("{name} ({url}): {}", sanitize::line(error))),
         }
-        match store.record(&report) {
-            Ok(w) => {
+        match alerter.record(&mut store, &report) {
+            Ok((w, alerts)) => {
+                totals.alerts.extend(alerts);
                 totals.written.new += w.new;
                 totals.written.updated += w.updated;
                 totals.written.unchanged += w.unchanged;
@@ -106,13 +113,16 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
     let _ = runtime.block_on(fetching);
     bar.finish_and_clear();
 
+    totals.warnings.extend(alerter.run_commands(&totals.alerts));
     for line in &totals.warnings {
         eprintln!("warning: {line}");
     }
     for line in &totals.failed {
         eprintln!("failed: {line}");
     }
-    if !args.quiet {
+    if args.json {
+        print_json(&totals)?;
+    } else if !args.quiet {
         let w = totals.written;
         println!(
             "{} feeds in {:.1} s: {} new, {} updated articles; {} feeds downloaded, {} unchanged (304), {} skipped (too soon), {} failed{}",
@@ -126,12 +136,61 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
             totals.failed.len(),
             if w.purged > 0 { format!("; {} old articles purged", w.purged) } else { String::new() },
         );
+        print_alerts(&totals.alerts);
     }
     Ok(if totals.failed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// New articles of alerting views, one line each.
+fn print_alerts(alerts: &[crate::store::NewMatch]) {
+    if alerts.is_empty() {
+        return;
+    }
+    println!("{} new in alerting views:", alerts.len());
+    for a in alerts {
+        println!(
+            "{:>6} [{}] {} ({})",
+            a.id.0,
+            sanitize::line(&a.view),
+            sanitize::line(&a.title),
+            sanitize::line(&a.feed)
+        );
+    }
+}
+
+fn print_json(t: &Totals) -> Result<(), CliError> {
+    let alerts: Vec<_> = t
+        .alerts
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "id": a.id.0,
+                "view": sanitize::line(&a.view),
+                "feed": sanitize::line(&a.feed),
+                "title": sanitize::line(&a.title),
+                "link": a.link.as_deref().map(sanitize::line),
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "new": t.written.new,
+        "updated": t.written.updated,
+        "purged": t.written.purged,
+        "downloaded": t.fetched,
+        "not_modified": t.not_modified,
+        "skipped": t.skipped,
+        "failed": t.failed,
+        "warnings": t.warnings,
+        "alerts": alerts,
+    });
+    let text = serde_json::to_string_pretty(&value)
+        .map_err(|e| CliError::Failed(format!("cannot encode JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
 }
 
 fn progress_bar(len: u64, quiet: bool) -> ProgressBar {

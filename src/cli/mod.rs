@@ -2,6 +2,7 @@
 //! to an exit code (0 ok, 1 a feed or command failed, 2 usage or config).
 
 mod args;
+mod bulletin;
 mod discover;
 mod doctor;
 mod export;
@@ -58,6 +59,12 @@ enum Command {
     Count(read::QueryArgs),
     /// Show one article as text
     Show(read::ShowArgs),
+    /// Write a current-awareness bulletin (Markdown, HTML or text) of
+    /// recent articles, grouped by tag or by saved view
+    #[command(
+        after_help = "Examples:\n  tidings bulletin --since 7d > week.md\n  tidings bulletin --view \"NHS this week\" --since-last --format html -o nhs.html\n  tidings bulletin --starred --by view --format text"
+    )]
+    Bulletin(bulletin::BulletinArgs),
     /// Mark articles as read
     MarkRead {
         #[arg(required = true)]
@@ -173,6 +180,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::List(args) => read::list(&ctx, &args),
         Command::Count(args) => read::count(&ctx, &args),
         Command::Show(args) => read::show(&ctx, &args),
+        Command::Bulletin(args) => bulletin::run(&ctx, &args),
         Command::MarkRead { ids } => read::mark(&ctx, &ids, read::Mark::Read, true),
         Command::MarkUnread { ids } => read::mark(&ctx, &ids, read::Mark::Read, false),
         Command::Discover { url } => discover::run(&ctx, &url),

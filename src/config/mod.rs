@@ -45,6 +45,8 @@ pub struct View {
     pub name: String,
     pub text: String,
     pub query: Query,
+    /// New articles matching it alert (once each).
+    pub notify: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +71,13 @@ pub struct Settings {
     pub refresh_on_start: bool,
     /// Refresh interval while the interface is open, in minutes. 0 = off.
     pub refresh_minutes: u32,
+    /// Program and arguments run for each alert, without a shell; `{view}`,
+    /// `{title}`, `{feed}` and `{link}` in the arguments are filled in.
+    pub notify_command: Vec<String>,
+    /// Alerts in the interface also send a terminal notification (OSC 9).
+    pub notify_terminal: bool,
+    /// Group copies of one announcement from several sources into a story.
+    pub group_stories: bool,
 }
 
 impl Default for Settings {
@@ -84,6 +93,9 @@ impl Default for Settings {
             max_age_days: 0,
             refresh_on_start: true,
             refresh_minutes: 30,
+            notify_command: Vec::new(),
+            notify_terminal: false,
+            group_stories: true,
         }
     }
 }
@@ -138,6 +150,8 @@ struct RawConfig {
 struct RawView {
     name: Spanned<String>,
     query: Spanned<String>,
+    #[serde(default)]
+    notify: bool,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +234,12 @@ impl Config {
         check(
             s.max_response_bytes >= 1024,
             "settings.max_response_bytes must be at least 1024",
+        )?;
+        check(
+            s.notify_command.first().is_none_or(|p| {
+                !p.trim().is_empty() && !p.contains('{') && !p.chars().any(char::is_control)
+            }),
+            "settings.notify_command must start with a program name (placeholders go in its arguments)",
         )?;
         check(
             !s.user_agent.trim().is_empty() && !s.user_agent.chars().any(char::is_control),
@@ -342,6 +362,7 @@ impl Config {
                 name,
                 text: v.query.get_ref().clone(),
                 query,
+                notify: v.notify,
             });
         }
         let mut ignore = Vec::new();

@@ -3,6 +3,7 @@
 //! Writes of one feed happen in one transaction; list queries read only the
 //! `articles` table, never the bodies.
 
+mod aware;
 mod carry;
 pub mod health;
 mod read;
@@ -10,6 +11,7 @@ pub mod schema;
 mod view;
 mod write;
 
+pub use aware::NewMatch;
 pub use carry::{CarriedState, CarryStats};
 pub use read::Unsubscribed;
 pub use view::{Counts, SearchError, ViewFilter};

@@ -9,7 +9,36 @@ pub const MIGRATIONS: &[&str] = &[
     // 2: the full-text index of titles and bodies.
     crate::query::FTS_MIGRATION,
     V3_FEEDS_BY_URL,
+    // 4: when each bulletin was last made; articles that have alerted;
+    // stories.
+    AWARENESS,
 ];
+
+/// 4: `bulletins` remembers, per view ('' for none), when the last
+/// bulletin was made. `alerts` records each article that alerted, by feed
+/// URL and guid, so it never alerts twice (it survives purges). Articles
+/// get a story (the id of its first article), their normalised link and
+/// the SimHash of their opening text (see `crate::story`).
+const AWARENESS: &str = r#"
+    CREATE TABLE bulletins (
+        view    TEXT PRIMARY KEY,
+        made_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE alerts (
+        feed_url   TEXT NOT NULL,
+        guid       TEXT NOT NULL,
+        view       TEXT NOT NULL,
+        alerted_at INTEGER NOT NULL,
+        PRIMARY KEY (feed_url, guid)
+    ) WITHOUT ROWID;
+    ALTER TABLE articles ADD COLUMN story_id INTEGER;
+    ALTER TABLE articles ADD COLUMN link_key TEXT;
+    ALTER TABLE articles ADD COLUMN simhash INTEGER;
+    CREATE INDEX articles_by_story ON articles(story_id) WHERE story_id IS NOT NULL;
+    CREATE INDEX articles_by_link_key ON articles(link_key) WHERE link_key IS NOT NULL;
+    CREATE INDEX articles_by_simhash_time ON articles(sort_time, simhash, feed_id, story_id)
+        WHERE simhash IS NOT NULL;
+    "#;
 
 /// 1: feeds, tags, articles (list columns) and their bodies (kept apart so
 /// list scans never touch body pages).

@@ -246,27 +246,31 @@ impl Store {
         Ok(true)
     }
 
-    /// Sets the read flag; returns how many articles exist among `ids`.
+    /// Sets the read flag, on every copy of each article's story; returns
+    /// how many articles exist among `ids`.
     pub fn set_read(&mut self, ids: &[ArticleId], read: bool) -> Result<usize> {
-        self.set_flag("UPDATE articles SET read = ?2 WHERE id = ?1", ids, read)
+        self.set_flag("read", ids, read)
     }
 
-    /// Sets the starred flag; returns how many articles exist among `ids`.
+    /// Sets the starred flag, on every copy of each article's story;
+    /// returns how many articles exist among `ids`.
     pub fn set_starred(&mut self, ids: &[ArticleId], starred: bool) -> Result<usize> {
-        self.set_flag(
-            "UPDATE articles SET starred = ?2 WHERE id = ?1",
-            ids,
-            starred,
-        )
+        self.set_flag("starred", ids, starred)
     }
 
-    fn set_flag(&mut self, sql: &str, ids: &[ArticleId], value: bool) -> Result<usize> {
+    fn set_flag(&mut self, column: &str, ids: &[ArticleId], value: bool) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let mut n = 0;
         {
-            let mut stmt = tx.prepare_cached(sql)?;
+            let mut stmt =
+                tx.prepare_cached(&format!("UPDATE articles SET {column} = ?2 WHERE id = ?1"))?;
+            let mut copies = tx.prepare_cached(&format!(
+                "UPDATE articles SET {column} = ?2
+                 WHERE story_id = (SELECT story_id FROM articles WHERE id = ?1) AND id != ?1"
+            ))?;
             for id in ids {
                 n += stmt.execute(params![id.0, value])?;
+                copies.execute(params![id.0, value])?;
             }
         }
         tx.commit()?;

@@ -40,6 +40,8 @@ pub enum Cmd {
     OpenUrl(String),
     /// Copy to the clipboard (OSC 52).
     Copy(String),
+    /// Write this (an OSC 9 notification) to the terminal.
+    Notify(String),
 }
 
 #[derive(Debug, Default)]
@@ -107,6 +109,10 @@ pub struct App {
     /// Failures in the last finished refresh.
     pub last_failed: usize,
     pub flash: Option<String>,
+    /// New alerts per saved view (by name) since it was last opened.
+    pub alert_badges: std::collections::HashMap<String, usize>,
+    /// Alerts also notify through the terminal (OSC 9).
+    pub notify_terminal: bool,
     pub undo: Option<Vec<ArticleId>>,
     pub quit: bool,
     list_generation: u64,
@@ -154,6 +160,8 @@ impl App {
             refresh: None,
             last_failed: 0,
             flash: None,
+            alert_badges: std::collections::HashMap::new(),
+            notify_terminal: false,
             undo: None,
             quit: false,
             list_generation: 0,
@@ -963,6 +971,11 @@ impl App {
         if view == self.view && self.list.loaded {
             return Vec::new();
         }
+        if let ViewFilter::Saved { name, .. } = &view {
+            if self.alert_badges.remove(name).is_some() {
+                self.rebuild_sidebar();
+            }
+        }
         self.view = view;
         self.list.limit = FIRST_LIMIT;
         vec![self.request_list(ListPurpose::NewView, self.filter.applied.clone())]
@@ -1091,6 +1104,7 @@ impl App {
                 self.flash = Some(message);
                 Vec::new()
             }
+            Event::Alerted(alerts) => self.on_alerts(alerts),
         }
     }
 
@@ -1185,9 +1199,36 @@ impl App {
         cmds
     }
 
+    /// A status message, a badge on each view, terminal notifications.
+    fn on_alerts(&mut self, alerts: Vec<crate::store::NewMatch>) -> Vec<Cmd> {
+        let Some(first) = alerts.first() else {
+            return Vec::new();
+        };
+        self.flash = Some(match alerts.len() {
+            1 => format!("new in {}: {}", first.view, first.title),
+            n => format!(
+                "{n} new in alerting views, first in {}: {}",
+                first.view, first.title
+            ),
+        });
+        for a in &alerts {
+            *self.alert_badges.entry(a.view.clone()).or_default() += 1;
+        }
+        self.rebuild_sidebar();
+        if !self.notify_terminal {
+            return Vec::new();
+        }
+        alerts
+            .iter()
+            .take(3)
+            .map(|a| Cmd::Notify(crate::alerts::osc9(a)))
+            .collect()
+    }
+
     fn rebuild_sidebar(&mut self) {
         let h = self.pane_height(Pane::Sidebar);
-        self.sidebar.rebuild(&self.snapshot, &self.view, h);
+        self.sidebar
+            .rebuild(&self.snapshot, &self.view, h, &self.alert_badges);
     }
 
     /// When the cache last got data from any feed.

@@ -73,6 +73,8 @@ pub enum Event {
     MarkedAllRead {
         ids: Vec<ArticleId>,
     },
+    /// New articles of views with `notify = true` (text sanitised).
+    Alerted(Vec<crate::store::NewMatch>),
     StoreFailed {
         message: String,
     },

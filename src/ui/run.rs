@@ -83,6 +83,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
     let (ev_tx, ev_rx) = mpsc::channel(CHANNEL);
     // Dates are shown in the system's zone; tests pass a fixed one.
     let zone = crate::render::Zone::Local;
+    let notify_terminal = config.settings.notify_terminal;
     let handle = worker::spawn(Worker {
         store,
         config,
@@ -103,6 +104,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         options,
     );
     app.flash = flash;
+    app.notify_terminal = notify_terminal;
     if let Some(p) = state_path.as_deref() {
         app.set_layout(state::load_layout(p));
         if let Some((view, article)) = state::load(p, &cache_path) {
@@ -204,6 +206,11 @@ fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut VecDeque<StoreCmd>, tui:
                 if let Err(e) = links::open(&url) {
                     app.flash = Some(e);
                 }
+            }
+            Cmd::Notify(text) => {
+                let out = tui.terminal.backend_mut();
+                // A terminal without notifications ignores the sequence.
+                let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
             }
             Cmd::Copy(text) => {
                 let out = tui.terminal.backend_mut();

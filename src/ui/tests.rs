@@ -1137,3 +1137,32 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
     let s = check(&a);
     assert!(s.contains("bad error"), "{s}");
 }
+
+#[test]
+fn alerts_flash_badge_and_notify() {
+    let mut a = loaded(100, 30, false, rows());
+    a.on_event(Event::Counted(Box::new(snapshot())));
+    let alert = |title: &str| crate::store::NewMatch {
+        id: ArticleId(9),
+        view: "NHS this week".into(),
+        feed: "NHS England".into(),
+        title: title.into(),
+        link: None,
+    };
+    let cmds = a.on_event(Event::Alerted(vec![alert("Beds open")]));
+    assert!(cmds.is_empty(), "no terminal notification unless enabled");
+    assert_eq!(a.flash.as_deref(), Some("new in NHS this week: Beds open"));
+    let label = |a: &App| {
+        a.sidebar
+            .items
+            .iter()
+            .find(|i| matches!(&i.view, Some(ViewFilter::Saved { .. })))
+            .map(|i| i.label.clone())
+            .unwrap()
+    };
+    assert_eq!(label(&a), "NHS this week +1");
+    a.notify_terminal = true;
+    let cmds = a.on_event(Event::Alerted(vec![alert("More beds")]));
+    assert_eq!(label(&a), "NHS this week +2");
+    assert!(matches!(&cmds[..], [Cmd::Notify(s)] if s.contains("More beds")));
+}

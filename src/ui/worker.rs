@@ -146,12 +146,16 @@ impl Worker {
                 StoreCmd::Record(report) => {
                     in_flight.remove(&report.feed_id);
                     let failed_fetch = matches!(report.outcome, FetchOutcome::Failed { .. });
-                    Some(match self.store.record(&report) {
-                        Ok(stats) => Event::FeedStored {
-                            feed: report.feed_id,
-                            new: stats.new,
-                            failed: failed_fetch,
-                        },
+                    let alerter = crate::alerts::Alerter::new(&self.config);
+                    Some(match alerter.record(&mut self.store, &report) {
+                        Ok((stats, alerts)) => {
+                            self.alert(alerter, alerts);
+                            Event::FeedStored {
+                                feed: report.feed_id,
+                                new: stats.new,
+                                failed: failed_fetch,
+                            }
+                        }
                         Err(e) => failed(e),
                     })
                 }
@@ -166,6 +170,36 @@ impl Worker {
                     break;
                 }
             }
+        }
+    }
+
+    /// Tells the interface about new alerts and runs the notify command
+    /// for them on a thread of its own (it may take seconds).
+    fn alert(&self, alerter: crate::alerts::Alerter, alerts: Vec<crate::store::NewMatch>) {
+        if alerts.is_empty() {
+            return;
+        }
+        let clean = alerts
+            .iter()
+            .cloned()
+            .map(|mut a| {
+                a.view = sanitize::line(&a.view);
+                a.title = sanitize::line(&a.title);
+                a.feed = sanitize::line(&a.feed);
+                a
+            })
+            .collect();
+        // The interface is gone only when quitting.
+        let _ = self.events.blocking_send(Event::Alerted(clean));
+        let spawned = std::thread::Builder::new()
+            .name("tidings-notify".into())
+            .spawn(move || {
+                for problem in alerter.run_commands(&alerts) {
+                    tracing::warn!("{problem}");
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot run notify_command: {e}");
         }
     }
 

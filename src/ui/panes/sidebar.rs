@@ -6,6 +6,7 @@ use crate::model::FeedInfo;
 use crate::store::ViewFilter;
 use crate::ui::event::Snapshot;
 use crate::ui::text;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SidebarItem {
@@ -88,12 +89,27 @@ impl Sidebar {
     }
 
     /// New rows for new counts, keeping the selected view (else `current`).
-    pub fn rebuild(&mut self, snapshot: &Snapshot, current: &ViewFilter, height: usize) {
+    /// Rows for `snapshot`, with `badges` (new alerts per view name) after
+    /// the views' names; the selection stays on its view.
+    pub fn rebuild(
+        &mut self,
+        snapshot: &Snapshot,
+        current: &ViewFilter,
+        height: usize,
+        badges: &HashMap<String, usize>,
+    ) {
         let selected_view = self
             .selected_view()
             .cloned()
             .unwrap_or_else(|| current.clone());
-        let items = items(snapshot);
+        let mut items = items(snapshot);
+        for item in &mut items {
+            if let Some(ViewFilter::Saved { name, .. }) = &item.view {
+                if let Some(n) = badges.get(name) {
+                    item.label = format!("{} +{n}", item.label);
+                }
+            }
+        }
         self.selected = items
             .iter()
             .position(|i| i.view.as_ref() == Some(&selected_view))

@@ -1,0 +1,244 @@
+//! Alerts: saved views with `notify = true` report each new matching
+//! article once, ever (recorded by feed URL and guid in the cache, so an
+//! article that is updated, fetched again or purged and seen again stays
+//! quiet). A feed's first fetch records its backlog without alerting.
+//!
+//! The fetch paths call [`Alerter::record`] instead of `Store::record`: it
+//! also groups the new articles into stories ([`crate::story`]).
+
+use crate::config::Config;
+use crate::model::{FetchReport, WriteStats};
+use crate::query::{Query, SqlOptions};
+use crate::sanitize;
+use crate::store::{NewMatch, Store, StoreError};
+use chrono::Utc;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest a notify command may run before it is killed.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Commands run per refresh; beyond this one more sums up the rest.
+const MAX_COMMANDS: usize = 10;
+
+/// The alerting views and what to run for an alert.
+#[derive(Debug, Clone, Default)]
+pub struct Alerter {
+    views: Vec<(String, Query)>,
+    opts: SqlOptions,
+    command: Vec<String>,
+    stories: bool,
+}
+
+impl Alerter {
+    pub fn new(config: &Config) -> Alerter {
+        Alerter {
+            views: config
+                .views
+                .iter()
+                .filter(|v| v.notify)
+                .map(|v| (v.name.clone(), v.query.clone()))
+                .collect(),
+            opts: config.sql_options(),
+            command: config.settings.notify_command.clone(),
+            stories: config.settings.group_stories,
+        }
+    }
+
+    /// Whether any view alerts.
+    pub fn is_active(&self) -> bool {
+        !self.views.is_empty()
+    }
+
+    /// Stores one fetch result, groups the articles it added into stories,
+    /// and returns those that alert for the first time.
+    pub fn record(
+        &self,
+        store: &mut Store,
+        report: &FetchReport,
+    ) -> Result<(WriteStats, Vec<NewMatch>), StoreError> {
+        if !self.is_active() && !self.stories {
+            return Ok((store.record(report)?, Vec::new()));
+        }
+        let mark = store.last_article_id()?;
+        let stats = store.record(report)?;
+        if stats.new == 0 {
+            return Ok((stats, Vec::new()));
+        }
+        if self.stories {
+            store.assign_stories(report.feed_id, mark)?;
+        }
+        if !self.is_active() {
+            return Ok((stats, Vec::new()));
+        }
+        let views: Vec<(&str, &Query)> = self.views.iter().map(|(n, q)| (n.as_str(), q)).collect();
+        let new = store.record_alerts(report.feed_id, mark, &views, &self.opts, Utc::now())?;
+        Ok((stats, new))
+    }
+
+    /// Runs the notify command for each alert (a bounded number, then one
+    /// for the rest); returns what went wrong, one line each.
+    pub fn run_commands(&self, alerts: &[NewMatch]) -> Vec<String> {
+        if self.command.is_empty() || alerts.is_empty() {
+            return Vec::new();
+        }
+        let mut problems = Vec::new();
+        let mut run = |fields: Fields| {
+            if let Err(e) = run_command(&self.command, &fields) {
+                problems.push(e);
+            }
+        };
+        for a in alerts.iter().take(MAX_COMMANDS) {
+            run(Fields::of(a));
+        }
+        if alerts.len() > MAX_COMMANDS {
+            let more = alerts.len() - MAX_COMMANDS;
+            run(Fields {
+                view: "tidings".into(),
+                title: format!("{more} more new articles in alerting views"),
+                feed: String::new(),
+                link: String::new(),
+            });
+        }
+        problems
+    }
+}
+
+/// What the placeholders are filled with: clean single lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fields {
+    pub view: String,
+    pub title: String,
+    pub feed: String,
+    pub link: String,
+}
+
+impl Fields {
+    pub fn of(a: &NewMatch) -> Fields {
+        Fields {
+            view: sanitize::line(&a.view),
+            title: sanitize::line(&a.title),
+            feed: sanitize::line(&a.feed),
+            link: a.link.as_deref().map(sanitize::line).unwrap_or_default(),
+        }
+    }
+}
+
+/// The command's arguments with placeholders filled. The program is taken
+/// as written. An argument that would start with `-` only because of a
+/// filled-in value gets a leading space, so it cannot be read as an option.
+pub fn fill(argv: &[String], f: &Fields) -> Vec<String> {
+    argv.iter()
+        .enumerate()
+        .map(|(i, arg)| {
+            if i == 0 {
+                return arg.clone();
+            }
+            let filled = arg
+                .replace("{view}", &f.view)
+                .replace("{title}", &f.title)
+                .replace("{feed}", &f.feed)
+                .replace("{link}", &f.link);
+            if filled.starts_with('-') && !arg.starts_with('-') {
+                format!(" {filled}")
+            } else {
+                filled
+            }
+        })
+        .collect()
+}
+
+/// Runs the command without a shell, its output discarded, killed after
+/// [`COMMAND_TIMEOUT`].
+pub fn run_command(argv: &[String], f: &Fields) -> Result<(), String> {
+    let args = fill(argv, f);
+    let Some((program, rest)) = args.split_first() else {
+        return Ok(());
+    };
+    let what = |e: String| format!("notify_command {program}: {e}");
+    let mut child = Command::new(program)
+        .args(rest)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| what(e.to_string()))?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(what(format!("exited with {status}"))),
+            Ok(None) if started.elapsed() >= COMMAND_TIMEOUT => {
+                // Already exited or unkillable: nothing more to do.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(what(format!(
+                    "still running after {} s; stopped",
+                    COMMAND_TIMEOUT.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(what(e.to_string())),
+        }
+    }
+}
+
+/// An OSC 9 terminal notification ("tidings: VIEW: TITLE"), the text
+/// cleaned and without the characters that end the sequence.
+pub fn osc9(a: &NewMatch) -> String {
+    let f = Fields::of(a);
+    let text: String = format!("tidings: {}: {}", f.view, f.title)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    format!("\u{1b}]9;{text}\u{7}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ArticleId;
+
+    fn fields() -> Fields {
+        Fields::of(&NewMatch {
+            id: ArticleId(1),
+            view: "AI".into(),
+            title: "--help \u{1b}[31m$(rm -rf ~); `x` \u{202e}".into(),
+            feed: "F".into(),
+            link: None,
+        })
+    }
+
+    #[test]
+    fn placeholders_are_filled_with_clean_text() {
+        let argv: Vec<String> = ["prog", "{view}", "{title}", "-t", "[{feed}] {link}"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            fill(&argv, &fields()),
+            ["prog", "AI", " --help $(rm -rf ~); `x`", "-t", "[F] "]
+        );
+    }
+
+    #[test]
+    fn failures_are_reported() {
+        let f = fields();
+        let e = run_command(&["/nonexistent/tidings-notify".into()], &f).unwrap_err();
+        assert!(e.contains("/nonexistent/tidings-notify"), "{e}");
+        let e = run_command(&["false".into()], &f).unwrap_err();
+        assert!(e.contains("exited"), "{e}");
+        assert_eq!(run_command(&["true".into(), "{title}".into()], &f), Ok(()));
+    }
+
+    #[test]
+    fn osc9_is_one_clean_sequence() {
+        let a = NewMatch {
+            id: ArticleId(1),
+            view: "V".into(),
+            title: "a\u{7}b\u{1b}\\c".into(),
+            feed: "F".into(),
+            link: None,
+        };
+        assert_eq!(osc9(&a), "\u{1b}]9;tidings: V: abc\u{7}");
+    }
+}
