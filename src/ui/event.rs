@@ -44,6 +44,21 @@ pub enum StoreCmd {
     Record(Box<FetchReport>),
     /// A fetch run ended.
     RefreshDone,
+    /// Read the whole text of an article from its page.
+    ReadFullText {
+        id: ArticleId,
+    },
+    /// An article page was read (the HTML of its main text) or failed.
+    StoreFullText {
+        id: ArticleId,
+        result: Result<String, String>,
+    },
+    /// Write a bulletin of the last week of a view (with the filter).
+    WriteBulletin {
+        title: String,
+        view: ViewFilter,
+        query: String,
+    },
     Shutdown,
 }
 
@@ -75,6 +90,13 @@ pub enum Event {
     },
     /// New articles of views with `notify = true` (text sanitised).
     Alerted(Vec<crate::store::NewMatch>),
+    /// The whole text of an article was stored, or why not.
+    FullTextRead {
+        id: ArticleId,
+        result: Result<(), String>,
+    },
+    /// Where a bulletin was written and of how many articles, or why not.
+    BulletinWritten(Result<(std::path::PathBuf, usize), String>),
     StoreFailed {
         message: String,
     },

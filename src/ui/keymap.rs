@@ -228,7 +228,9 @@ fn defaults() -> Vec<(Key, Action)> {
         (Key::char('y'), CopyLink),
         (Key::char('Y'), CopyLinkN),
         (Key::char('L'), CycleLayout),
-        (Key::char('b'), ToggleSidebar),
+        (Key::char('S'), ToggleSidebar),
+        (Key::char('F'), FullText),
+        (Key::char('b'), Bulletin),
         (Key::char('?'), Help),
         (Key::char('e'), ShowErrors),
     ];

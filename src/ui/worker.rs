@@ -5,7 +5,7 @@
 use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd};
 use crate::config::Config;
 use crate::fetch::Fetcher;
-use crate::model::{ArticleSummary, FeedId, FeedInfo, FetchOutcome};
+use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo, FetchOutcome};
 use crate::render;
 use crate::sanitize;
 use crate::store::{SearchError, Store, ViewFilter};
@@ -163,6 +163,21 @@ impl Worker {
                     runs = runs.saturating_sub(1);
                     (runs == 0).then_some(Event::RefreshFinished)
                 }
+                StoreCmd::ReadFullText { id } => self.read_full_text(id),
+                StoreCmd::StoreFullText { id, result } => Some(Event::FullTextRead {
+                    id,
+                    result: result
+                        .and_then(|html| match self.store.set_page_content(id, &html) {
+                            Ok(true) => Ok(()),
+                            Ok(false) => Err("the article is no longer cached".into()),
+                            Err(e) => Err(e.to_string()),
+                        })
+                        .map_err(|e| sanitize::line(&e)),
+                }),
+                StoreCmd::WriteBulletin { title, view, query } => Some(Event::BulletinWritten(
+                    self.write_bulletin(&title, &view, &query)
+                        .map_err(|e| sanitize::line(&e)),
+                )),
             };
             if let Some(event) = event {
                 // The interface is gone only when quitting.
@@ -175,6 +190,118 @@ impl Worker {
 
     /// Tells the interface about new alerts and runs the notify command
     /// for them on a thread of its own (it may take seconds).
+    /// Starts reading an article's page in the background (the result comes
+    /// back as `StoreFullText`); an event at once when that cannot start.
+    fn read_full_text(&mut self, id: ArticleId) -> Option<Event> {
+        let fail = |e: &str| {
+            Some(Event::FullTextRead {
+                id,
+                result: Err(e.to_string()),
+            })
+        };
+        let Some(fetcher) = self.fetcher.clone() else {
+            return fail("offline: the article's page cannot be read");
+        };
+        let article = match self.store.article(id) {
+            Ok(a) => a.summary,
+            Err(e) => return fail(&e.to_string()),
+        };
+        let Some(url) = article
+            .link
+            .as_deref()
+            .and_then(|l| url::Url::parse(l).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+        else {
+            return fail("the article has no web page");
+        };
+        // The feed's own rule when it has one, else the main text found.
+        let rule = self
+            .config
+            .feeds
+            .iter()
+            .find(|f| f.name == article.feed)
+            .and_then(|f| f.full_text.clone())
+            .unwrap_or_else(|| Arc::new(crate::scrape::ContentRule::Auto));
+        let back = self.own.clone();
+        self.runtime.spawn(async move {
+            let http = fetcher.http();
+            let result = crate::fetch::full_text::read_article(&http, &url, &rule).await;
+            // The worker is gone only when quitting.
+            let _ = back.send(StoreCmd::StoreFullText { id, result }).await;
+        });
+        None
+    }
+
+    /// Writes an HTML bulletin of the last week of `view` (narrowed by the
+    /// filter `query`) into the working directory, else the cache's.
+    fn write_bulletin(
+        &self,
+        title: &str,
+        view: &ViewFilter,
+        query: &str,
+    ) -> Result<(std::path::PathBuf, usize), String> {
+        use crate::query::{Expr, Flag, TermKind};
+        let mut q = parse_filter(query).map_err(|e| e.to_string())?;
+        let term = |k| Some(Expr::term(k));
+        let view_term = match view {
+            ViewFilter::All => None,
+            ViewFilter::Unread => term(TermKind::Is(Flag::Unread)),
+            ViewFilter::Starred => term(TermKind::Is(Flag::Starred)),
+            ViewFilter::Tag(t) => term(TermKind::Tag(t.clone())),
+            ViewFilter::Feed(id) => {
+                let feeds = self.store.feeds().map_err(|e| e.to_string())?;
+                let name = feeds
+                    .into_iter()
+                    .find(|f| f.id == *id)
+                    .map(|f| f.name)
+                    .ok_or("the feed is no longer cached")?;
+                term(TermKind::Feed { name, exact: true })
+            }
+            ViewFilter::Saved { query, .. } => {
+                let saved = crate::query::parse(query).map_err(|e| e.to_string())?;
+                saved.expr
+            }
+        };
+        if let Some(e) = view_term {
+            q = q.and(e);
+        }
+        let now = Utc::now();
+        let req = crate::bulletin::Request {
+            title: title.to_string(),
+            query: q,
+            grouping: crate::bulletin::Grouping::Tag,
+            dated_from: Some(now - chrono::TimeDelta::days(7)),
+            seen_after: None,
+            now,
+            zone: self.zone,
+            limit: BULLETIN_LIMIT,
+        };
+        let b = crate::bulletin::build(&self.store, &req, &self.config.sql_options())
+            .map_err(|e| e.to_string())?;
+        if b.is_empty() {
+            return Err("nothing in this view from the last 7 days".into());
+        }
+        let name = format!(
+            "bulletin-{}-{}.html",
+            slug(title),
+            self.zone.at(now).format("%Y-%m-%d")
+        );
+        let html = crate::bulletin::html(&b);
+        let dirs = [
+            std::env::current_dir().ok(),
+            crate::paths::default_cache().and_then(|p| p.parent().map(|d| d.to_path_buf())),
+        ];
+        let mut last = "no directory to write to".to_string();
+        for dir in dirs.into_iter().flatten() {
+            let path = dir.join(&name);
+            match std::fs::write(&path, html.as_bytes()) {
+                Ok(()) => return Ok((path, b.len())),
+                Err(e) => last = format!("cannot write {}: {e}", path.display()),
+            }
+        }
+        Err(last)
+    }
+
     fn alert(&self, alerter: crate::alerts::Alerter, alerts: Vec<crate::store::NewMatch>) {
         if alerts.is_empty() {
             return;
@@ -281,6 +408,30 @@ impl Worker {
     }
 }
 
+/// Most articles in a bulletin written from the interface.
+const BULLETIN_LIMIT: usize = 200;
+
+/// A file-name-safe form of a view's name: "NHS this week" -> "nhs-this-week".
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.chars().count() >= 40 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "all".to_string()
+    } else {
+        out.to_string()
+    }
+}
+
 fn failed(e: impl std::fmt::Display) -> Event {
     Event::StoreFailed {
         message: sanitize::line(&e.to_string()),
@@ -324,6 +475,14 @@ pub fn footnote_links(body: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bulletin_file_names() {
+        assert_eq!(slug("NHS this week"), "nhs-this-week");
+        assert_eq!(slug("  «Ünïcode» / AI!"), "ünïcode-ai");
+        assert_eq!(slug("***"), "all");
+        assert_eq!(slug(&"x".repeat(100)).len(), 40);
+    }
 
     #[test]
     fn footnotes_in_order() {
