@@ -74,14 +74,17 @@ impl QueryError {
     ///   hint: add a closing "
     /// ```
     pub fn render(&self, input: &str) -> String {
-        let chars = self.char_span(input);
-        let width = (chars.end - chars.start).max(1);
+        // The caret goes under the span's display columns (a wide
+        // character takes two).
+        let shown = input.replace(['\n', '\r', '\t'], " ");
+        let cols = |end: usize| crate::text::width(shown.get(..end.min(shown.len())).unwrap_or(""));
+        let (start, end) = (cols(self.span.start), cols(self.span.end));
         let mut out = format!(
             "{}\n  {}\n  {}{}",
             self.message,
-            input.replace(['\n', '\r', '\t'], " "),
-            " ".repeat(chars.start),
-            "^".repeat(width)
+            shown,
+            " ".repeat(start),
+            "^".repeat(end.saturating_sub(start).max(1))
         );
         if let Some(h) = &self.hint {
             out.push_str("\n  hint: ");

@@ -225,7 +225,9 @@ impl Worker {
         let back = self.own.clone();
         self.runtime.spawn(async move {
             let http = fetcher.http();
-            let result = crate::fetch::full_text::read_article(&http, &url, &rule).await;
+            let result = crate::fetch::full_text::read_article(&http, &url, &rule)
+                .await
+                .map_err(|e| e.to_string());
             // The worker is gone only when quitting.
             let _ = back.send(StoreCmd::StoreFullText { id, result }).await;
         });
