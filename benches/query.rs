@@ -72,6 +72,11 @@ fn queries(c: &mut Criterion) {
         "feed:\"Feed 0042\" -health",
         // Worst case: a word in every article.
         "the",
+        // What search-as-you-type sends on the first keystrokes of a word.
+        "d*",
+        "di*",
+        "dia*",
+        "health d*",
     ] {
         let q = parse(text).expect("valid query");
         group.bench_function(format!("{text:?}"), |b| {
