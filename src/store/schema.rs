@@ -8,6 +8,14 @@ pub const MIGRATIONS: &[&str] = &[
     V1,
     // 2: the full-text index of titles and bodies.
     crate::query::FTS_MIGRATION,
+    // 3: prefix indexes in the full-text index.
+    crate::query::FTS_PREFIX_MIGRATION,
+];
+
+/// Migrations after which existing articles must be indexed again.
+const REINDEX: &[&str] = &[
+    crate::query::FTS_MIGRATION,
+    crate::query::FTS_PREFIX_MIGRATION,
 ];
 
 /// 1: feeds, tags, articles (list columns) and their bodies (kept apart so
@@ -71,11 +79,17 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
             supported: target,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    let pending = || MIGRATIONS.iter().enumerate().skip(current as usize);
+    // The index is rebuilt once, after the last migration that needs it.
+    let reindex_at = pending()
+        .filter(|(_, sql)| REINDEX.contains(sql))
+        .map(|(i, _)| i)
+        .last();
+    for (i, sql) in pending() {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        // Migration 2 indexes existing bodies as raw HTML; index their text.
-        if i == 1 && current > 0 {
+        // A new cache has nothing to index.
+        if Some(i) == reindex_at && current > 0 {
             crate::query::rebuild_fts(&tx)?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
