@@ -54,8 +54,11 @@ fn report_sizes(path: &PathBuf) {
 
 fn queries(c: &mut Criterion) {
     let path = cache();
-    report_sizes(&path);
+    let opened = std::time::Instant::now();
     let store = Store::open(&path).expect("open");
+    // Includes any migration of a cache built by an older tidings.
+    println!("opened in {:.1} s", opened.elapsed().as_secs_f64());
+    report_sizes(&path);
     let opts = SqlOptions::default();
     let now = Utc::now();
     let mut group = c.benchmark_group("first 50");

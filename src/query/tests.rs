@@ -584,7 +584,7 @@ fn where_sql_shape() {
             "((\"nhsx\"* AND \"annual report\") NOT ({title} : \"draft\"))".into()
         )]
     );
-    // A short prefix: the index's matches are only tested, not walked.
+    // A short prefix: articles are walked in list order and tested.
     let s = sql("report nhs* is:unread");
     assert_eq!(
         s.where_sql,
