@@ -23,7 +23,9 @@ use std::fmt;
 use std::ops::Range;
 
 pub use ast::{Expr, Flag, Query, Sort, SortKey, Term, TermKind, Text, Unit, When};
-pub use fts::{fts_delete, fts_upsert, html_to_text, rebuild_fts, FTS_MIGRATION};
+pub use fts::{
+    fts_delete, fts_upsert, html_to_text, rebuild_fts, FTS_MIGRATION, FTS_PREFIX_MIGRATION,
+};
 pub use highlight::title_highlights;
 pub use parser::{parse, parse_with, ParseOptions};
 pub use sql::{to_sql, IgnoreRule, SqlOptions, SqlQuery};

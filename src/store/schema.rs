@@ -12,6 +12,14 @@ pub const MIGRATIONS: &[&str] = &[
     // 4: when each bulletin was last made; articles that have alerted;
     // stories.
     AWARENESS,
+    // 5: prefix indexes in the full-text index.
+    crate::query::FTS_PREFIX_MIGRATION,
+];
+
+/// Migrations after which existing articles must be indexed again.
+const REINDEX: &[&str] = &[
+    crate::query::FTS_MIGRATION,
+    crate::query::FTS_PREFIX_MIGRATION,
 ];
 
 /// 4: `bulletins` remembers, per view ('' for none), when the last
@@ -174,10 +182,16 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
     if current >= target {
         return Ok(outcome(current, target));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    let pending = || MIGRATIONS.iter().enumerate().skip(current as usize);
+    // The index is rebuilt once, after the last migration that needs it.
+    let reindex_at = pending()
+        .filter(|(_, sql)| REINDEX.contains(sql))
+        .map(|(i, _)| i)
+        .last();
+    for (i, sql) in pending() {
         tx.execute_batch(sql)?;
-        // Migration 2 indexes existing bodies as raw HTML; index their text.
-        if i == 1 && current > 0 {
+        // A new cache has nothing to index.
+        if Some(i) == reindex_at && current > 0 {
             crate::query::rebuild_fts(&tx)?;
         }
     }
