@@ -17,6 +17,7 @@ pub mod render;
 pub mod sanitize;
 pub mod scrape;
 pub mod store;
+pub mod sync;
 pub mod synth;
 pub mod tui;
 pub mod ui;

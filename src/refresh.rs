@@ -25,9 +25,18 @@ pub fn plan(
         jobs: Vec::new(),
         skipped: 0,
     };
+    // With a sync server, a plain feed it also has comes from it; HTML
+    // pages and feeds marked `local` are always fetched here.
+    let served = match &config.sync {
+        Some(_) => store.remote_feed_urls()?,
+        None => Default::default(),
+    };
     for feed in &config.feeds {
         let id = store.feed_id(&feed.name)?;
         if !wanted(feed, id) {
+            continue;
+        }
+        if !feed.local && feed.html.is_none() && served.contains(feed.url.as_str()) {
             continue;
         }
         let mut job = Job::new(id, feed, store.fetch_state(id)?, config);

@@ -215,6 +215,7 @@ pub fn feeds(count: usize) -> Vec<FeedConfig> {
                 refresh_minutes: None,
                 max_articles: None,
                 html: None,
+                local: false,
             })
         })
         .collect()

@@ -8,6 +8,7 @@ mod fetch;
 mod import;
 mod read;
 mod setup;
+mod sync;
 
 use crate::config::{Config, ConfigError};
 use crate::store::{Store, StoreError};
@@ -47,6 +48,12 @@ pub struct Cli {
 enum Command {
     /// Refresh all feeds, or the named ones
     Fetch(fetch::FetchArgs),
+    /// Sync read and starred state, subscriptions and new items with the
+    /// feed server in [sync]
+    #[command(
+        after_help = "Local changes wait in the cache until the server takes them.\n\nExamples:\n  tidings sync\n  tidings sync --json"
+    )]
+    Sync(sync::SyncArgs),
     /// Feeds with their article counts and last status
     Feeds {
         /// Print JSON
@@ -176,6 +183,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
     };
     match command {
         Command::Fetch(args) => fetch::run(&ctx, &args),
+        Command::Sync(args) => sync::run(&ctx, &args),
         Command::Feeds { json } => read::feeds(&ctx, json),
         Command::List(args) => read::list(&ctx, &args),
         Command::Count(args) => read::count(&ctx, &args),

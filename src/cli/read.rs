@@ -225,7 +225,7 @@ pub fn feeds(ctx: &Context, json: bool) -> Result<ExitCode, CliError> {
     let configured: Vec<_> = store
         .feeds()?
         .into_iter()
-        .filter(|f| config.feeds.iter().any(|c| c.name == f.name))
+        .filter(|f| f.remote || config.feeds.iter().any(|c| c.name == f.name))
         .collect();
     if json {
         #[derive(Serialize)]

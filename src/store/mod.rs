@@ -6,11 +6,13 @@
 mod carry;
 pub mod health;
 mod read;
+mod remote;
 pub mod schema;
 mod view;
 mod write;
 
 pub use carry::{CarriedState, CarryStats};
+pub use remote::{Change, Flag, FlagStats, RemoteFeed, RemoteItem};
 pub use view::{Counts, SearchError, ViewFilter};
 
 use chrono::{DateTime, Utc};

@@ -8,6 +8,8 @@ pub const MIGRATIONS: &[&str] = &[
     V1,
     // 2: the full-text index of titles and bodies.
     crate::query::FTS_MIGRATION,
+    // 3: feed-server sync.
+    SYNC,
 ];
 
 /// 1: feeds, tags, articles (list columns) and their bodies (kept apart so
@@ -59,6 +61,28 @@ const V1: &str = r#"
     CREATE INDEX articles_unread ON articles(sort_time DESC, id DESC) WHERE read = 0;
     CREATE INDEX articles_unread_by_feed ON articles(feed_id, sort_time DESC) WHERE read = 0;
     CREATE INDEX articles_starred ON articles(sort_time DESC, id DESC) WHERE starred = 1;
+    "#;
+
+/// 3: feed-server sync (additive). Feeds and articles that came from the
+/// server carry its ids; flag changes wait in the outbox until the server
+/// has them; `sync_state` keeps the account and the last item id seen.
+const SYNC: &str = r#"
+    ALTER TABLE feeds ADD COLUMN remote_id TEXT;
+    CREATE UNIQUE INDEX feeds_by_remote ON feeds(remote_id) WHERE remote_id IS NOT NULL;
+    ALTER TABLE articles ADD COLUMN remote_id TEXT;
+    CREATE UNIQUE INDEX articles_by_remote ON articles(remote_id) WHERE remote_id IS NOT NULL;
+    CREATE TABLE sync_outbox (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        remote_id  TEXT NOT NULL,
+        flag       TEXT NOT NULL CHECK (flag IN ('read', 'starred')),
+        value      INTEGER NOT NULL,
+        changed_at INTEGER NOT NULL,
+        UNIQUE (remote_id, flag)
+    );
+    CREATE TABLE sync_state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
     "#;
 
 /// Brings the schema up to date. Refuses a cache written by a newer tidings.

@@ -192,6 +192,7 @@ mod tests {
             refresh_minutes: None,
             max_articles: None,
             html: None,
+            local: false,
         };
         let ids = s
             .sync_feeds(&[feed("alpha", &["nhs"]), feed("beta", &[])])

@@ -30,7 +30,14 @@ impl Store {
             let mut clear_tags = tx.prepare_cached("DELETE FROM feed_tags WHERE feed_id = ?1")?;
             let mut add_tag = tx
                 .prepare_cached("INSERT OR IGNORE INTO feed_tags (tag, feed_id) VALUES (?1, ?2)")?;
+            // A server feed that holds a name now in the config moves aside
+            // (the next sync names it anew).
+            let mut move_aside = tx.prepare_cached(
+                "UPDATE feeds SET name = name || ' (server ' || id || ')'
+                 WHERE remote_id IS NOT NULL AND name = ?1",
+            )?;
             for f in feeds {
+                move_aside.execute([&f.name])?;
                 let id: i64 = upsert.query_row(params![f.name, f.url.as_str()], |r| r.get(0))?;
                 clear_tags.execute([id])?;
                 for t in &f.tags {
@@ -145,26 +152,45 @@ impl Store {
     }
 
     /// Sets the read flag; returns how many articles exist among `ids`.
+    /// Changes to articles from the sync server also go to its outbox.
     pub fn set_read(&mut self, ids: &[ArticleId], read: bool) -> Result<usize> {
-        self.set_flag("UPDATE articles SET read = ?2 WHERE id = ?1", ids, read)
+        self.set_flag(
+            "UPDATE articles SET read = ?2 WHERE id = ?1",
+            "read",
+            ids,
+            read,
+        )
     }
 
     /// Sets the starred flag; returns how many articles exist among `ids`.
     pub fn set_starred(&mut self, ids: &[ArticleId], starred: bool) -> Result<usize> {
         self.set_flag(
             "UPDATE articles SET starred = ?2 WHERE id = ?1",
+            "starred",
             ids,
             starred,
         )
     }
 
-    fn set_flag(&mut self, sql: &str, ids: &[ArticleId], value: bool) -> Result<usize> {
+    fn set_flag(&mut self, sql: &str, flag: &str, ids: &[ArticleId], value: bool) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let mut n = 0;
         {
             let mut stmt = tx.prepare_cached(sql)?;
+            // The same transaction queues the change for the server, so the
+            // interface never waits on the network and a crash loses nothing.
+            let mut outbox = tx.prepare_cached(
+                "INSERT OR REPLACE INTO sync_outbox (remote_id, flag, value, changed_at)
+                 SELECT remote_id, ?2, ?3, ?4 FROM articles
+                 WHERE id = ?1 AND remote_id IS NOT NULL",
+            )?;
+            let now = to_ts(Utc::now());
             for id in ids {
-                n += stmt.execute(params![id.0, value])?;
+                let changed = stmt.execute(params![id.0, value])?;
+                if changed > 0 {
+                    outbox.execute(params![id.0, flag, value, now])?;
+                }
+                n += changed;
             }
         }
         tx.commit()?;
@@ -309,7 +335,7 @@ fn purge(
 }
 
 /// A stable 64-bit FNV-1a hash of everything shown of an article.
-fn content_hash(a: &ParsedArticle) -> i64 {
+pub(super) fn content_hash(a: &ParsedArticle) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |bytes: &[u8]| {
         for b in bytes.iter().chain(std::iter::once(&0xff)) {
@@ -357,6 +383,7 @@ mod tests {
             refresh_minutes: None,
             max_articles: None,
             html: None,
+            local: false,
         }
     }
 

@@ -174,7 +174,7 @@ impl Worker {
                 views,
                 feeds: feeds
                     .into_iter()
-                    .filter(|f| self.config.feeds.iter().any(|c| c.name == f.name))
+                    .filter(|f| f.remote || self.config.feeds.iter().any(|c| c.name == f.name))
                     .map(clean_feed)
                     .collect(),
             })),
