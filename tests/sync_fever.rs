@@ -417,7 +417,19 @@ fn sync_with_coldsweat() {
         "{err}"
     );
     assert_eq!(t.unread_titles(), ["First", "Second"]);
+    let (ok, out, _) = t.run(&["doctor"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("sync outbox: 1 change waits for the server"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL  sync server"), "{out}");
     cs.start();
+    let out = t.ok(&["doctor"]);
+    assert!(
+        out.contains("signed in as reader@example.org, 1 subscriptions"),
+        "{out}"
+    );
     let r = t.sync();
     assert_eq!(r["pushed"], 1, "{r}");
     assert!(cs.ids("unread_item_ids").contains(&first));

@@ -12,7 +12,7 @@ mod view;
 mod write;
 
 pub use carry::{CarriedState, CarryStats};
-pub use remote::{Change, Flag, FlagStats, RemoteFeed, RemoteItem};
+pub use remote::{outbox_status, Change, Flag, FlagStats, RemoteFeed, RemoteItem};
 pub use view::{Counts, SearchError, ViewFilter};
 
 use chrono::{DateTime, Utc};

@@ -378,6 +378,32 @@ impl Store {
     }
 }
 
+/// Changes waiting in the outbox and the time of the last sync, read from
+/// the cache at `path` without changing it (an older cache has neither).
+pub fn outbox_status(path: &std::path::Path) -> Result<(u64, Option<i64>)> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let has_outbox: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'sync_outbox'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_outbox {
+        return Ok((0, None));
+    }
+    let waiting = conn.query_row("SELECT COUNT(*) FROM sync_outbox", [], |r| r.get(0))?;
+    let last: Option<String> = conn
+        .query_row(
+            "SELECT value FROM sync_state WHERE key = 'last_sync'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok((waiting, last.and_then(|t| t.parse().ok())))
+}
+
 fn set_state(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
