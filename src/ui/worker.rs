@@ -195,26 +195,32 @@ impl Worker {
         let wanted = |_: &crate::config::FeedConfig, id: FeedId| {
             only.as_ref().is_none_or(|o| o.contains(&id)) && !in_flight.contains(&id)
         };
-        let jobs = match crate::refresh::plan(&self.store, &self.config, wanted, force, now) {
-            Ok(plan) => plan.jobs,
+        let run = match crate::refresh::start(
+            &self.store,
+            &self.config,
+            fetcher,
+            &self.runtime,
+            wanted,
+            force,
+            now,
+        ) {
+            Ok(run) => run,
             Err(e) => {
                 tracing::warn!("cannot plan a refresh: {e}");
                 return None;
             }
         };
-        in_flight.extend(jobs.iter().map(|j| j.feed_id));
-        let total = jobs.len();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(self.config.settings.concurrency);
+        in_flight.extend(run.names.keys().copied());
+        let total = run.total;
+        let mut reports = run.reports;
         let back = self.own.clone();
+        // Reports come back to this thread, which owns the cache.
         self.runtime.spawn(async move {
-            let forward = async {
-                while let Some(report) = rx.recv().await {
-                    if back.send(StoreCmd::Record(Box::new(report))).await.is_err() {
-                        break;
-                    }
+            while let Some(report) = reports.recv().await {
+                if back.send(StoreCmd::Record(Box::new(report))).await.is_err() {
+                    break;
                 }
-            };
-            tokio::join!(fetcher.run(jobs, tx), forward);
+            }
             // The worker is gone only when quitting.
             let _ = back.send(StoreCmd::RefreshDone).await;
         });
