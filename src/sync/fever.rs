@@ -7,9 +7,10 @@
 //! Servers that answer only one command per request get the missing one
 //! asked separately.
 
-use super::{Page, Pushed, RemoteFlags, Secret, SyncError};
+use super::{Page, RemoteFlags, Secret, SyncError};
 use crate::model::ParsedArticle;
 use crate::store::{Change, Flag, RemoteFeed, RemoteItem};
+use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Items per page, as the API defines.
 pub const PAGE: usize = 50;
+/// Marks in flight at once.
+const PUSH_CONCURRENCY: usize = 4;
 
 pub struct Fever {
     http: reqwest::Client,
@@ -215,8 +218,27 @@ impl Fever {
         })
     }
 
+    /// Marks each item of the batch, a few requests at a time (the API
+    /// marks one item per request).
+    pub async fn push(&self, batch: &[Change]) -> (Vec<i64>, Option<SyncError>) {
+        let results: Vec<(i64, Result<(), SyncError>)> = futures_util::stream::iter(batch)
+            .map(|c| async move { (c.seq, self.mark(c).await) })
+            .buffer_unordered(PUSH_CONCURRENCY)
+            .collect()
+            .await;
+        let mut acked = Vec::with_capacity(results.len());
+        let mut error = None;
+        for (seq, r) in results {
+            match r {
+                Ok(()) => acked.push(seq),
+                Err(e) => error = error.or(Some(e)),
+            }
+        }
+        (acked, error)
+    }
+
     /// Marks one item; `mark`, `as` and `id` go in the body.
-    pub async fn push(&self, change: &Change) -> Result<Pushed, SyncError> {
+    async fn mark(&self, change: &Change) -> Result<(), SyncError> {
         let as_ = match (change.flag, change.value) {
             (Flag::Read, true) => "read",
             (Flag::Read, false) => "unread",
@@ -229,9 +251,8 @@ impl Fever {
             ("id", change.remote_id.as_str()),
         ];
         match self.call("", &form).await {
-            Ok(_) => Ok(Pushed::Done),
-            // The item is gone from the server: nothing left to change.
-            Err(SyncError::Http { status: 404, .. }) => Ok(Pushed::Gone),
+            // 404: the item is gone from the server; nothing left to change.
+            Ok(_) | Err(SyncError::Http { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
         }
     }

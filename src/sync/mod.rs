@@ -10,13 +10,13 @@
 //! [`Backend`].
 
 pub mod fever;
+pub mod greader;
 mod secret;
 
 pub use secret::{password, Secret, TokenCache, PASSWORD_ENV};
 
 use crate::config::{Config, Settings, SyncConfig, SyncKind};
 use crate::store::{Change, FlagStats, RemoteFeed, RemoteItem, Store, StoreError};
-use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
@@ -81,17 +81,10 @@ pub struct RemoteFlags {
     pub starred: Vec<String>,
 }
 
-/// What became of one pushed change.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Pushed {
-    Done,
-    /// The item no longer exists on the server.
-    Gone,
-}
-
 /// A signed-in server API.
 pub enum Backend {
     Fever(fever::Fever),
+    Greader(greader::Greader),
 }
 
 impl Backend {
@@ -111,10 +104,14 @@ impl Backend {
                 Backend::Fever(fever::Fever::new(http, cfg.url.clone(), key))
             }
             SyncKind::Greader => {
-                return Err(SyncError::Protocol {
-                    url: cfg.url.to_string(),
-                    reason: "the Google Reader API is not supported yet".into(),
-                })
+                let auth = match token {
+                    Some(t) => t,
+                    None => {
+                        let pw = password(&cfg.password)?;
+                        greader::Greader::login(&http, &cfg.url, &cfg.username, &pw).await?
+                    }
+                };
+                Backend::Greader(greader::Greader::new(http, cfg.url.clone(), auth))
             }
         })
     }
@@ -122,36 +119,44 @@ impl Backend {
     fn token(&self) -> &Secret {
         match self {
             Backend::Fever(b) => b.token(),
+            Backend::Greader(b) => b.token(),
         }
     }
 
     pub fn requests(&self) -> usize {
         match self {
             Backend::Fever(b) => b.requests(),
+            Backend::Greader(b) => b.requests(),
         }
     }
 
     pub async fn subscriptions(&self) -> Result<Vec<RemoteFeed>, SyncError> {
         match self {
             Backend::Fever(b) => b.subscriptions().await,
+            Backend::Greader(b) => b.subscriptions().await,
         }
     }
 
     pub async fn items_after(&self, cursor: Option<&str>) -> Result<Page, SyncError> {
         match self {
             Backend::Fever(b) => b.items_after(cursor).await,
+            Backend::Greader(b) => b.items_after(cursor).await,
         }
     }
 
     pub async fn flags(&self) -> Result<RemoteFlags, SyncError> {
         match self {
             Backend::Fever(b) => b.flags().await,
+            Backend::Greader(b) => b.flags().await,
         }
     }
 
-    pub async fn push(&self, change: &Change) -> Result<Pushed, SyncError> {
+    /// Pushes a batch of changes; returns the `seq` of those the server
+    /// took (or no longer has the item of), and the first error.
+    pub async fn push(&self, batch: &[Change]) -> (Vec<i64>, Option<SyncError>) {
         match self {
-            Backend::Fever(b) => b.push(change).await,
+            Backend::Fever(b) => b.push(batch).await,
+            Backend::Greader(b) => b.push(batch).await,
         }
     }
 }
@@ -228,8 +233,6 @@ pub struct SyncReport {
 
 /// Changes pushed per outbox batch (acknowledged together).
 const PUSH_BATCH: usize = 50;
-/// Pushes in flight at once.
-const PUSH_CONCURRENCY: usize = 4;
 
 /// Push, pull, take the server's flags. Each step commits as it goes, so an
 /// error (the server gone mid-way) loses nothing: the next sync resumes.
@@ -299,19 +302,7 @@ async fn push(store: &mut Store, backend: &Backend) -> Result<usize, SyncError> 
         if batch.is_empty() {
             break;
         }
-        let results: Vec<(i64, Result<Pushed, SyncError>)> = futures_util::stream::iter(&batch)
-            .map(|c| async move { (c.seq, backend.push(c).await) })
-            .buffer_unordered(PUSH_CONCURRENCY)
-            .collect()
-            .await;
-        let mut acked = Vec::with_capacity(results.len());
-        let mut error = None;
-        for (seq, r) in results {
-            match r {
-                Ok(_) => acked.push(seq),
-                Err(e) => error = error.or(Some(e)),
-            }
-        }
+        let (acked, error) = backend.push(&batch).await;
         store.outbox_ack(&acked)?;
         pushed += acked.len();
         if let Some(e) = error {
