@@ -94,3 +94,39 @@ pub fn start(
         reports,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::RemoteFeed;
+
+    #[test]
+    fn feeds_the_server_has_are_left_to_it_unless_local() {
+        let text = "[sync]\nkind = \"fever\"\nurl = \"https://s.test/fever/\"\nusername = \"u\"\n\
+                    [[feed]]\nname = \"On server\"\nurl = \"http://a.test/feed\"\n\
+                    [[feed]]\nname = \"Kept local\"\nurl = \"http://b.test/feed\"\nlocal = true\n\
+                    [[feed]]\nname = \"Only here\"\nurl = \"http://c.test/feed\"\n";
+        let config = Config::parse(std::path::Path::new("t.toml"), text).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        store.sync_feeds(&config.feeds).unwrap();
+        let remote = |id: &str, url: &str| RemoteFeed {
+            remote_id: id.into(),
+            title: format!("Server {id}"),
+            url: url.into(),
+            site_url: None,
+            tags: vec![],
+        };
+        store
+            .replace_remote_feeds(
+                &[
+                    remote("1", "http://a.test/feed"),
+                    remote("2", "http://b.test/feed"),
+                ],
+                &[],
+            )
+            .unwrap();
+        let p = plan(&store, &config, |_, _| true, true, Utc::now()).unwrap();
+        let names: Vec<&str> = p.jobs.iter().map(|j| j.feed.name.as_str()).collect();
+        assert_eq!(names, ["Kept local", "Only here"]);
+    }
+}

@@ -113,3 +113,35 @@ pub enum MigrateOutcome {
     Ok,
     TooNew { found: i64, supported: i64 },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cache_from_before_sync_upgrades_in_place() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(2).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1)
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO feeds (name, url) VALUES ('A', 'http://a.test/');
+             INSERT INTO articles (feed_id, guid, title, first_seen, sort_time, content_hash, read)
+             VALUES (1, 'g', 'Kept', 0, 0, 0, 1);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), MigrateOutcome::Ok);
+        let (title, read, remote): (String, bool, Option<String>) = conn
+            .query_row("SELECT title, read, remote_id FROM articles", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((title.as_str(), read, remote), ("Kept", true, None));
+        let waiting: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sync_outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(waiting, 0);
+    }
+}
