@@ -91,6 +91,7 @@ fn feed(id: i64, name: &str, tags: &[&str], unread: u64, error: Option<&str>) ->
 
 fn snapshot() -> Snapshot {
     Snapshot {
+        sync: None,
         counts: Counts {
             all: 6,
             unread: 3,
@@ -730,6 +731,8 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
         own: cmd_tx.clone(),
         events: ev_tx,
         zone: Zone::utc(),
+        cache_path: ":memory:".into(),
+        sync: Default::default(),
     })
     .unwrap();
     let mut a = app(120, 40, true);
@@ -778,4 +781,29 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
     a.update(Action::ShowErrors);
     let s = check(&a);
     assert!(s.contains("bad error"), "{s}");
+}
+
+#[test]
+fn status_bar_shows_the_last_sync_and_waiting_changes() {
+    let mut a = loaded(120, 30, false, rows());
+    let mut s = snapshot();
+    s.sync = Some(super::event::SyncStatus {
+        last: Some(now() - chrono::Duration::minutes(2)),
+        waiting: 3,
+        failed: false,
+    });
+    a.on_event(Event::Counted(Box::new(s.clone())));
+    let text = screen(&a);
+    assert!(
+        text.contains("synced 2 min ago · 3 changes waiting"),
+        "{text}"
+    );
+    s.sync = Some(super::event::SyncStatus {
+        last: None,
+        waiting: 1,
+        failed: true,
+    });
+    a.on_event(Event::Counted(Box::new(s)));
+    let text = screen(&a);
+    assert!(text.contains("sync failed · 1 change waiting"), "{text}");
 }
