@@ -4,7 +4,7 @@
 use super::{CliError, Context};
 use crate::sync::{self, TokenCache};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -54,10 +54,12 @@ pub fn run(ctx: &Context, args: &SyncArgs) -> Result<ExitCode, CliError> {
     if args.json {
         let text = serde_json::to_string_pretty(&report)
             .map_err(|e| CliError::Failed(format!("cannot write JSON: {e}")))?;
-        println!("{text}");
+        // A closed pipe is not an error of the sync.
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
     } else if !args.quiet {
         let f = report.from_server;
-        println!(
+        let _ = writeln!(
+            std::io::stdout().lock(),
             "synced with {url} in {:.1} s: {} feeds, {} new, {} updated articles; {} changes pushed, {} waiting; from the server: {} read, {} unread, {} starred, {} unstarred; {} requests",
             report.seconds,
             report.feeds,
