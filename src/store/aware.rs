@@ -273,6 +273,7 @@ mod tests {
             max_articles: None,
             html: None,
             full_text: None,
+            local: false,
         };
         s.sync_feeds(&[f]).unwrap()[0]
     }
@@ -347,6 +348,7 @@ mod tests {
             max_articles: None,
             html: None,
             full_text: None,
+            local: false,
         };
         let ids = s.sync_feeds(&[cfg("a"), cfg("b")]).unwrap();
         let text = "Virtual wards let patients get hospital-level care at home, monitored by clinical teams.";

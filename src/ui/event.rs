@@ -59,6 +59,11 @@ pub enum StoreCmd {
         view: ViewFilter,
         query: String,
     },
+    /// A sync with the server ended (`new` articles, or it failed).
+    SyncDone {
+        new: usize,
+        failed: bool,
+    },
     Shutdown,
 }
 
@@ -121,6 +126,17 @@ pub struct Snapshot {
     pub feeds: Vec<FeedInfo>,
     /// Saved views from the config, with their unread counts.
     pub views: Vec<SavedView>,
+    /// With a sync server: when it last succeeded and what waits for it.
+    pub sync: Option<SyncStatus>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SyncStatus {
+    pub last: Option<chrono::DateTime<chrono::Utc>>,
+    /// Local changes in the outbox.
+    pub waiting: u64,
+    /// The last sync of this session failed.
+    pub failed: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

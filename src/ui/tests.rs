@@ -86,11 +86,13 @@ fn feed(id: i64, name: &str, tags: &[&str], unread: u64, error: Option<&str>) ->
             .then(|| now() - chrono::Duration::minutes(3)),
         http_status: error.map(|_| 503),
         last_error: error.map(str::to_string),
+        remote: false,
     }
 }
 
 fn snapshot() -> Snapshot {
     Snapshot {
+        sync: None,
         counts: Counts {
             all: 6,
             unread: 3,
@@ -918,6 +920,7 @@ fn demo_rows() -> Vec<ArticleSummary> {
 
 fn demo_snapshot() -> Snapshot {
     Snapshot {
+        sync: None,
         counts: Counts {
             all: 14,
             unread: 10,
@@ -1138,6 +1141,8 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
         own: cmd_tx.clone(),
         events: ev_tx,
         zone: Zone::utc(),
+        cache_path: ":memory:".into(),
+        sync: Default::default(),
     })
     .unwrap();
     let mut a = app(120, 40, true);
@@ -1215,4 +1220,29 @@ fn alerts_flash_badge_and_notify() {
     let cmds = a.on_event(Event::Alerted(vec![alert("More beds")]));
     assert_eq!(label(&a), "NHS this week +2");
     assert!(matches!(&cmds[..], [Cmd::Notify(s)] if s.contains("More beds")));
+}
+
+#[test]
+fn status_bar_shows_the_last_sync_and_waiting_changes() {
+    let mut a = loaded(120, 30, false, rows());
+    let mut s = snapshot();
+    s.sync = Some(super::event::SyncStatus {
+        last: Some(now() - chrono::Duration::minutes(2)),
+        waiting: 3,
+        failed: false,
+    });
+    a.on_event(Event::Counted(Box::new(s.clone())));
+    let text = screen(&a);
+    assert!(
+        text.contains("synced 2 min ago · 3 changes waiting"),
+        "{text}"
+    );
+    s.sync = Some(super::event::SyncStatus {
+        last: None,
+        waiting: 1,
+        failed: true,
+    });
+    a.on_event(Event::Counted(Box::new(s)));
+    let text = screen(&a);
+    assert!(text.contains("sync failed · 1 change waiting"), "{text}");
 }

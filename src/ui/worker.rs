@@ -2,7 +2,7 @@
 //! interface's commands and writes fetch results as they arrive. Text
 //! leaving it is sanitised.
 
-use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd};
+use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd, SyncStatus};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo, FetchOutcome};
@@ -33,6 +33,16 @@ pub struct Worker {
     pub events: Sender<Event>,
     /// Where dates in rendered text are shown.
     pub zone: crate::render::Zone,
+    /// The cache, opened again by the sync thread.
+    pub cache_path: std::path::PathBuf,
+    pub sync: SyncRun,
+}
+
+/// The sync with the server: at most one at a time, beside fetching.
+#[derive(Debug, Default)]
+pub struct SyncRun {
+    running: bool,
+    failed: bool,
 }
 
 /// Starts the worker thread; it ends on `Shutdown` or when every sender
@@ -135,6 +145,14 @@ impl Worker {
                 }
                 StoreCmd::Count => Some(self.snapshot()),
                 StoreCmd::Refresh { feeds, force } => {
+                    let synced = feeds.is_none() && self.start_sync();
+                    if synced {
+                        runs += 1;
+                        // Shown as one more unit of the refresh.
+                        let _ = self
+                            .events
+                            .blocking_send(Event::RefreshStarted { total: 1 });
+                    }
                     let started = self.start_refresh(feeds, force, &mut in_flight);
                     if let Some(total) = started {
                         runs += 1;
@@ -178,6 +196,23 @@ impl Worker {
                     self.write_bulletin(&title, &view, &query)
                         .map_err(|e| sanitize::line(&e)),
                 )),
+                StoreCmd::SyncDone { new, failed } => {
+                    self.sync = SyncRun {
+                        running: false,
+                        failed,
+                    };
+                    runs = runs.saturating_sub(1);
+                    let stored = Event::FeedStored {
+                        feed: FeedId(0),
+                        new,
+                        failed,
+                    };
+                    // The interface is gone only when quitting.
+                    if self.events.blocking_send(stored).is_err() {
+                        break;
+                    }
+                    (runs == 0).then_some(Event::RefreshFinished)
+                }
             };
             if let Some(event) = event {
                 // The interface is gone only when quitting.
@@ -356,17 +391,90 @@ impl Worker {
                 }
             })
             .collect();
+        let sync = self.config.sync.as_ref().map(|_| SyncStatus {
+            last: self
+                .store
+                .sync_state("last_sync")
+                .ok()
+                .flatten()
+                .and_then(|t| t.parse().ok())
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+            waiting: self.store.outbox_len().unwrap_or(0),
+            failed: self.sync.failed,
+        });
         match self.store.feeds() {
             Ok(feeds) => Event::Counted(Box::new(Snapshot {
                 counts,
                 views,
+                sync,
                 feeds: feeds
                     .into_iter()
-                    .filter(|f| self.config.feeds.iter().any(|c| c.name == f.name))
+                    .filter(|f| f.remote || self.config.feeds.iter().any(|c| c.name == f.name))
                     .map(clean_feed)
                     .collect(),
             })),
             Err(e) => failed(e),
+        }
+    }
+
+    /// Starts a sync with the server on its own thread and cache
+    /// connection, so the interface keeps working from the cache meanwhile.
+    /// False when there is no server, when offline, or one is running.
+    fn start_sync(&mut self) -> bool {
+        if self.config.sync.is_none() || self.fetcher.is_none() || self.sync.running {
+            return false;
+        }
+        let config = self.config.clone();
+        let path = self.cache_path.clone();
+        let back = self.own.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tidings-sync".into())
+            .spawn(move || {
+                // Its own runtime: quitting mid-sync must not leave it on a
+                // runtime that is shutting down. Each page is committed, so
+                // being cut off loses nothing.
+                let result = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| crate::sync::SyncError::Network {
+                        url: String::new(),
+                        reason: format!("cannot start the runtime: {e}"),
+                    })
+                    .and_then(|runtime| {
+                        let mut store = crate::store::Store::open(&path)?;
+                        let tokens = crate::sync::TokenCache::default_location();
+                        runtime.block_on(crate::sync::sync(
+                            &mut store,
+                            &config,
+                            &tokens,
+                            &mut |_| {},
+                        ))
+                    });
+                let done = match result {
+                    Ok(r) => StoreCmd::SyncDone {
+                        new: r.new,
+                        failed: false,
+                    },
+                    Err(e) => {
+                        tracing::warn!("sync failed: {e}");
+                        StoreCmd::SyncDone {
+                            new: 0,
+                            failed: true,
+                        }
+                    }
+                };
+                // The worker is gone only when quitting.
+                let _ = back.blocking_send(done);
+            });
+        match spawned {
+            Ok(_) => {
+                self.sync.running = true;
+                true
+            }
+            Err(e) => {
+                tracing::warn!("cannot start the sync: {e}");
+                false
+            }
         }
     }
 
@@ -383,26 +491,32 @@ impl Worker {
         let wanted = |_: &crate::config::FeedConfig, id: FeedId| {
             only.as_ref().is_none_or(|o| o.contains(&id)) && !in_flight.contains(&id)
         };
-        let jobs = match crate::refresh::plan(&self.store, &self.config, wanted, force, now) {
-            Ok(plan) => plan.jobs,
+        let run = match crate::refresh::start(
+            &self.store,
+            &self.config,
+            fetcher,
+            &self.runtime,
+            wanted,
+            force,
+            now,
+        ) {
+            Ok(run) => run,
             Err(e) => {
                 tracing::warn!("cannot plan a refresh: {e}");
                 return None;
             }
         };
-        in_flight.extend(jobs.iter().map(|j| j.feed_id));
-        let total = jobs.len();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(self.config.settings.concurrency);
+        in_flight.extend(run.names.keys().copied());
+        let total = run.total;
+        let mut reports = run.reports;
         let back = self.own.clone();
+        // Reports come back to this thread, which owns the cache.
         self.runtime.spawn(async move {
-            let forward = async {
-                while let Some(report) = rx.recv().await {
-                    if back.send(StoreCmd::Record(Box::new(report))).await.is_err() {
-                        break;
-                    }
+            while let Some(report) = reports.recv().await {
+                if back.send(StoreCmd::Record(Box::new(report))).await.is_err() {
+                    break;
                 }
-            };
-            tokio::join!(fetcher.run(jobs, tx), forward);
+            }
             // The worker is gone only when quitting.
             let _ = back.send(StoreCmd::RefreshDone).await;
         });
