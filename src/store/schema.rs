@@ -84,7 +84,7 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
     let reindex_at = pending()
         .filter(|(_, sql)| REINDEX.contains(sql))
         .map(|(i, _)| i)
-        .last();
+        .next_back();
     for (i, sql) in pending() {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
