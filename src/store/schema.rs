@@ -216,7 +216,7 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
     let reindex_at = pending()
         .filter(|(_, sql)| REINDEX.contains(sql))
         .map(|(i, _)| i)
-        .last();
+        .next_back();
     for (i, sql) in pending() {
         tx.execute_batch(sql)?;
         // A new cache has nothing to index.
