@@ -191,26 +191,32 @@ async fn read_document(
                 || content_type.as_deref().is_some_and(|c| c.contains("html")))
     };
     match job.feed.kind {
-        FeedKind::Feed => parse_blocking(body, url).await,
+        FeedKind::Feed => parse_blocking(body, url, content_type).await,
         FeedKind::Html => html::scrape(http, job, body, content_type, url).await,
         FeedKind::Auto if is_html() => {
             if job.feed.html.is_some() {
                 return html::scrape(http, job, body, content_type, url).await;
             }
             match html::advertised_feed(http, &body, &url).await? {
-                Some((feed, feed_url)) => parse_blocking(feed, feed_url).await,
+                Some((feed, feed_url, feed_type)) => {
+                    parse_blocking(feed, feed_url, feed_type).await
+                }
                 None => Err(format!(
                     "{url} is an HTML page with no advertised feed (<link rel=\"alternate\">) \
                      and no [feed.html] rules; `tidings discover {url}` suggests rules"
                 )),
             }
         }
-        FeedKind::Auto => parse_blocking(body, url).await,
+        FeedKind::Auto => parse_blocking(body, url, content_type).await,
     }
 }
 
-async fn parse_blocking(body: Vec<u8>, url: Url) -> Result<ParsedFeed, String> {
-    tokio::task::spawn_blocking(move || parse::parse_feed(&body, &url))
+async fn parse_blocking(
+    body: Vec<u8>,
+    url: Url,
+    content_type: Option<String>,
+) -> Result<ParsedFeed, String> {
+    tokio::task::spawn_blocking(move || parse::parse_document(&body, content_type.as_deref(), &url))
         .await
         .unwrap_or_else(|e| Err(format!("parser stopped: {e}")))
 }
