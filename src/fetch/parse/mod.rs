@@ -13,6 +13,8 @@ mod normalize;
 mod rewrite;
 mod text;
 
+pub use text::html_to_text;
+
 use crate::model::ParsedFeed;
 use feed_rs::parser::{ParseFeedError, Parser};
 use rewrite::{Extra, Rewritten};

@@ -119,6 +119,8 @@ struct Pass<'a> {
     leaf: Option<(Leaf, String)>,
     person: Option<(String, String)>,
     item_start: usize,
+    /// The item being read has a `<link>`.
+    item_link: bool,
     defer_channel: Option<String>,
     r: Rewritten,
 }
@@ -138,6 +140,7 @@ pub fn rewrite(src: &str, base: &Url) -> Result<Rewritten, String> {
         leaf: None,
         person: None,
         item_start: 0,
+        item_link: false,
         defer_channel: None,
         r: Rewritten::default(),
     };
@@ -341,6 +344,7 @@ impl<'a> Pass<'a> {
                 || (local == "entry" && is_atom(&uri) && (parent == "feed" || depth == 0)));
         if item {
             self.item_start = self.out.len();
+            self.item_link = false;
             let mut extra = Extra::default();
             if let Some((_, _, about)) = tag
                 .attrs
@@ -401,6 +405,9 @@ impl<'a> Pass<'a> {
             && matches!(parent.as_str(), "item" | "channel");
         let rss_link =
             is_rss(&uri) && local == "link" && matches!(parent.as_str(), "item" | "channel");
+        if rss_link && parent == "item" {
+            self.item_link = true;
+        }
         let mut kind = Kind::Html;
         let mut is_base64 = false;
         if atom_text && !in_capture {
@@ -573,6 +580,13 @@ impl<'a> Pass<'a> {
                     if !name.is_empty() && !authors.contains(&name) {
                         authors.push(name);
                     }
+                }
+            }
+            if write && frame.item && !self.item_link && !frame.uri.is_empty() {
+                // feed-rs drops RSS 1.0 items without a link: rdf:about is one.
+                if let Some(about) = self.r.entries.last().and_then(|e| e.about.clone()) {
+                    self.out
+                        .push_str(&format!("<link>{}</link>", escape(&about)));
                 }
             }
             if write {
