@@ -223,3 +223,59 @@ fn encodings_served_end_to_end() {
         );
     }
 }
+
+/// Items with no guid, link or date that share a title stay distinct by
+/// their text, an unchanged item fetched again is recognised, and a parse
+/// warning reaches `tidings feeds`.
+#[test]
+fn identity_and_warnings_end_to_end() {
+    let item = |body: &str| {
+        format!("<item><title>Service update</title><description>{body}</description></item>")
+    };
+    let doc = format!(
+        "<rss version=\"2.0\"><channel><title>Status</title>{}{}{}</channel></rss>",
+        item("Mail is slow."),
+        item("Mail is back."),
+        item("Planned work tonight.")
+    );
+    let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Odd</title>
+        <entry><id>urn:1</id><title>One</title><content type="">Kept as text</content></entry></feed>"#;
+    let server = TestServer::start();
+    server.route(
+        "/status.xml",
+        Route::file(doc.clone(), "application/rss+xml"),
+    );
+    server.route("/odd.xml", Route::file(atom, "application/atom+xml"));
+    let sandbox = Sandbox::new();
+    let status = server.url("/status.xml");
+    let odd = server.url("/odd.xml");
+    sandbox.write_config("", &[("status", &status), ("odd", &odd)]);
+    let fetch = || {
+        let out = sandbox.cmd().args(["fetch", "--force"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    fetch();
+    let feeds = sandbox.cmd().args(["feeds", "--json"]).output().unwrap();
+    let feeds: Vec<Value> = serde_json::from_slice(&feeds.stdout).unwrap();
+    let odd = feeds.iter().find(|f| f["name"] == "odd").unwrap();
+    assert!(
+        odd["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("unknown content type")),
+        "{odd}"
+    );
+    // Changed on the server (no 304), the same three items again.
+    server.route(
+        "/status.xml",
+        Route::file(format!("{doc}\n"), "application/rss+xml"),
+    );
+    fetch();
+    let articles = sandbox.list_json(&[]);
+    let updates = articles.iter().filter(|a| a["feed"] == "status").count();
+    assert_eq!(updates, 3, "{articles:?}");
+    assert_eq!(odd["total"], 1);
+}

@@ -172,6 +172,9 @@ pub fn rewrite(src: &str, base: &Url) -> Result<Rewritten, String> {
                     }
                 };
                 pos = next.max(from + 1).min(src.len());
+                while !src.is_char_boundary(pos) {
+                    pos += 1;
+                }
                 tokens = Tokenizer::from_fragment(src, pos..src.len());
                 continue;
             }
@@ -270,8 +273,14 @@ fn is_atom(uri: &str) -> bool {
 }
 
 fn is_rss(uri: &str) -> bool {
-    uri.is_empty() || uri == RSS10 || uri == RSS090
+    uri.is_empty() || uri == RSS10 || uri == RSS090 || RSS2_NAMESPACES.contains(&uri)
 }
+
+/// Namespaces some RSS 2.0 feeds put their elements in; RSS 2.0 has none.
+const RSS2_NAMESPACES: &[&str] = &[
+    "http://backend.userland.com/rss2",
+    "http://blogs.law.harvard.edu/tech/rss",
+];
 
 impl<'a> Pass<'a> {
     fn r_with_out(mut self) -> Rewritten {
@@ -399,7 +408,7 @@ impl<'a> Pass<'a> {
             )
             && matches!(parent.as_str(), "feed" | "entry" | "source")
             && attr("src").is_none();
-        let rss_text = !is_atom(&parent_uri(&self.stack))
+        let rss_text = !self.stack.last().is_some_and(|f| is_atom(&f.uri))
             && ((is_rss(&uri) && matches!(local, "title" | "description"))
                 || (uri == CONTENT && local == "encoded"))
             && matches!(parent.as_str(), "item" | "channel");
@@ -435,6 +444,7 @@ impl<'a> Pass<'a> {
 
         if depth >= MAX_DEPTH {
             self.r.repairs += 1;
+            self.ns.truncate(ns_len);
             return Ok(());
         }
 
@@ -454,7 +464,16 @@ impl<'a> Pass<'a> {
             self.out.push('<');
             self.out.push_str(&qname);
             for (prefix, name, value) in &tag.attrs {
-                let drop = (*prefix == "xml" && *name == "base")
+                let bad_src_type = is_atom(&uri)
+                    && local == "content"
+                    && prefix.is_empty()
+                    && *name == "type"
+                    && !value.contains('/');
+                let rss2_ns = (*prefix == "xmlns" || *name == "xmlns")
+                    && RSS2_NAMESPACES.contains(&value.trim());
+                let drop = bad_src_type
+                    || rss2_ns
+                    || (*prefix == "xml" && *name == "base")
                     || (depth == 0 && local == "rss" && *name == "version")
                     || (atom_text && prefix.is_empty() && matches!(*name, "type" | "mode"));
                 if drop {
@@ -539,7 +558,7 @@ impl<'a> Pass<'a> {
                 if let Some(c) = self.capture.take() {
                     let inner = &self.src[c.inner_start.min(at)..at];
                     let html = self.captured(&c, inner, frame.base)?;
-                    self.out.push_str(&escape(&html));
+                    push_cdata(&mut self.out, &html);
                 }
                 write = true;
             }
@@ -748,10 +767,16 @@ impl<'a> Pass<'a> {
                 Kind::Html | Kind::Xhtml => decoded,
             });
         }
-        Ok(match kind {
-            Kind::Text => escape(&self.inner_text(inner, false)?),
+        let html = match kind {
+            Kind::Text => return Ok(escape(&self.inner_text(inner, false)?)),
             Kind::Html => self.inner_text(inner, true)?,
             Kind::Xhtml => self.xhtml(inner)?,
+        };
+        // Relative links in the markup follow xml:base, where one is set.
+        Ok(if base == 0 {
+            html
+        } else {
+            resolve_urls(&html, &self.bases[base])
         })
     }
 
@@ -876,8 +901,59 @@ impl<'a> Pass<'a> {
     }
 }
 
-fn parent_uri(stack: &[Frame]) -> String {
-    stack.last().map(|f| f.uri.clone()).unwrap_or_default()
+/// Text as one CDATA section (feed-rs reads that faster than references).
+fn push_cdata(out: &mut String, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    out.push_str("<![CDATA[");
+    let mut rest = text;
+    while let Some(at) = rest.find("]]>") {
+        out.push_str(&rest[..at]);
+        out.push_str("]]]]><![CDATA[>");
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
+    out.push_str("]]>");
+}
+
+/// `href` and `src` attribute values of HTML made absolute against `base`.
+fn resolve_urls(html: &str, base: &Url) -> String {
+    let lower = html.to_ascii_lowercase();
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut pos = 0;
+    loop {
+        let found = [" href=", " src="]
+            .iter()
+            .filter_map(|p| lower[pos..].find(p).map(|at| pos + at + p.len()))
+            .min();
+        let Some(value_at) = found else { break };
+        out.push_str(&html[pos..value_at]);
+        pos = value_at;
+        let rest = &html[pos..];
+        let quote = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => q,
+            _ => continue,
+        };
+        let Some(end) = rest[1..].find(quote) else {
+            break;
+        };
+        let value = &rest[1..=end];
+        let decoded = super::text::decode_entities(value);
+        let absolute = match Url::parse(&decoded) {
+            Err(url::ParseError::RelativeUrlWithoutBase) => base
+                .join(&decoded)
+                .map(|u| escape(u.as_str()))
+                .unwrap_or_else(|_| value.to_string()),
+            _ => value.to_string(),
+        };
+        out.push(quote);
+        out.push_str(&absolute);
+        out.push(quote);
+        pos += end + 2;
+    }
+    out.push_str(&html[pos..]);
+    out
 }
 
 /// The content of a single wrapping `<div>`, as Atom XHTML constructs have.
@@ -913,19 +989,19 @@ mod tests {
             </entry></feed>"#);
         assert!(
             r.xml
-                .contains(r#"<title type="html">a &amp;lt;b&amp;gt; c</title>"#),
+                .contains(r#"<title type="html"><![CDATA[a &lt;b&gt; c]]></title>"#),
             "{}",
             r.xml
         );
         assert!(
             r.xml
-                .contains(r#"<summary type="html">x &amp;amp; y</summary>"#),
+                .contains(r#"<summary type="html"><![CDATA[x &amp; y]]></summary>"#),
             "{}",
             r.xml
         );
         assert!(
             r.xml
-                .contains("&lt;p&gt;History of the &amp;lt;blink&amp;gt; tag&lt;/p&gt;"),
+                .contains("<![CDATA[<p>History of the &lt;blink&gt; tag</p>]]>"),
             "{}",
             r.xml
         );
@@ -940,7 +1016,7 @@ mod tests {
             <entry><issued>2004-01-01T00:00:00Z</issued><content type="text/html" mode="base64">PGI+aGk8L2I+</content></entry></feed>"#,
         );
         assert!(r.xml.contains(ATOM10) && r.xml.contains("<subtitle"));
-        assert!(r.xml.contains("&lt;b&gt;hi&lt;/b&gt;"), "{}", r.xml);
+        assert!(r.xml.contains("<![CDATA[<b>hi</b>]]>"), "{}", r.xml);
         assert_eq!(
             r.entries[0].published.as_deref(),
             Some("2004-01-01T00:00:00Z")
@@ -956,8 +1032,18 @@ mod tests {
     fn broken_markup_is_repaired() {
         let r = rw("<rss><channel><title>AT&T &nbsp;x</title><item><title>a < b</title><foo></channel></rss>");
         assert!(r.repairs > 0);
-        assert!(r.xml.contains("AT&amp;T"), "{}", r.xml);
+        assert!(r.xml.contains("<![CDATA[AT&T \u{a0}x]]>"), "{}", r.xml);
         assert!(r.xml.ends_with("</item></channel></rss>"), "{}", r.xml);
+    }
+
+    #[test]
+    fn cdata_end_inside_text_is_split() {
+        let r = rw(r#"<rss><channel><title>a ]]&gt; b</title></channel></rss>"#);
+        assert!(
+            r.xml.contains("<![CDATA[a ]]]]><![CDATA[> b]]>"),
+            "{}",
+            r.xml
+        );
     }
 
     #[test]
@@ -965,13 +1051,32 @@ mod tests {
         let ok = rw(
             r#"<!DOCTYPE rss [<!ENTITY who "Jo &amp; Co">]><rss><channel><title>&who;</title></channel></rss>"#,
         );
-        assert!(ok.xml.contains("<title>Jo &amp; Co</title>"), "{}", ok.xml);
+        assert!(
+            ok.xml.contains("<title><![CDATA[Jo & Co]]></title>"),
+            "{}",
+            ok.xml
+        );
         let bomb = r#"<!DOCTYPE r [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
           <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
           <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
           <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>
           <rss><channel><title>&d;</title></channel></rss>"#;
         assert!(rewrite(bomb, &Url::parse("http://e.test/").unwrap()).is_err());
+    }
+
+    #[test]
+    fn xml_base_applies_inside_content() {
+        let r = rw(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry xml:base="http://b.test/x/"><content type="html">&lt;a href="y"&gt;y&lt;/a&gt; &lt;img src='/z.png'&gt; &lt;a href="http://c.test/"&gt;</content><content src="http://m.test/v" type=""/></entry></feed>"#,
+        );
+        assert!(r.xml.contains("href=\"http://b.test/x/y\""), "{}", r.xml);
+        assert!(r.xml.contains("src='http://b.test/z.png'"), "{}", r.xml);
+        assert!(r.xml.contains("href=\"http://c.test/\""), "{}", r.xml);
+        assert!(
+            r.xml.contains(r#"<content src="http://m.test/v"/>"#),
+            "{}",
+            r.xml
+        );
     }
 
     #[test]
