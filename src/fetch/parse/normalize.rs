@@ -91,26 +91,36 @@ fn article(e: Entry, x: Option<&Extra>, base: &Url, feed_author: Option<&str>) -
     }
 }
 
-/// A person as written in a feed, as a name: "jo@example.org (Jo Bloggs)"
-/// and "Jo Bloggs <jo@example.org>" give "Jo Bloggs"; a bare name or
-/// e-mail address is kept.
+/// A person as written in a feed, as a name: the e-mail address is taken
+/// out and what is left, without brackets, is the name ("jo@example.org
+/// (Jo Bloggs)", "Jo Bloggs <jo@example.org>", "Jo Bloggs (jo@example.org)"
+/// all give "Jo Bloggs"); with no name left, the address.
 pub fn person_name(s: &str) -> String {
     let s = collapse(s);
-    if let (Some(open), true) = (s.find('('), s.ends_with(')')) {
-        let inner = s[open + 1..s.len() - 1].trim();
-        if !inner.is_empty() {
-            return inner.to_string();
-        }
+    let email = s
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"'))
+        .map(|w| w.strip_prefix("mailto:").unwrap_or(w))
+        .find(|w| {
+            w.split_once('@')
+                .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+        });
+    let Some(email) = email else {
+        return s;
+    };
+    let rest = s
+        .replacen(&format!("mailto:{email}"), "", 1)
+        .replacen(email, "", 1);
+    let name = collapse(
+        &rest
+            .replace("()", " ")
+            .replace("<>", " ")
+            .replace(['(', ')', '<', '>', '"'], " "),
+    );
+    if name.is_empty() {
+        email.to_string()
+    } else {
+        name
     }
-    if let (Some(open), true) = (s.find('<'), s.ends_with('>')) {
-        let name = s[..open].trim().trim_matches('"').trim();
-        return if name.is_empty() {
-            s[open + 1..s.len() - 1].trim().to_string()
-        } else {
-            name.to_string()
-        };
-    }
-    s
 }
 
 /// feed-rs keeps RSS `<author>` text as the e-mail of a person named after
@@ -213,6 +223,9 @@ mod tests {
         assert_eq!(person_name("<jo@example.org>"), "jo@example.org");
         assert_eq!(person_name(" Example\n editor "), "Example editor");
         assert_eq!(person_name("jo@example.org"), "jo@example.org");
+        assert_eq!(person_name("Jo Bloggs (jo@example.org)"), "Jo Bloggs");
+        assert_eq!(person_name("mailto:jo@example.org"), "jo@example.org");
+        assert_eq!(person_name("Jo (the editor)"), "Jo (the editor)");
     }
 
     #[test]

@@ -90,6 +90,8 @@ struct Frame {
     base: usize,
     ns_len: usize,
     item: bool,
+    /// Already closed in the output (an RSS 1.0 channel holding items).
+    closed: bool,
 }
 
 struct Capture {
@@ -351,6 +353,14 @@ impl<'a> Pass<'a> {
                 && is_rss(&uri)
                 && matches!(parent.as_str(), "channel" | "rss" | "RDF"))
                 || (local == "entry" && is_atom(&uri) && (parent == "feed" || depth == 0)));
+        if item && parent == "channel" && self.stack.first().is_some_and(|f| f.local == "RDF") {
+            // RSS 1.0 items belong beside the channel, not in it.
+            if let Some(channel) = self.stack.last_mut().filter(|f| !f.closed) {
+                channel.closed = true;
+                let close = format!("</{}>", channel.qname);
+                self.out.push_str(&close);
+            }
+        }
         if item {
             self.item_start = self.out.len();
             self.item_link = false;
@@ -534,6 +544,7 @@ impl<'a> Pass<'a> {
             base,
             ns_len,
             item,
+            closed: false,
         });
         Ok(())
     }
@@ -617,7 +628,8 @@ impl<'a> Pass<'a> {
                 let defer = frame.local == "channel"
                     && self.stack.len() == 1
                     && self.stack[0].local == "rss";
-                if defer {
+                if frame.closed {
+                } else if defer {
                     self.defer_channel = Some(frame.qname.clone());
                 } else {
                     self.out.push_str("</");

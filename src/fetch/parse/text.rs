@@ -241,6 +241,12 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc2822(s) {
         return Some(d.to_utc());
     }
+    // Zone names chrono does not know.
+    if let Some(fixed) = named_zone(s) {
+        if let Ok(d) = DateTime::parse_from_rfc2822(&fixed) {
+            return Some(d.to_utc());
+        }
+    }
     // RFC 822 with a weekday that does not match or is misspelt.
     if let Some((_, rest)) = s.split_once(", ") {
         if let Ok(d) = DateTime::parse_from_rfc2822(rest) {
@@ -275,6 +281,46 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
         [y] if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => day(y, "1", "1"),
         _ => None,
     }
+}
+
+/// An RFC 822 date whose zone is a common name (CET, BST, ...) with the
+/// zone as an offset instead.
+fn named_zone(s: &str) -> Option<String> {
+    const ZONES: &[(&str, &str)] = &[
+        ("UTC", "+0000"),
+        ("Z", "+0000"),
+        ("WET", "+0000"),
+        ("BST", "+0100"),
+        ("CET", "+0100"),
+        ("MET", "+0100"),
+        ("WEST", "+0100"),
+        ("CEST", "+0200"),
+        ("MEST", "+0200"),
+        ("EET", "+0200"),
+        ("EEST", "+0300"),
+        ("MSK", "+0300"),
+        ("IST", "+0530"),
+        ("HKT", "+0800"),
+        ("SGT", "+0800"),
+        ("AWST", "+0800"),
+        ("JST", "+0900"),
+        ("KST", "+0900"),
+        ("AEST", "+1000"),
+        ("AEDT", "+1100"),
+        ("NZST", "+1200"),
+        ("NZDT", "+1300"),
+        ("AST", "-0400"),
+        ("ADT", "-0300"),
+        ("NST", "-0330"),
+        ("AKST", "-0900"),
+        ("HST", "-1000"),
+    ];
+    let (head, zone) = s.rsplit_once(' ')?;
+    let offset = ZONES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(zone))
+        .map(|(_, o)| *o)?;
+    Some(format!("{head} {offset}"))
 }
 
 /// Base64 (whitespace ignored); None when malformed.
@@ -336,6 +382,9 @@ mod tests {
             at("2024-03-05"),
             Some("2024-03-05T00:00:00+00:00".to_string())
         );
+        assert_eq!(at("Tue, 05 Mar 2024 11:20:00 CET"), want);
+        assert_eq!(at("Tue, 05 Mar 2024 10:20 GMT"), want);
+        assert_eq!(at("2024-03-05T10:20:00.000+0000"), want);
         assert_eq!(at("yesterday"), None);
     }
 
