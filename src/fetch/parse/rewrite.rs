@@ -16,6 +16,7 @@
 //!   of each item are collected in document order ([`Extra`]).
 
 use super::text::{base64, escape, named_entity, numeric_entity, reference};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use url::Url;
@@ -30,7 +31,6 @@ const DCTERMS: &str = "http://purl.org/dc/terms/";
 const ITUNES: &str = "http://www.itunes.com/dtds/podcast-1.0.dtd";
 const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
-const XML: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// Largest text one entity reference may expand to, and all of them together.
 const ENTITY_MAX: usize = 4 * 1024;
@@ -83,10 +83,45 @@ enum Leaf {
     PersonEmail,
 }
 
-struct Frame {
-    qname: String,
-    local: String,
-    uri: String,
+/// The namespaces the pass tells apart.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ns {
+    /// None, or one RSS 2.0 feeds sometimes declare.
+    Plain,
+    /// RSS 1.0 or 0.90.
+    Rss1,
+    Atom,
+    Atom03,
+    Dc,
+    Dcterms,
+    Itunes,
+    Content,
+    Rdf,
+    Other,
+}
+
+fn classify(uri: &str) -> Ns {
+    match uri {
+        "" => Ns::Plain,
+        RSS10 | RSS090 => Ns::Rss1,
+        ATOM10 => Ns::Atom,
+        ATOM03 => Ns::Atom03,
+        DC => Ns::Dc,
+        DCTERMS => Ns::Dcterms,
+        ITUNES => Ns::Itunes,
+        CONTENT => Ns::Content,
+        RDF => Ns::Rdf,
+        u if RSS2_NAMESPACES.contains(&u) => Ns::Plain,
+        _ => Ns::Other,
+    }
+}
+
+struct Frame<'a> {
+    prefix: &'a str,
+    /// The name as read, and as written (Atom 0.3 names are renamed).
+    local: &'a str,
+    out_local: &'a str,
+    uri: Ns,
     base: usize,
     ns_len: usize,
     item: bool,
@@ -112,8 +147,8 @@ struct Pending<'a> {
 struct Pass<'a> {
     src: &'a str,
     out: String,
-    stack: Vec<Frame>,
-    ns: Vec<(String, String)>,
+    stack: Vec<Frame<'a>>,
+    ns: Vec<(&'a str, Ns)>,
     bases: Vec<Url>,
     entities: HashMap<&'a str, &'a str>,
     budget: usize,
@@ -123,7 +158,7 @@ struct Pass<'a> {
     item_start: usize,
     /// The item being read has a `<link>`.
     item_link: bool,
-    defer_channel: Option<String>,
+    defer_channel: Option<(&'a str, &'a str)>,
     r: Rewritten,
 }
 
@@ -259,23 +294,18 @@ pub fn rewrite(src: &str, base: &Url) -> Result<Rewritten, String> {
     let at = src.len();
     while let Some(top) = p.stack.last() {
         p.r.repairs += 1;
-        let (prefix, local) = split_qname(&top.qname);
-        let (prefix, local) = (prefix.to_string(), local.to_string());
-        p.end(&prefix, &local, at)?;
+        let (prefix, local) = (top.prefix, top.local);
+        p.end(prefix, local, at)?;
     }
     Ok(p.r_with_out())
 }
 
-fn split_qname(q: &str) -> (&str, &str) {
-    q.split_once(':').unwrap_or(("", q))
+fn is_atom(ns: Ns) -> bool {
+    matches!(ns, Ns::Atom | Ns::Atom03)
 }
 
-fn is_atom(uri: &str) -> bool {
-    uri == ATOM10 || uri == ATOM03
-}
-
-fn is_rss(uri: &str) -> bool {
-    uri.is_empty() || uri == RSS10 || uri == RSS090 || RSS2_NAMESPACES.contains(&uri)
+fn is_rss(ns: Ns) -> bool {
+    matches!(ns, Ns::Plain | Ns::Rss1)
 }
 
 /// Namespaces some RSS 2.0 feeds put their elements in; RSS 2.0 has none.
@@ -290,20 +320,29 @@ impl<'a> Pass<'a> {
         self.r
     }
 
-    fn lookup(&self, prefix: &str) -> String {
+    fn close_tag(&mut self, prefix: &str, local: &str) {
+        self.out.push_str("</");
+        if !prefix.is_empty() {
+            self.out.push_str(prefix);
+            self.out.push(':');
+        }
+        self.out.push_str(local);
+        self.out.push('>');
+    }
+
+    fn lookup(&self, prefix: &str) -> Ns {
         if prefix == "xml" {
-            return XML.to_string();
+            return Ns::Other;
         }
         self.ns
             .iter()
             .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, u)| u.clone())
-            .unwrap_or_default()
+            .find(|(p, _)| *p == prefix)
+            .map_or(Ns::Plain, |(_, u)| *u)
     }
 
-    fn parent_local(&self) -> &str {
-        self.stack.last().map_or("", |f| f.local.as_str())
+    fn parent_local(&self) -> &'a str {
+        self.stack.last().map_or("", |f| f.local)
     }
 
     fn in_item(&self) -> bool {
@@ -325,9 +364,9 @@ impl<'a> Pass<'a> {
         let mut base = self.stack.last().map_or(0, |f| f.base);
         for (prefix, local, value) in &tag.attrs {
             if *prefix == "xmlns" {
-                self.ns.push((local.to_string(), value.trim().to_string()));
+                self.ns.push((local, classify(value.trim())));
             } else if prefix.is_empty() && *local == "xmlns" {
-                self.ns.push((String::new(), value.trim().to_string()));
+                self.ns.push(("", classify(value.trim())));
             } else if *prefix == "xml" && *local == "base" {
                 let href = self.attr_text(value)?;
                 if let Ok(u) = self.bases[base].join(href.trim()) {
@@ -339,7 +378,7 @@ impl<'a> Pass<'a> {
         let uri = self.lookup(tag.prefix);
         let local = tag.local;
         let depth = self.stack.len();
-        let parent = self.parent_local().to_string();
+        let parent = self.parent_local();
         let attr = |name: &str| {
             tag.attrs
                 .iter()
@@ -349,16 +388,14 @@ impl<'a> Pass<'a> {
         let in_capture = self.capture.is_some();
         let item = !in_capture
             && !self.in_item()
-            && ((local == "item"
-                && is_rss(&uri)
-                && matches!(parent.as_str(), "channel" | "rss" | "RDF"))
-                || (local == "entry" && is_atom(&uri) && (parent == "feed" || depth == 0)));
+            && ((local == "item" && is_rss(uri) && matches!(parent, "channel" | "rss" | "RDF"))
+                || (local == "entry" && is_atom(uri) && (parent == "feed" || depth == 0)));
         if item && parent == "channel" && self.stack.first().is_some_and(|f| f.local == "RDF") {
             // RSS 1.0 items belong beside the channel, not in it.
             if let Some(channel) = self.stack.last_mut().filter(|f| !f.closed) {
                 channel.closed = true;
-                let close = format!("</{}>", channel.qname);
-                self.out.push_str(&close);
+                let (prefix, name) = (channel.prefix, channel.out_local);
+                self.close_tag(prefix, name);
             }
         }
         if item {
@@ -368,23 +405,23 @@ impl<'a> Pass<'a> {
             if let Some((_, _, about)) = tag
                 .attrs
                 .iter()
-                .find(|(p, l, _)| *l == "about" && self.lookup(p) == RDF)
+                .find(|(p, l, _)| *l == "about" && self.lookup(p) == Ns::Rdf)
             {
                 let about = self.attr_text(about)?;
                 extra.about = self.bases[base].join(about.trim()).ok().map(String::from);
             }
             self.r.entries.push(extra);
         }
-        let scope = matches!(parent.as_str(), "item" | "entry" | "channel" | "feed");
+        let scope = matches!(parent, "item" | "entry" | "channel" | "feed");
         if !in_capture && !empty && scope {
-            let leaf = match (local, uri.as_str()) {
+            let leaf = match (local, uri) {
                 ("author" | "managingEditor", u) if is_rss(u) => Some(Leaf::Author),
-                ("creator", DC) | ("author", ITUNES) => Some(Leaf::Author),
+                ("creator", Ns::Dc) | ("author", Ns::Itunes) => Some(Leaf::Author),
                 ("pubDate", u) if is_rss(u) => Some(Leaf::Published),
-                ("date", DC) | ("issued" | "created" | "available", DCTERMS) => {
+                ("date", Ns::Dc) | ("issued" | "created" | "available", Ns::Dcterms) => {
                     Some(Leaf::Published)
                 }
-                ("modified", DCTERMS) => Some(Leaf::Updated),
+                ("modified", Ns::Dcterms) => Some(Leaf::Updated),
                 ("published" | "issued" | "created", u) if is_atom(u) => Some(Leaf::Published),
                 ("updated" | "modified", u) if is_atom(u) => Some(Leaf::Updated),
                 ("guid", u) if is_rss(u) => {
@@ -398,8 +435,8 @@ impl<'a> Pass<'a> {
                 self.leaf = leaf.map(|l| (l, String::new()));
             }
         }
-        if !in_capture && !empty && is_atom(&uri) {
-            if local == "author" && matches!(parent.as_str(), "entry" | "feed") {
+        if !in_capture && !empty && is_atom(uri) {
+            if local == "author" && matches!(parent, "entry" | "feed") {
                 self.person = Some((String::new(), String::new()));
             } else if parent == "author" && self.person.is_some() {
                 match local {
@@ -411,19 +448,18 @@ impl<'a> Pass<'a> {
         }
 
         // Text constructs and links to rewrite whole.
-        let atom_text = is_atom(&uri)
+        let atom_text = is_atom(uri)
             && matches!(
                 local,
                 "title" | "subtitle" | "tagline" | "summary" | "content" | "rights" | "copyright"
             )
-            && matches!(parent.as_str(), "feed" | "entry" | "source")
+            && matches!(parent, "feed" | "entry" | "source")
             && attr("src").is_none();
-        let rss_text = !self.stack.last().is_some_and(|f| is_atom(&f.uri))
-            && ((is_rss(&uri) && matches!(local, "title" | "description"))
-                || (uri == CONTENT && local == "encoded"))
-            && matches!(parent.as_str(), "item" | "channel");
-        let rss_link =
-            is_rss(&uri) && local == "link" && matches!(parent.as_str(), "item" | "channel");
+        let rss_text = !self.stack.last().is_some_and(|f| is_atom(f.uri))
+            && ((is_rss(uri) && matches!(local, "title" | "description"))
+                || (uri == Ns::Content && local == "encoded"))
+            && matches!(parent, "item" | "channel");
+        let rss_link = is_rss(uri) && local == "link" && matches!(parent, "item" | "channel");
         if rss_link && parent == "item" {
             self.item_link = true;
         }
@@ -459,22 +495,21 @@ impl<'a> Pass<'a> {
         }
 
         // The element as written out.
-        let out_local = match (local, uri.as_str()) {
-            ("tagline", ATOM03) => "subtitle",
-            ("copyright", ATOM03) => "rights",
+        let out_local = match (local, uri) {
+            ("tagline", Ns::Atom03) => "subtitle",
+            ("copyright", Ns::Atom03) => "rights",
             (l, _) => l,
-        };
-        let qname = if tag.prefix.is_empty() {
-            out_local.to_string()
-        } else {
-            format!("{}:{out_local}", tag.prefix)
         };
         let capture = !in_capture && !empty && (atom_text || rss_text || rss_link);
         if !in_capture {
             self.out.push('<');
-            self.out.push_str(&qname);
+            if !tag.prefix.is_empty() {
+                self.out.push_str(tag.prefix);
+                self.out.push(':');
+            }
+            self.out.push_str(out_local);
             for (prefix, name, value) in &tag.attrs {
-                let bad_src_type = is_atom(&uri)
+                let bad_src_type = is_atom(uri)
                     && local == "content"
                     && prefix.is_empty()
                     && *name == "type"
@@ -493,13 +528,13 @@ impl<'a> Pass<'a> {
                     ATOM03 if *prefix == "xmlns" || *name == "xmlns" => ATOM10.to_string(),
                     RSS090 if *prefix == "xmlns" || *name == "xmlns" => RSS10.to_string(),
                     v => {
-                        let link_attr = (is_atom(&uri) && *name == "href" && local == "link")
-                            || (is_atom(&uri) && *name == "src" && local == "content");
+                        let link_attr = (is_atom(uri) && *name == "href" && local == "link")
+                            || (is_atom(uri) && *name == "src" && local == "content");
                         if link_attr {
                             let v = self.attr_text(v)?;
                             escape(&self.resolve(base, &v))
                         } else {
-                            self.fix_refs(v)?
+                            self.fix_refs(v)?.into_owned()
                         }
                     }
                 };
@@ -538,8 +573,9 @@ impl<'a> Pass<'a> {
             return Ok(());
         }
         self.stack.push(Frame {
-            qname,
-            local: local.to_string(),
+            prefix: tag.prefix,
+            local,
+            out_local,
             uri,
             base,
             ns_len,
@@ -551,9 +587,8 @@ impl<'a> Pass<'a> {
 
     fn end(&mut self, prefix: &str, local: &str, at: usize) -> Result<(), String> {
         let Some(i) = self.stack.iter().rposition(|f| {
-            let (p, l) = split_qname(&f.qname);
-            // Renamed elements close under their new name.
-            p == prefix && (l == local || f.local == local)
+            // Renamed elements close under either name.
+            f.prefix == prefix && (f.out_local == local || f.local == local)
         }) else {
             self.r.repairs += 1;
             return Ok(());
@@ -603,7 +638,7 @@ impl<'a> Pass<'a> {
                     Leaf::Guid => {}
                 }
             }
-            if frame.local == "author" && is_atom(&frame.uri) {
+            if frame.local == "author" && is_atom(frame.uri) {
                 if let Some((name, email)) = self.person.take() {
                     let name = if name.is_empty() { email } else { name };
                     let authors = &mut self.extra().authors;
@@ -612,7 +647,7 @@ impl<'a> Pass<'a> {
                     }
                 }
             }
-            if write && frame.item && !self.item_link && !frame.uri.is_empty() {
+            if write && frame.item && !self.item_link && frame.uri == Ns::Rss1 {
                 // feed-rs drops RSS 1.0 items without a link: rdf:about is one.
                 if let Some(about) = self.r.entries.last().and_then(|e| e.about.clone()) {
                     self.out
@@ -621,8 +656,8 @@ impl<'a> Pass<'a> {
             }
             if write {
                 if frame.local == "rss" && self.stack.is_empty() {
-                    if let Some(channel) = self.defer_channel.take() {
-                        self.out.push_str(&format!("</{channel}>"));
+                    if let Some((prefix, name)) = self.defer_channel.take() {
+                        self.close_tag(prefix, name);
                     }
                 }
                 let defer = frame.local == "channel"
@@ -630,11 +665,9 @@ impl<'a> Pass<'a> {
                     && self.stack[0].local == "rss";
                 if frame.closed {
                 } else if defer {
-                    self.defer_channel = Some(frame.qname.clone());
+                    self.defer_channel = Some((frame.prefix, frame.out_local));
                 } else {
-                    self.out.push_str("</");
-                    self.out.push_str(&frame.qname);
-                    self.out.push('>');
+                    self.close_tag(frame.prefix, frame.out_local);
                 }
             }
             if frame.item {
@@ -651,7 +684,11 @@ impl<'a> Pass<'a> {
         if self.capture.is_some() {
             return Ok(());
         }
-        let fixed = if token { self.fix_refs(s)? } else { escape(s) };
+        let fixed = if token {
+            self.fix_refs(s)?
+        } else {
+            Cow::Owned(escape(s))
+        };
         if let Some((_, t)) = self.leaf.as_mut() {
             t.push_str(&super::text::decode_entities(&fixed));
         }
@@ -664,9 +701,9 @@ impl<'a> Pass<'a> {
     /// XML-safe copy of raw character data: the five XML references and
     /// numeric ones are kept, DTD entities and HTML names are expanded,
     /// and any other `&` or `<` is escaped.
-    fn fix_refs(&mut self, s: &str) -> Result<String, String> {
-        if !s.contains(['&', '<', '>']) {
-            return Ok(s.to_string());
+    fn fix_refs<'s>(&mut self, s: &'s str) -> Result<Cow<'s, str>, String> {
+        if !s.bytes().any(|b| matches!(b, b'&' | b'<' | b'>')) {
+            return Ok(Cow::Borrowed(s));
         }
         let mut out = String::with_capacity(s.len() + 8);
         let mut rest = s;
@@ -705,7 +742,7 @@ impl<'a> Pass<'a> {
             }
         }
         out.push_str(rest);
-        Ok(out)
+        Ok(Cow::Owned(out))
     }
 
     /// An attribute value as text.
@@ -798,7 +835,7 @@ impl<'a> Pass<'a> {
     fn inner_text(&mut self, raw: &str, tags: bool) -> Result<String, String> {
         let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
-        while let Some(at) = rest.find(['<', '&']) {
+        while let Some(at) = markup_at(rest) {
             out.push_str(&rest[..at]);
             rest = &rest[at..];
             if let Some(r) = rest.strip_prefix("<![CDATA[") {
@@ -853,7 +890,7 @@ impl<'a> Pass<'a> {
     fn xhtml(&mut self, raw: &str) -> Result<String, String> {
         let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
-        while let Some(at) = rest.find(['<', '&']) {
+        while let Some(at) = markup_at(rest) {
             out.push_str(&rest[..at]);
             rest = &rest[at..];
             if let Some(r) = rest.strip_prefix("<![CDATA[") {
@@ -911,6 +948,11 @@ impl<'a> Pass<'a> {
         out.push_str(rest);
         Ok(strip_div(out.trim()).to_string())
     }
+}
+
+/// Where the next tag or reference starts.
+fn markup_at(s: &str) -> Option<usize> {
+    s.bytes().position(|b| b == b'<' || b == b'&')
 }
 
 /// Text as one CDATA section (feed-rs reads that faster than references).
