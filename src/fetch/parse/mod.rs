@@ -137,7 +137,17 @@ fn parse_xml(
     if rw.base64 > 0 {
         warnings.push(ParseWarning::Base64(rw.base64));
     }
-    let parsed = normalize::feed(feed, &extras, &rw.feed, base);
+    let mut parsed = normalize::feed(feed, &extras, &rw.feed, base);
+    // An item with no title, link or text (say, cut off by a truncated
+    // download) is not an article.
+    let before = parsed.articles.len();
+    parsed.articles.retain(|a| {
+        !(a.title.is_empty() && a.link.is_none() && a.summary.is_none() && a.content.is_none())
+    });
+    let empty = before - parsed.articles.len();
+    if empty > 0 && !parsed.articles.is_empty() {
+        warnings.push(ParseWarning::SkippedEntries(empty));
+    }
     if parsed.articles.is_empty() && !rw.items.is_empty() {
         return Err(format!(
             "not a valid feed: the document holds {} item{} but none could be read",
@@ -266,5 +276,8 @@ mod tests {
         assert!(parse_feed(b"", &base()).is_err());
         assert!(parse_feed(b"\x00\xff\xfe<rss", &base()).is_err());
         assert!(parse_feed(b"{not json", &base()).is_err());
+        // Cut off after an item's start tag: nothing to read.
+        let cut = parse_feed(b"<rss version=\"2.0\"><channel><item>", &base());
+        assert!(cut.is_err_and(|e| e.contains("none could be read")));
     }
 }
