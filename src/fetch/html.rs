@@ -164,13 +164,18 @@ pub async fn advertised_feed(
     http: &HttpClient,
     body: &[u8],
     url: &Url,
-) -> Result<Option<(Vec<u8>, Url)>, String> {
+) -> Result<Option<(Vec<u8>, Url, Option<String>)>, String> {
     let html = String::from_utf8_lossy(body);
     let Some(feed) = scrape::feed_links(&html, url).into_iter().next() else {
         return Ok(None);
     };
     match http.get(&feed.url, &FetchState::default()).await {
-        Ok(Response::Body { body, url, .. }) => Ok(Some((body, url))),
+        Ok(Response::Body {
+            body,
+            url,
+            content_type,
+            ..
+        }) => Ok(Some((body, url, content_type))),
         Ok(Response::NotModified { .. }) => {
             Err(format!("the advertised feed {} answered 304", feed.url))
         }

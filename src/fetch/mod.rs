@@ -197,14 +197,16 @@ async fn read_document(
                 || content_type.as_deref().is_some_and(|c| c.contains("html")))
     };
     let mut feed = match job.feed.kind {
-        FeedKind::Feed => parse_blocking(body, url).await?,
+        FeedKind::Feed => parse_blocking(body, url, content_type).await?,
         FeedKind::Html => return html::scrape(http, job, body, content_type, url).await,
         FeedKind::Auto if is_html() => {
             if job.feed.html.is_some() {
                 return html::scrape(http, job, body, content_type, url).await;
             }
             match html::advertised_feed(http, &body, &url).await? {
-                Some((feed, feed_url)) => parse_blocking(feed, feed_url).await?,
+                Some((feed, feed_url, feed_type)) => {
+                    parse_blocking(feed, feed_url, feed_type).await?
+                }
                 None => {
                     return Err(format!(
                         "{url} is an HTML page with no advertised feed (<link rel=\"alternate\">) \
@@ -213,7 +215,7 @@ async fn read_document(
                 }
             }
         }
-        FeedKind::Auto => parse_blocking(body, url).await?,
+        FeedKind::Auto => parse_blocking(body, url, content_type).await?,
     };
     if let Some(rule) = &job.feed.full_text {
         full_text::fill(http, job, rule, &mut feed).await;
@@ -221,8 +223,12 @@ async fn read_document(
     Ok(feed)
 }
 
-async fn parse_blocking(body: Vec<u8>, url: Url) -> Result<ParsedFeed, String> {
-    tokio::task::spawn_blocking(move || parse::parse_feed(&body, &url))
+async fn parse_blocking(
+    body: Vec<u8>,
+    url: Url,
+    content_type: Option<String>,
+) -> Result<ParsedFeed, String> {
+    tokio::task::spawn_blocking(move || parse::parse_document(&body, content_type.as_deref(), &url))
         .await
         .unwrap_or_else(|e| Err(format!("parser stopped: {e}")))
 }
