@@ -162,8 +162,8 @@ pub fn decode_entities(s: &str) -> String {
     out
 }
 
-/// HTML as one line of plain text: tags dropped, references decoded,
-/// whitespace collapsed.
+/// HTML as one line of plain text: tags dropped (with what scripts and
+/// styles hold), references decoded, whitespace collapsed.
 pub fn html_to_text(html: &str) -> String {
     let mut stripped = String::with_capacity(html.len());
     let mut rest = html;
@@ -189,12 +189,42 @@ pub fn html_to_text(html: &str) -> String {
             Some(e) => {
                 stripped.push(' ');
                 rest = &tag[e..];
+                if let Some(name) = ["script", "style"]
+                    .into_iter()
+                    .find(|n| opens_element(tag, n))
+                {
+                    rest = skip_element(rest, name);
+                }
             }
             None => rest = "",
         }
     }
     stripped.push_str(rest);
     collapse(&decode_entities(&stripped))
+}
+
+/// `tag` (from its `<`) opens the element `name`.
+fn opens_element(tag: &str, name: &str) -> bool {
+    tag.get(1..=name.len())
+        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        && tag[name.len() + 1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c == '>' || c == '/' || c.is_ascii_whitespace())
+}
+
+/// What follows the end of element `name`'s content (all of it is skipped
+/// when it never closes).
+fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
+    let close = format!("</{name}");
+    let lower = rest.to_ascii_lowercase();
+    match lower.find(&close) {
+        Some(at) => match rest[at..].find('>') {
+            Some(e) => &rest[at + e + 1..],
+            None => "",
+        },
+        None => "",
+    }
 }
 
 /// Runs of whitespace as one space, trimmed.
@@ -360,6 +390,12 @@ mod tests {
         );
         assert_eq!(html_to_text("a < b &bogus; <br/>\n c"), "a < b &bogus; c");
         assert_eq!(html_to_text("x<!-- <b> -->y"), "x y");
+        assert_eq!(
+            html_to_text("<SCRIPT>alert(1)</script> News <style a>b{}</STYLE>today"),
+            "News today"
+        );
+        assert_eq!(html_to_text("a <scripts> b"), "a b");
+        assert_eq!(html_to_text("a <script>never closed"), "a");
         assert_eq!(
             decode_entities("&#x2014;&#150;&eacute;"),
             "\u{2014}\u{2013}é"
