@@ -18,6 +18,9 @@ pub const MIGRATIONS: &[&str] = &[
     crate::query::FTS_PREFIX_MIGRATION,
 ];
 
+/// From this many articles, re-indexing says so on stderr.
+const REINDEX_NOTICE: i64 = 5_000;
+
 /// Migrations after which existing articles must be indexed again.
 const REINDEX: &[&str] = &[
     crate::query::FTS_MIGRATION,
@@ -221,6 +224,12 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
         tx.execute_batch(sql)?;
         // A new cache has nothing to index.
         if Some(i) == reindex_at && current > 0 {
+            let articles: i64 = tx.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))?;
+            // Before any interface is drawn: rebuilding takes a while on a
+            // large cache, and the user should know why nothing shows yet.
+            if articles >= REINDEX_NOTICE {
+                eprintln!("tidings: upgrading the cache: indexing {articles} articles again (once; this can take a minute)");
+            }
             crate::query::rebuild_fts(&tx)?;
         }
     }
