@@ -3,7 +3,7 @@
 
 use super::read::{summary_from_row, SUMMARY_COLUMNS};
 use super::{from_ts, to_ts, Result, Store};
-use crate::model::{ArticleId, ArticleSummary, FeedId};
+use crate::model::{ArticleId, ArticleSummary, FeedId, StoryCopy};
 use crate::query::{to_sql, Query, SqlOptions};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -245,12 +245,60 @@ impl Store {
         Ok(joined)
     }
 
+    /// For each of `ids` that has copies, the other articles of its story
+    /// with their feed names, earliest first: one query for a page of a list.
+    pub fn also_in(
+        &self,
+        ids: &[ArticleId],
+    ) -> Result<HashMap<ArticleId, Vec<(ArticleId, String)>>> {
+        let mut out: HashMap<ArticleId, Vec<(ArticleId, String)>> = HashMap::new();
+        // Within SQLite's default limit of bound parameters.
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT l.id, a.id, f.name FROM articles l
+                 JOIN articles a ON a.story_id = l.story_id AND a.id != l.id
+                 JOIN feeds f ON f.id = a.feed_id
+                 WHERE l.id IN ({marks}) AND l.story_id IS NOT NULL
+                 ORDER BY a.sort_time, a.id"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params_from_iter(chunk.iter().map(|i| i.0)), |r| {
+                Ok((
+                    ArticleId(r.get(0)?),
+                    ArticleId(r.get(1)?),
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (lead, copy, feed) = row?;
+                out.entry(lead).or_default().push((copy, feed));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fills in `also_in` of each row with the other copies of its story.
+    pub fn fill_also_in(&self, rows: &mut [ArticleSummary]) -> Result<()> {
+        let ids: Vec<ArticleId> = rows.iter().map(|a| a.id).collect();
+        let mut copies = self.also_in(&ids)?;
+        for a in rows {
+            if let Some(c) = copies.remove(&a.id) {
+                a.also_in = c
+                    .into_iter()
+                    .map(|(id, feed)| StoryCopy { id, feed })
+                    .collect();
+            }
+        }
+        Ok(())
+    }
+
     /// Other articles of the story `id` belongs to, with their feed names.
     pub fn story_copies(&self, id: ArticleId) -> Result<Vec<(ArticleId, String)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.id, f.name FROM articles a JOIN feeds f ON f.id = a.feed_id
              WHERE a.story_id = (SELECT story_id FROM articles WHERE id = ?1) AND a.id != ?1
-             ORDER BY a.id",
+             ORDER BY a.sort_time, a.id",
         )?;
         let rows = stmt.query_map([id.0], |r| Ok((ArticleId(r.get(0)?), r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -403,6 +451,88 @@ mod tests {
             s.count(&unread, &SqlOptions::default(), Utc::now())
                 .unwrap(),
             0
+        );
+    }
+
+    #[test]
+    fn an_earlier_copy_arriving_later_leads_its_story() {
+        use crate::store::ViewFilter;
+        use chrono::TimeZone;
+        let mut s = Store::open_in_memory().unwrap();
+        let cfg = |name: &str| FeedConfig {
+            name: name.into(),
+            url: url::Url::parse(&format!("http://{name}.test/")).unwrap(),
+            tags: vec![],
+            kind: FeedKind::Auto,
+            refresh_minutes: None,
+            max_articles: None,
+            html: None,
+            full_text: None,
+        };
+        let ids = s
+            .sync_feeds(&[cfg("dhsc"), cfg("hin"), cfg("nhs")])
+            .unwrap();
+        let put = |s: &mut Store, feed: FeedId, guid: &str, link: &str, day: u32| {
+            let mark = s.last_article_id().unwrap();
+            let article = ParsedArticle {
+                guid: guid.into(),
+                title: format!("Announcement {guid}"),
+                link: Some(link.into()),
+                published: Some(Utc.with_ymd_and_hms(2026, 11, day, 9, 0, 0).unwrap()),
+                ..Default::default()
+            };
+            let doc = ParsedFeed {
+                articles: vec![article],
+                ..Default::default()
+            };
+            s.record(&FetchReport::fetched(feed, doc, Utc::now()))
+                .unwrap();
+            s.assign_stories(feed, mark).unwrap();
+        };
+        put(&mut s, ids[1], "h", "https://gov.test/news/1", 12);
+        put(&mut s, ids[2], "other", "https://nhs.test/else", 11);
+        put(&mut s, ids[0], "d", "https://www.gov.test/news/1/", 10);
+        let (now, all) = (Utc::now(), Query::default());
+        let grouped = SqlOptions {
+            stories: true,
+            ..SqlOptions::default()
+        };
+        let list = |opts: &SqlOptions, view: &ViewFilter| {
+            let mut rows = s.search(&all, view, opts, now, 10).unwrap();
+            s.fill_also_in(&mut rows).unwrap();
+            rows.into_iter()
+                .map(|a| (a.feed.clone(), a.also_in_feeds()))
+                .collect::<Vec<_>>()
+        };
+        // The dhsc copy was published first: it leads, though stored last.
+        assert_eq!(
+            list(&grouped, &ViewFilter::All),
+            [("nhs".into(), String::new()), ("dhsc".into(), "hin".into())]
+        );
+        assert_eq!(
+            s.count_view(&all, &ViewFilter::All, &grouped, now).unwrap(),
+            2
+        );
+        assert_eq!(s.count(&all, &grouped, now).unwrap(), 2);
+        assert_eq!(s.counts(true).unwrap().all, 2);
+        assert_eq!(s.counts(false).unwrap().all, 3);
+        // A feed's own view shows all its articles.
+        assert_eq!(list(&grouped, &ViewFilter::Feed(ids[1])).len(), 1);
+        // Without grouping every copy is listed.
+        let flat = SqlOptions::default();
+        assert_eq!(list(&flat, &ViewFilter::All).len(), 3);
+        assert_eq!(s.count(&all, &flat, now).unwrap(), 3);
+        // When the lead goes, the next copy leads.
+        let lead = s
+            .search(&all, &ViewFilter::Unread, &grouped, now, 10)
+            .unwrap()[1]
+            .id;
+        s.conn
+            .execute("DELETE FROM articles WHERE id = ?1", [lead.0])
+            .unwrap();
+        assert_eq!(
+            list(&grouped, &ViewFilter::All),
+            [("hin".into(), String::new()), ("nhs".into(), String::new())]
         );
     }
 }

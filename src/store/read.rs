@@ -23,7 +23,17 @@ pub(super) fn summary_from_row(r: &Row) -> rusqlite::Result<ArticleSummary> {
         sort_time: from_ts(r.get(7)?),
         read: r.get(8)?,
         starred: r.get(9)?,
+        also_in: Vec::new(),
     })
+}
+
+/// The condition that keeps one article per story, when lists group them.
+pub(super) fn leads(opts: &SqlOptions) -> &'static str {
+    if opts.stories {
+        "a.story_lead = 1 AND "
+    } else {
+        ""
+    }
 }
 
 impl Store {
@@ -38,8 +48,10 @@ impl Store {
         let sql = to_sql(q, now, opts)?;
         let text = format!(
             "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-             WHERE {} ORDER BY {} LIMIT ?",
-            sql.where_sql, sql.order_sql
+             WHERE {}({}) ORDER BY {} LIMIT ?",
+            leads(opts),
+            sql.where_sql,
+            sql.order_sql
         );
         let mut params = sql.params;
         params.push(Value::Integer(
@@ -53,7 +65,11 @@ impl Store {
     /// How many articles match a query.
     pub fn count(&self, q: &Query, opts: &SqlOptions, now: DateTime<Utc>) -> Result<u64> {
         let sql = to_sql(q, now, opts)?;
-        let text = format!("SELECT COUNT(*) FROM articles a WHERE {}", sql.where_sql);
+        let text = format!(
+            "SELECT COUNT(*) FROM articles a WHERE {}({})",
+            leads(opts),
+            sql.where_sql
+        );
         let mut stmt = self.conn.prepare_cached(&text)?;
         Ok(stmt.query_row(params_from_iter(sql.params), |r| r.get(0))?)
     }

@@ -12,7 +12,42 @@ pub const MIGRATIONS: &[&str] = &[
     // 4: when each bulletin was last made; articles that have alerted;
     // stories.
     AWARENESS,
+    STORY_LEADS,
 ];
+
+/// 5: one copy of each story leads it (the earliest by sort time, then
+/// id): lists show leads only. Triggers keep exactly one lead per story as
+/// copies join, change date or are deleted; partial indexes serve lists
+/// and counts of leads.
+const STORY_LEADS: &str = r#"
+    ALTER TABLE articles ADD COLUMN story_lead INTEGER NOT NULL DEFAULT 1;
+    UPDATE articles SET story_lead = (id = (
+        SELECT b.id FROM articles b WHERE b.story_id = articles.story_id
+        ORDER BY b.sort_time, b.id LIMIT 1))
+    WHERE story_id IN (
+        SELECT story_id FROM articles WHERE story_id IS NOT NULL
+        GROUP BY story_id HAVING COUNT(*) > 1);
+    CREATE INDEX articles_lead_by_time ON articles(sort_time DESC, id DESC)
+        WHERE story_lead = 1;
+    CREATE INDEX articles_lead_unread ON articles(sort_time DESC, id DESC)
+        WHERE read = 0 AND story_lead = 1;
+    CREATE TRIGGER articles_story_lead AFTER UPDATE OF story_id, sort_time ON articles
+    WHEN NEW.story_id IS NOT NULL
+        AND (OLD.story_id IS NOT NEW.story_id OR OLD.sort_time != NEW.sort_time)
+    BEGIN
+        UPDATE articles SET story_lead = (id = (
+            SELECT b.id FROM articles b WHERE b.story_id = NEW.story_id
+            ORDER BY b.sort_time, b.id LIMIT 1))
+        WHERE story_id = NEW.story_id;
+    END;
+    CREATE TRIGGER articles_story_lead_gone AFTER DELETE ON articles
+    WHEN OLD.story_id IS NOT NULL AND OLD.story_lead = 1
+    BEGIN
+        UPDATE articles SET story_lead = 1 WHERE id = (
+            SELECT b.id FROM articles b WHERE b.story_id = OLD.story_id
+            ORDER BY b.sort_time, b.id LIMIT 1);
+    END;
+    "#;
 
 /// 4: `bulletins` remembers, per view ('' for none), when the last
 /// bulletin was made. `alerts` records each article that alerted, by feed

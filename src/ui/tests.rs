@@ -43,6 +43,7 @@ fn article(id: i64, feed: (i64, &str), title: &str, hours_ago: i64) -> ArticleSu
         sort_time: t,
         read: false,
         starred: false,
+        also_in: Vec::new(),
     }
 }
 

@@ -204,7 +204,7 @@ impl Worker {
     }
 
     fn snapshot(&self) -> Event {
-        let counts = match self.store.counts() {
+        let counts = match self.store.counts(self.config.settings.group_stories) {
             Ok(c) => c,
             Err(e) => return failed(e),
         };
