@@ -54,8 +54,9 @@ pub struct ArticleSummary {
     pub read: bool,
     pub starred: bool,
     /// The other copies of its story, earliest first, when the list shows
-    /// one row per story (filled for the rows on screen only).
-    pub also_in: Vec<StoryCopy>,
+    /// one row per story (filled for the loaded rows only; their own
+    /// `also_in` is empty).
+    pub also_in: Vec<ArticleSummary>,
 }
 
 impl ArticleSummary {
@@ -70,13 +71,6 @@ impl ArticleSummary {
         }
         names.join(", ")
     }
-}
-
-/// Another copy of a story: its id and feed name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoryCopy {
-    pub id: ArticleId,
-    pub feed: String,
 }
 
 /// A whole article, with its bodies.

@@ -3,7 +3,7 @@
 
 use super::read::{summary_from_row, SUMMARY_COLUMNS};
 use super::{from_ts, to_ts, Result, Store};
-use crate::model::{ArticleId, ArticleSummary, FeedId, StoryCopy};
+use crate::model::{ArticleId, ArticleSummary, FeedId};
 use crate::query::{to_sql, Query, SqlOptions};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -245,49 +245,33 @@ impl Store {
         Ok(joined)
     }
 
-    /// For each of `ids` that has copies, the other articles of its story
-    /// with their feed names, earliest first: one query for a page of a list.
-    pub fn also_in(
-        &self,
-        ids: &[ArticleId],
-    ) -> Result<HashMap<ArticleId, Vec<(ArticleId, String)>>> {
-        let mut out: HashMap<ArticleId, Vec<(ArticleId, String)>> = HashMap::new();
+    /// Fills in `also_in` of each row with the other copies of its story:
+    /// one query for a page of a list.
+    pub fn fill_also_in(&self, rows: &mut [ArticleSummary]) -> Result<()> {
+        let mut copies: HashMap<ArticleId, Vec<ArticleSummary>> = HashMap::new();
         // Within SQLite's default limit of bound parameters.
-        for chunk in ids.chunks(500) {
+        for chunk in rows.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(",");
             let sql = format!(
-                "SELECT l.id, a.id, f.name FROM articles l
+                "SELECT {SUMMARY_COLUMNS}, l.id FROM articles l
                  JOIN articles a ON a.story_id = l.story_id AND a.id != l.id
                  JOIN feeds f ON f.id = a.feed_id
                  WHERE l.id IN ({marks}) AND l.story_id IS NOT NULL
                  ORDER BY a.sort_time, a.id"
             );
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params_from_iter(chunk.iter().map(|i| i.0)), |r| {
-                Ok((
-                    ArticleId(r.get(0)?),
-                    ArticleId(r.get(1)?),
-                    r.get::<_, String>(2)?,
-                ))
+            let ids = chunk.iter().map(|a| a.id.0);
+            let found = stmt.query_map(params_from_iter(ids), |r| {
+                Ok((ArticleId(r.get(10)?), summary_from_row(r)?))
             })?;
-            for row in rows {
-                let (lead, copy, feed) = row?;
-                out.entry(lead).or_default().push((copy, feed));
+            for row in found {
+                let (lead, copy) = row?;
+                copies.entry(lead).or_default().push(copy);
             }
         }
-        Ok(out)
-    }
-
-    /// Fills in `also_in` of each row with the other copies of its story.
-    pub fn fill_also_in(&self, rows: &mut [ArticleSummary]) -> Result<()> {
-        let ids: Vec<ArticleId> = rows.iter().map(|a| a.id).collect();
-        let mut copies = self.also_in(&ids)?;
         for a in rows {
             if let Some(c) = copies.remove(&a.id) {
-                a.also_in = c
-                    .into_iter()
-                    .map(|(id, feed)| StoryCopy { id, feed })
-                    .collect();
+                a.also_in = c;
             }
         }
         Ok(())
