@@ -328,4 +328,43 @@ mod tests {
         )
         .unwrap();
     }
+
+    #[test]
+    fn stories_in_an_old_cache_get_their_leads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..4] {
+                conn.execute_batch(sql).unwrap();
+            }
+            // Story 1: article 2 was published first. Article 4 is alone.
+            conn.execute_batch(
+                "PRAGMA user_version = 4;
+                 INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'a'), (2, 'B', 'b');
+                 INSERT INTO articles (id, feed_id, guid, first_seen, sort_time, content_hash,
+                     story_id) VALUES
+                     (1, 1, 'g1', 0, 20, 0, 1), (2, 2, 'g2', 0, 10, 0, 1),
+                     (3, 2, 'g3', 0, 30, 0, 1), (4, 1, 'g4', 0, 5, 0, 4);",
+            )
+            .unwrap();
+        }
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let leads = |conn: &Connection| -> Vec<i64> {
+            let mut stmt = conn
+                .prepare("SELECT id FROM articles WHERE story_lead = 1 ORDER BY id")
+                .unwrap();
+            let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        };
+        assert_eq!(leads(&conn), [2, 4]);
+        // A copy redated earlier leads; when the lead goes, the next does.
+        conn.execute("UPDATE articles SET sort_time = 1 WHERE id = 3", [])
+            .unwrap();
+        assert_eq!(leads(&conn), [3, 4]);
+        conn.execute("DELETE FROM articles WHERE id = 3", [])
+            .unwrap();
+        assert_eq!(leads(&conn), [2, 4]);
+    }
 }
