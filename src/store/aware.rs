@@ -500,8 +500,12 @@ mod tests {
         assert_eq!(s.count(&all, &grouped, now).unwrap(), 2);
         assert_eq!(s.counts(true).unwrap().all, 2);
         assert_eq!(s.counts(false).unwrap().all, 3);
-        // A feed's own view shows all its articles.
+        // A feed's own view shows all its articles, as does a query naming it.
         assert_eq!(list(&grouped, &ViewFilter::Feed(ids[1])).len(), 1);
+        let hin = crate::query::parse("feed:hin").unwrap();
+        assert_eq!(s.count(&hin, &grouped, now).unwrap(), 1);
+        let not_hin = crate::query::parse("-feed:hin").unwrap();
+        assert_eq!(s.count(&not_hin, &grouped, now).unwrap(), 2);
         // Without grouping every copy is listed.
         let flat = SqlOptions::default();
         assert_eq!(list(&flat, &ViewFilter::All).len(), 3);

@@ -2,7 +2,7 @@
 
 use super::{from_ts, Result, Store, StoreError};
 use crate::model::{Article, ArticleId, ArticleSummary, FeedId, FeedInfo};
-use crate::query::{to_sql, Query, SqlOptions};
+use crate::query::{to_sql, Query, SqlOptions, TermKind};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, OptionalExtension, Row};
@@ -27,9 +27,14 @@ pub(super) fn summary_from_row(r: &Row) -> rusqlite::Result<ArticleSummary> {
     })
 }
 
-/// The condition that keeps one article per story, when lists group them.
-pub(super) fn leads(opts: &SqlOptions) -> &'static str {
-    if opts.stories {
+/// The condition that keeps one article per story, when lists group them
+/// and `q` names no feed (a feed's articles are all shown, as in its view).
+pub(super) fn leads(opts: &SqlOptions, q: &Query) -> &'static str {
+    let names_feed = q
+        .terms()
+        .iter()
+        .any(|(t, negated)| !negated && matches!(t.kind, TermKind::Feed { .. }));
+    if opts.stories && !names_feed {
         "a.story_lead = 1 AND "
     } else {
         ""
@@ -49,7 +54,7 @@ impl Store {
         let text = format!(
             "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
              WHERE {}({}) ORDER BY {} LIMIT ?",
-            leads(opts),
+            leads(opts, q),
             sql.where_sql,
             sql.order_sql
         );
@@ -67,7 +72,7 @@ impl Store {
         let sql = to_sql(q, now, opts)?;
         let text = format!(
             "SELECT COUNT(*) FROM articles a WHERE {}({})",
-            leads(opts),
+            leads(opts, q),
             sql.where_sql
         );
         let mut stmt = self.conn.prepare_cached(&text)?;

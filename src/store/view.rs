@@ -44,10 +44,10 @@ impl ViewFilter {
 
     /// One article per story when grouping, except in a feed's own view,
     /// which shows all its articles.
-    fn leads(&self, opts: &SqlOptions) -> &'static str {
+    fn leads(&self, opts: &SqlOptions, q: &Query) -> &'static str {
         match self {
             ViewFilter::Feed(_) => "",
-            _ => leads(opts),
+            _ => leads(opts, q),
         }
     }
 
@@ -136,9 +136,10 @@ impl Store {
         skip: usize,
         limit: usize,
     ) -> std::result::Result<Vec<ArticleSummary>, SearchError> {
-        let m = to_sql(&view.with_view(q)?, now, opts)?;
+        let q = view.with_view(q)?;
+        let m = to_sql(&q, now, opts)?;
         let (view_sql, view_param) = view.condition();
-        let lead = view.leads(opts);
+        let lead = view.leads(opts, &q);
         let sql = if skip == 0 {
             format!(
                 "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
@@ -174,11 +175,12 @@ impl Store {
         opts: &SqlOptions,
         now: DateTime<Utc>,
     ) -> std::result::Result<u64, SearchError> {
-        let m = to_sql(&view.with_view(q)?, now, opts)?;
+        let q = view.with_view(q)?;
+        let m = to_sql(&q, now, opts)?;
         let (view_sql, view_param) = view.condition();
         let sql = format!(
             "SELECT COUNT(*) FROM articles a WHERE {}{view_sql} AND ({})",
-            view.leads(opts),
+            view.leads(opts, &q),
             m.where_sql
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
