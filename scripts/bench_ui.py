@@ -1,13 +1,16 @@
-import os, pty, re, time, select, struct, fcntl, termios, sys
-import pyte  # pip install pyte: a terminal emulator, to read the screen
 """Interface timings on a prepared cache: python3 bench_ui.py BINARY DIR
 (DIR holds config.toml and cache.db, e.g. from `tidings-bench --cache
-DIR/cache.db --config DIR/config.toml`)."""
+DIR/cache.db --config DIR/config.toml`).
+
+Times the application, not this script: while timing, output is only read
+and stamped with its arrival time. The terminal emulator (pyte, slow) is fed
+afterwards, during a quiet spell, and a step's time is the arrival of the
+output after which its screen condition first holds."""
+import os, pty, re, time, select, struct, fcntl, termios, sys
+import pyte  # pip install pyte: a terminal emulator, to read the screen
+
 screen = pyte.Screen(120, 40)
 stream = pyte.ByteStream(screen)
-
-def shown():
-    return "\n".join(screen.display)
 BIN, DIR = sys.argv[1], sys.argv[2]
 env = dict(os.environ, TERM="xterm-256color", XDG_STATE_HOME=os.path.join(DIR, "state"))
 pid, fd = pty.fork()
@@ -15,83 +18,140 @@ if pid == 0:
     os.execve(BIN, [BIN, "--offline", "--config", os.path.join(DIR, "config.toml"), "--cache", os.path.join(DIR, "cache.db")], env)
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
 t0 = time.monotonic()
-buf = b""
-def read_until(pred, timeout=10):
-    global buf
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], 0.01)
-        if r:
-            data = os.read(fd, 65536)
-            buf += data
-            stream.feed(data)
-            if pred(buf):
-                return time.monotonic()
-    raise SystemExit("timeout")
-def idle(quiet=0.3):
-    """Reads until no output for `quiet` s; returns the time of the last byte."""
-    global buf
-    last = time.monotonic()
+# A step ends after this long without output (longer than any redraw we time,
+# so the emulator never runs while a timed redraw is due).
+QUIET = 0.3
+
+
+def shown():
+    return "\n".join(screen.display)
+
+
+def title():
+    return screen.display[0]
+
+
+def read_raw(quiet, deadline):
+    """Output until `quiet` s pass without any (or `deadline`): [(arrival, bytes)]."""
+    got = []
     while True:
-        r, _, _ = select.select([fd], [], [], quiet)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return got
+        r, _, _ = select.select([fd], [], [], min(quiet, left))
         if not r:
-            return last
-        data = os.read(fd, 65536)
-        buf += data
+            return got
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            return got
+        got.append((time.monotonic(), data))
+
+
+def wait_for(*preds, timeout=20):
+    """For each pred: the arrival time of the output after which it first
+    holds on the screen. One time if one pred."""
+    deadline = time.monotonic() + timeout
+    found = [None] * len(preds)
+    while time.monotonic() < deadline:
+        for t, data in read_raw(QUIET, deadline):
+            stream.feed(data)
+            for i, pred in enumerate(preds):
+                if found[i] is None and pred():
+                    found[i] = t
+        if all(f is not None for f in found):
+            return found[0] if len(found) == 1 else found
+    raise SystemExit(f"timeout; screen:\n{shown()}")
+
+
+def drain(quiet=QUIET):
+    """Feeds everything up to a quiet spell to the emulator."""
+    for _, data in read_raw(quiet, time.monotonic() + 10):
         stream.feed(data)
-        last = time.monotonic()
+
+
 def rss():
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS"):
             return line.split()[1] + " kB"
-t_frame = read_until(lambda b: "tidings".encode() in b)
-# The list's title: "All · 100,000" once listed.
-t_list = read_until(lambda b: re.search(r"All · [0-9]", shown()) is not None)
-idle()
+
+
+# The list's title reads "All · 100,000" once listed.
+t_frame, t_list = wait_for(
+    lambda: "tidings" in shown(), lambda: re.search(r"All · [0-9]", title()) is not None
+)
 print(f"first frame {1000*(t_frame-t0):.0f} ms; first frame with the list {1000*(t_list-t0):.0f} ms; RSS {rss()}")
-def key(k, label, marker=None):
-    global buf
-    idle(0.05)
-    buf = b""
+
+
+def key(k, label, pred=None):
+    """Presses `k`; times the first redraw, and until pred() holds if given."""
+    drain()
     t = time.monotonic()
     os.write(fd, k.encode())
-    first = read_until(lambda b: len(b) > 0)
-    if marker:
-        done = read_until(lambda b: re.search(marker, shown()) is not None)
-        print(f"{label}: first redraw {1000*(first-t):.1f} ms, result on screen {1000*(done-t):.1f} ms")
-    else:
-        print(f"{label}: first redraw {1000*(first-t):.1f} ms")
-    idle(0.25)
-def query(text, marker):
-    """Types `text`; times the last keystroke until `marker` is on screen."""
-    global buf
+    got = read_raw(QUIET, t + 10)
+    first = got[0][0] if got else None
+    done = None
+    for at, data in got:
+        stream.feed(data)
+        if pred and done is None and pred():
+            done = at
+    if pred and done is None:
+        done = wait_for(pred)
+    msg = f"{label}: first redraw {1000*(first-t):.1f} ms" if first else f"{label}: no redraw"
+    if pred:
+        msg += f", result on screen {1000*(done-t):.1f} ms"
+    print(msg)
+
+
+def filtered(text, count=None):
+    """The list's title shows the result for filter `text`."""
+    pat = re.compile(("" if count is None else re.escape(count) + " ") + r"· /" + re.escape(text) + "[ ─]")
+    return lambda: pat.search(title()) is not None
+
+
+def query(text, count):
+    """Types `text`; times its last keystroke until the result is on screen."""
     for c in text[:-1]:
         os.write(fd, c.encode())
-    idle(0.3)
-    buf = b""
+    drain()
     t = time.monotonic()
     os.write(fd, text[-1].encode())
-    done = read_until(lambda b: marker in shown().split("\n")[0])
+    done = wait_for(filtered(text, count))
     print(f"filter {text!r}: keystroke to result on screen {1000*(done-t):.1f} ms")
     os.write(fd, b"\x15")  # Ctrl-u clears the filter text
-    idle(0.3)
+    drain()
+
+
+def typing(word):
+    """Types `word` a key at a time, each after the last result is shown."""
+    times = []
+    for i in range(1, len(word) + 1):
+        t = time.monotonic()
+        os.write(fd, word[i - 1].encode())
+        done = wait_for(filtered(word[:i]))
+        times.append(f"{word[:i]} {1000*(done-t):.0f}")
+    print(f"typing {word!r}, ms per key: " + ", ".join(times))
+    os.write(fd, b"\x15")
+    drain()
+
 
 key("/", "open filter")
-# The list's title shows the count and the start of the filter.
-for text in [
-    "tag:nhs",
-    "tag:nhs is:unread",
-    'feed:"Feed 0042"',
-    "diagnostics",
-    "diagnos*",
-    '"virtual wards"',
+for text, count in [
+    ("tag:nhs", None),
+    ("tag:nhs is:unread", None),
+    ('feed:"Feed 0042"', "100"),
+    ("diagnostics", None),
+    ("diagnos*", None),
+    ('"virtual wards"', None),
 ]:
-    query(text, f" \u00b7 /{text[:8]}")
+    query(text, count)
+for word in ["diagnostics", "health innovation"]:
+    typing(word)
+query("diagnostics", None)
 key("\r", "keep filter")
-key("\x1b", "Esc clears", r"All · [0-9,]+ ─")
-time.sleep(0.3)
-key("G", "G (the oldest article: its page loaded)", r"([0-9,]+)/\1 ")
-key("g", "g (back to the first)", r" 1/[0-9,]+ ")
+key("\x1b", "Esc clears", lambda: re.search(r"All · [0-9,]+ ─", title()) is not None)
+key("G", "G (the oldest article: its page loaded)", lambda: re.search(r"([0-9,]+)/\1 ", shown()) is not None)
+key("g", "g (back to the first)", lambda: re.search(r" 1/[0-9,]+ ", shown()) is not None)
 key("j", "j (move + preview)")
 key("\r", "Enter (open article)")
 print("RSS after filtering and reading", rss())

@@ -20,6 +20,7 @@ pub mod sanitize;
 pub mod scrape;
 pub mod store;
 pub mod story;
+pub mod sync;
 pub mod synth;
 pub mod text;
 pub mod tui;

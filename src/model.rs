@@ -98,6 +98,8 @@ pub struct FeedInfo {
     pub last_success: Option<DateTime<Utc>>,
     pub http_status: Option<u16>,
     pub last_error: Option<String>,
+    /// A subscription on the sync server rather than a `[[feed]]`.
+    pub remote: bool,
 }
 
 impl FeedInfo {
@@ -193,6 +195,7 @@ mod tests {
             last_success: at,
             http_status: Some(200),
             last_error: Some("article page http://a.test/1: HTTP 404".into()),
+            remote: false,
         };
         assert!(!f.failing());
         f.last_success = None;

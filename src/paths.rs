@@ -35,3 +35,13 @@ pub fn default_ui_state() -> Option<PathBuf> {
             .join("ui-state.json")
     })
 }
+
+/// A file of tidings' own state: `<XDG state dir>/tidings/NAME` (data dir
+/// where the platform has no state dir).
+pub fn default_state_file(name: &str) -> Option<PathBuf> {
+    dirs().map(|d| {
+        d.state_dir()
+            .unwrap_or_else(|| d.data_local_dir())
+            .join(name)
+    })
+}

@@ -25,9 +25,18 @@ pub fn plan(
         jobs: Vec::new(),
         skipped: 0,
     };
+    // With a sync server, a plain feed it also has comes from it; HTML
+    // pages and feeds marked `local` are always fetched here.
+    let served = match &config.sync {
+        Some(_) => store.remote_feed_urls()?,
+        None => Default::default(),
+    };
     for feed in &config.feeds {
         let id = store.feed_id(&feed.name)?;
         if !wanted(feed, id) {
+            continue;
+        }
+        if !feed.local && feed.html.is_none() && served.contains(feed.url.as_str()) {
             continue;
         }
         let mut job = Job::new(id, feed, store.fetch_state(id)?, config);
@@ -42,4 +51,82 @@ pub fn plan(
         plan.jobs.push(job);
     }
     Ok(plan)
+}
+
+/// A refresh under way: the fetcher runs on a runtime and sends one report
+/// per feed; whoever owns the cache records them as they come.
+pub struct Run {
+    /// Feeds being fetched.
+    pub total: usize,
+    /// Feeds left out as too soon.
+    pub skipped: usize,
+    /// Name and address of each feed being fetched, for messages.
+    pub names: std::collections::HashMap<crate::model::FeedId, (String, String)>,
+    /// One report per feed; closed once all are sent.
+    pub reports: tokio::sync::mpsc::Receiver<crate::model::FetchReport>,
+}
+
+/// Plans a refresh and starts fetching on `runtime`. The one loop behind
+/// `tidings fetch` and the interface's refresh.
+pub fn start(
+    store: &Store,
+    config: &Config,
+    fetcher: std::sync::Arc<crate::fetch::Fetcher>,
+    runtime: &tokio::runtime::Handle,
+    wanted: impl Fn(&FeedConfig, crate::model::FeedId) -> bool,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<Run> {
+    let plan = plan(store, config, wanted, force, now)?;
+    let names = plan
+        .jobs
+        .iter()
+        .map(|j| (j.feed_id, (j.feed.name.clone(), j.feed.url.to_string())))
+        .collect();
+    let total = plan.jobs.len();
+    let (tx, reports) = tokio::sync::mpsc::channel(config.settings.concurrency);
+    let jobs = plan.jobs;
+    runtime.spawn(async move { fetcher.run(jobs, tx).await });
+    Ok(Run {
+        total,
+        skipped: plan.skipped,
+        names,
+        reports,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::RemoteFeed;
+
+    #[test]
+    fn feeds_the_server_has_are_left_to_it_unless_local() {
+        let text = "[sync]\nkind = \"fever\"\nurl = \"https://s.test/fever/\"\nusername = \"u\"\n\
+                    [[feed]]\nname = \"On server\"\nurl = \"http://a.test/feed\"\n\
+                    [[feed]]\nname = \"Kept local\"\nurl = \"http://b.test/feed\"\nlocal = true\n\
+                    [[feed]]\nname = \"Only here\"\nurl = \"http://c.test/feed\"\n";
+        let config = Config::parse(std::path::Path::new("t.toml"), text).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        store.sync_feeds(&config.feeds).unwrap();
+        let remote = |id: &str, url: &str| RemoteFeed {
+            remote_id: id.into(),
+            title: format!("Server {id}"),
+            url: url.into(),
+            site_url: None,
+            tags: vec![],
+        };
+        store
+            .replace_remote_feeds(
+                &[
+                    remote("1", "http://a.test/feed"),
+                    remote("2", "http://b.test/feed"),
+                ],
+                &[],
+            )
+            .unwrap();
+        let p = plan(&store, &config, |_, _| true, true, Utc::now()).unwrap();
+        let names: Vec<&str> = p.jobs.iter().map(|j| j.feed.name.as_str()).collect();
+        assert_eq!(names, ["Kept local", "Only here"]);
+    }
 }

@@ -216,6 +216,7 @@ pub fn feeds(count: usize) -> Vec<FeedConfig> {
                 max_articles: None,
                 html: None,
                 full_text: None,
+                local: false,
             })
         })
         .collect()

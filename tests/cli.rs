@@ -219,3 +219,131 @@ fn show_wraps_to_a_width_and_json_has_the_body_twice() {
     let body_text = v["body_text"].as_str().unwrap();
     assert!(body_text.lines().all(|l| l.chars().count() <= 30), "{v}");
 }
+
+/// One feed item per (guid, title, description), escaped for XML.
+fn rss_items(items: &[(&str, &str, &str)]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut s =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>");
+    for (guid, title, desc) in items {
+        s.push_str(&format!(
+            "<item><guid>{guid}</guid><title>{}</title><link>/a/{guid}</link>\
+             <description>{}</description><pubDate>Fri, 26 May 2023 09:00:00 GMT</pubDate></item>",
+            esc(title),
+            esc(desc)
+        ));
+    }
+    s.push_str("</channel></rss>");
+    s
+}
+
+/// Characters that must not reach a terminal: controls (but newline),
+/// bidi controls, invisibles (but the joiners in emoji sequences).
+fn assert_no_hidden(s: &str) {
+    for c in s.chars() {
+        assert!(
+            c == '\n' || c == '\u{200d}' || !tidings::sanitize::is_hidden(c),
+            "{c:?} in output:\n{s}"
+        );
+    }
+}
+
+/// JSON escapes them all.
+fn assert_json_escaped(s: &str) {
+    assert!(
+        !s.chars()
+            .any(|c| c != '\n' && tidings::sanitize::is_hidden(c)),
+        "{s}"
+    );
+}
+
+#[test]
+fn feed_text_reaches_list_show_and_json_safely() {
+    let server = TestServer::start();
+    // UTF-8 quotes read as windows-1252: the closing one ends in U+009D.
+    let mojibake = "He said \u{e2}\u{20ac}\u{153}hello\u{e2}\u{20ac}\u{9d} and left end";
+    let invisible = "pay\u{200b}pal\u{200d}\u{2060}\u{feff}\u{ad}\u{200e}\u{200f}\u{61c}\u{e0041} \
+                     evil\u{202e}gpj.exe \u{1b}[31mred\u{7f}\u{9b}2J \u{1f3f3}\u{fe0f}\u{200d}\u{1f308}";
+    let long = format!("Long {} tail", "x".repeat(200_000));
+    let cjk = "日本語のニュース".repeat(10);
+    let feed = rss_items(&[
+        ("1", mojibake, "plain"),
+        ("2", invisible, "one\u{2028}two\u{2029}three"),
+        ("3", &long, "body"),
+        ("4", &cjk, "body"),
+    ]);
+    server.route("/f.xml", Route::file(feed, "application/rss+xml"));
+    let sb = Sandbox::new();
+    sb.write_config("", &[("Feed", &server.url("/f.xml"))]);
+    sb.cmd().arg("fetch").assert().success();
+
+    // list: cleaned, nothing hidden, every line within 80 columns.
+    let out = sb.cmd().arg("list").output().unwrap();
+    let list = String::from_utf8(out.stdout).unwrap();
+    assert_no_hidden(&list);
+    assert!(
+        list.contains("He said \u{e2}\u{20ac}\u{153}hello\u{e2}\u{20ac} and left end"),
+        "{list}"
+    );
+    assert!(
+        list.contains("paypal evilgpj.exe red2J \u{1f3f3}\u{fe0f}\u{200d}\u{1f308}"),
+        "{list}"
+    );
+    for line in list.lines() {
+        let w = tidings::text::width(line);
+        assert!(w <= 80, "{w} columns: {line}");
+    }
+    let cjk_line = list.lines().find(|l| l.contains("日本語")).unwrap();
+    assert!(tidings::text::width(cjk_line) >= 78, "{cjk_line}");
+
+    // JSON: every hidden character escaped, the text itself unchanged.
+    let out = sb.cmd().args(["list", "--json"]).output().unwrap();
+    let raw = String::from_utf8(out.stdout).unwrap();
+    assert_json_escaped(&raw);
+    for esc in [
+        "\\u009d",
+        "\\u202e",
+        "\\u200b",
+        "\\u007f",
+        "\\u009b",
+        "\\u001b",
+        "\\udb40\\udc41",
+    ] {
+        assert!(raw.contains(esc), "{esc} not escaped");
+    }
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&raw).unwrap();
+    let titles: Vec<&str> = rows.iter().map(|r| r["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&mojibake) && titles.contains(&invisible));
+    let id = |title: &str| rows.iter().find(|r| r["title"] == title).unwrap()["id"].to_string();
+    let out = sb.cmd().args(["feeds", "--json"]).output().unwrap();
+    assert_json_escaped(&String::from_utf8(out.stdout).unwrap());
+    let out = sb
+        .cmd()
+        .args(["show", &id(invisible), "--json"])
+        .output()
+        .unwrap();
+    let raw = String::from_utf8(out.stdout).unwrap();
+    assert_json_escaped(&raw);
+    assert!(raw.contains("\\u2028") && raw.contains("\\u2029"), "{raw}");
+
+    // show: the body's separators break lines; nothing hidden.
+    let out = sb.cmd().args(["show", &id(invisible)]).output().unwrap();
+    let show = String::from_utf8(out.stdout).unwrap();
+    assert_no_hidden(&show);
+    assert!(show.contains("one\ntwo\n\nthree"), "{show}");
+
+    // show: the 200,000-column title is wrapped at the width.
+    let out = sb.cmd().args(["show", &id(&long)]).output().unwrap();
+    let show = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        show.starts_with("Title: Long\n       xxx"),
+        "{}",
+        &show[..200]
+    );
+    assert!(show.lines().all(|l| tidings::text::width(l) <= 80));
+    assert_eq!(show.matches('x').count(), 200_000);
+}

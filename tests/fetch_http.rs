@@ -156,6 +156,37 @@ fn a_server_that_never_answers_times_out_without_stopping_others() {
 }
 
 #[test]
+fn retries_never_stretch_a_hung_server_past_the_timeout() {
+    let server = TestServer::start();
+    server.route("/hang.xml", Route::Hang);
+    server.route("/ok.xml", xml(rss(&[("1", "One", "x", 1)])));
+    let sb = Sandbox::new();
+    // Four retries after each 1 s timeout, with backoff, would take 12.5 s.
+    sb.write_config(
+        "timeout_seconds = 1\nretries = 4",
+        &[
+            ("Hang", &server.url("/hang.xml")),
+            ("Ok", &server.url("/ok.xml")),
+        ],
+    );
+    let started = std::time::Instant::now();
+    let (ok, _, err) = fetch(&sb, &[]);
+    let took = started.elapsed();
+    assert!(!ok);
+    assert!(
+        err.contains("failed: Hang (") && err.contains("timed out"),
+        "{err}"
+    );
+    // The timeout plus a generous margin for a loaded machine.
+    assert!(
+        took < std::time::Duration::from_secs(7),
+        "fetch took {took:?}"
+    );
+    assert_eq!(server.hits("/hang.xml"), 1, "no retry after a full timeout");
+    assert_eq!(titles(&sb.list_json(&[])), ["One"]);
+}
+
+#[test]
 fn an_oversized_body_is_refused_while_streaming() {
     let server = TestServer::start();
     server.route("/huge.xml", Route::Huge(50 * 1024 * 1024));

@@ -334,3 +334,37 @@ fn the_example_configs_html_sources_work_on_pages_of_their_shape() {
             .all(|a| a["link"].as_str().unwrap().starts_with(&server.base())));
     }
 }
+
+#[test]
+fn a_hung_article_server_costs_one_timeout_not_one_per_page() {
+    let server = TestServer::start();
+    let listing: String = (1..=4)
+        .map(|i| format!("<article><h2><a href=\"/a/{i}\">Story {i}</a></h2></article>"))
+        .collect();
+    server.route(
+        "/news/",
+        Route::file(format!("<html><body>{listing}</body></html>"), "text/html"),
+    );
+    for i in 1..=4 {
+        server.route(&format!("/a/{i}"), Route::Hang);
+    }
+    let sb = Sandbox::new();
+    let text = format!(
+        "[settings]\ntimeout_seconds = 1\nretries = 2\n\n[[feed]]\nname = \"Hung\"\nurl = \"{}\"\n\
+         kind = \"html\"\n[feed.html]\nitem = \"article\"\ncontent = \"auto\"\n",
+        server.url("/news/")
+    );
+    std::fs::write(sb.config(), text).unwrap();
+    let (code, _, err) = fetch(&sb, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let hits: usize = (1..=4).map(|i| server.hits(&format!("/a/{i}"))).sum();
+    assert_eq!(
+        hits, 1,
+        "one timed-out page; the others wait for the next fetch"
+    );
+    assert!(
+        err.contains("3 more article pages left for the next fetch"),
+        "{err}"
+    );
+    assert_eq!(sb.list_json(&[]).len(), 4);
+}

@@ -50,6 +50,7 @@ impl Pty {
             cmd.arg(a);
         }
         cmd.env("HOME", sb.dir.path());
+        cmd.cwd(sb.dir.path());
         cmd.env("XDG_STATE_HOME", sb.dir.path().join("state"));
         cmd.env("TERM", "xterm-256color");
         cmd.env("BROWSER", "/bin/true");
@@ -386,4 +387,63 @@ fn search_narrows_as_each_key_is_typed() {
     t.wait("the whole list", 10, |s| s.contains("All · 4"));
     t.keys("q");
     assert!(t.wait_exit(15).success());
+}
+
+#[test]
+fn full_text_on_demand_and_a_bulletin_from_the_reader() {
+    let server = TestServer::start();
+    // Dated today: the bulletin covers the last week.
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Gov</title>\
+         <item><guid>g1</guid><title>Genomics strategy published</title><link>{}</link>\
+         <pubDate>{}</pubDate>\
+         <description>One-line summary.</description></item></channel></rss>",
+        server.url("/news/genomics"),
+        chrono::Utc::now().to_rfc2822()
+    );
+    server.route("/gov.xml", Route::file(feed, "application/rss+xml"));
+    server.route(
+        "/news/genomics",
+        Route::file(
+            "<html><body><nav>Home About</nav><main><h1>Genomics strategy published</h1>\
+             <p>The whole strategy text begins here, paragraph one.</p>\
+             <p>Paragraph two of the strategy, long enough to be prose.</p></main></body></html>",
+            "text/html; charset=utf-8",
+        ),
+    );
+    let sb = Sandbox::new();
+    sb.write_config("refresh_minutes = 0", &[("Gov", &server.url("/gov.xml"))]);
+    let mut t = Pty::spawn(&sb, &[]);
+    t.wait("the refresh", 30, |s| {
+        s.contains("Genomics strategy") && s.contains("updated just now")
+    });
+    t.keys("\r");
+    t.wait_for("One-line summary.");
+    assert_eq!(server.hits("/news/genomics"), 0);
+    t.keys("F");
+    t.wait_for("The whole strategy text begins here");
+    assert!(t.contents().contains("whole article read"));
+    assert_eq!(server.hits("/news/genomics"), 1);
+
+    // b writes the view's bulletin into the working directory.
+    t.keys("b");
+    let s = t.wait_for("bulletin of 1 written to");
+    assert!(s.contains("bulletin-all-"), "{s}");
+    let written: Vec<_> = std::fs::read_dir(sb.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let html = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(html.contains("Genomics strategy published"), "{html}");
+    t.keys("qq");
+    assert!(t.wait_exit(15).success());
+
+    // The whole text stays in the cache.
+    drop(server);
+    let id = sb.list_json(&[])[0]["id"].to_string();
+    let out = sb.cmd().args(["show", &id]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("paragraph one"));
 }

@@ -17,6 +17,7 @@ fn feed(name: &str, tags: &[&str]) -> FeedConfig {
         max_articles: None,
         html: None,
         full_text: None,
+        local: false,
     }
 }
 

@@ -56,6 +56,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> Result<ExitCode, CliError> {
     let mut found = Findings { lines: Vec::new() };
     let config = check_config(ctx, &mut found)?;
     check_cache(ctx, config.as_ref(), &mut found)?;
+    if let Some(c) = config.as_ref().filter(|c| c.sync.is_some()) {
+        check_sync(ctx, c, &mut found)?;
+    }
     if args.network {
         match &config {
             Some(c) => check_network(c, &mut found),
@@ -189,6 +192,59 @@ fn check_cache(
             Level::Fail,
             format!("feed \"{name}\": the last fetch{when} failed: {error}"),
         );
+    }
+    Ok(())
+}
+
+/// The sync server answers and takes the credentials; changes waiting.
+fn check_sync(ctx: &Context, config: &Config, found: &mut Findings) -> Result<(), CliError> {
+    let Some(sync) = &config.sync else {
+        return Ok(());
+    };
+    let path = ctx.cache_path()?;
+    if path.exists() {
+        match crate::store::outbox_status(&path) {
+            Ok((waiting, last)) => {
+                let when = last
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map_or("never synced".to_string(), |t| {
+                        format!("last synced {}", crate::ui::views::age(t, Utc::now()))
+                    });
+                let level = if waiting > 0 { Level::Warn } else { Level::Ok };
+                let waits = match waiting {
+                    1 => "1 change waits".to_string(),
+                    n => format!("{n} changes wait"),
+                };
+                found.add(
+                    level,
+                    format!("sync outbox: {waits} for the server; {when}"),
+                );
+            }
+            Err(e) => found.add(Level::Fail, format!("sync outbox: cannot be read ({e})")),
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
+    let tokens = crate::sync::TokenCache::default_location();
+    let checked = runtime.block_on(async {
+        tokio::time::timeout(NETWORK_TIMEOUT, crate::sync::check(config, &tokens)).await
+    });
+    let server = format!("sync server {} ({})", sync.url, sync.kind.name());
+    match checked {
+        Ok(Ok(c)) => found.add(
+            Level::Ok,
+            format!(
+                "{server}: signed in as {}, {} subscriptions",
+                sync.username, c.subscriptions
+            ),
+        ),
+        Ok(Err(e)) => found.add(Level::Fail, format!("{server}: {e}")),
+        Err(_) => found.add(
+            Level::Fail,
+            format!("{server}: no answer within {} s", NETWORK_TIMEOUT.as_secs()),
+        ),
     }
     Ok(())
 }

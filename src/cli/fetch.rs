@@ -60,15 +60,6 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
     let wanted = |f: &FeedConfig, _| {
         args.feeds.is_empty() || args.feeds.iter().any(|n| n.eq_ignore_ascii_case(&f.name))
     };
-    let plan = refresh::plan(&store, &config, wanted, args.force, now)?;
-    totals.skipped = plan.skipped;
-    let jobs = plan.jobs;
-    let names: std::collections::HashMap<_, _> = jobs
-        .iter()
-        .map(|j| (j.feed_id, (j.feed.name.clone(), j.feed.url.to_string())))
-        .collect();
-
-    let bar = progress_bar(jobs.len() as u64, args.quiet || args.json);
     let alerter = crate::alerts::Alerter::new(&config);
     let fetcher = Fetcher::new(&config).map_err(|e| CliError::Failed(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -76,11 +67,21 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
         .max_blocking_threads(config.settings.concurrency)
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(config.settings.concurrency);
-    let fetching = runtime.spawn(async move { fetcher.run(jobs, tx).await });
+    let mut run = refresh::start(
+        &store,
+        &config,
+        std::sync::Arc::new(fetcher),
+        runtime.handle(),
+        wanted,
+        args.force,
+        now,
+    )?;
+    totals.skipped = run.skipped;
+    let names = std::mem::take(&mut run.names);
+    let bar = progress_bar(run.total as u64, args.quiet || args.json);
 
     // This thread owns the cache: each feed is written as its result arrives.
-    while let Some(report) = rx.blocking_recv() {
+    while let Some(report) = run.reports.blocking_recv() {
         let (name, url) = names.get(&report.feed_id).cloned().unwrap_or_default();
         bar.set_message(name.clone());
         match &report.outcome {
@@ -109,8 +110,7 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
         }
         bar.inc(1);
     }
-    // The fetch task ends once every result was sent.
-    let _ = runtime.block_on(fetching);
+    // The channel closes once the fetch task has sent every result.
     bar.finish_and_clear();
 
     totals.warnings.extend(alerter.run_commands(&totals.alerts));

@@ -11,6 +11,7 @@ mod fetch;
 mod import;
 mod read;
 mod setup;
+mod sync;
 
 use crate::config::{Config, ConfigError};
 use crate::store::{Store, StoreError};
@@ -50,6 +51,12 @@ pub struct Cli {
 enum Command {
     /// Refresh all feeds, or the named ones
     Fetch(fetch::FetchArgs),
+    /// Sync read and starred state, subscriptions and new items with the
+    /// feed server in [sync]
+    #[command(
+        after_help = "Local changes wait in the cache until the server takes them.\n\nExamples:\n  tidings sync\n  tidings sync --json"
+    )]
+    Sync(sync::SyncArgs),
     /// Feeds with their article counts and last status
     Feeds(feeds::FeedsArgs),
     /// List articles matching a query, newest first
@@ -177,6 +184,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match command {
         Command::Fetch(args) => fetch::run(&ctx, &args),
         Command::Feeds(args) => feeds::run(&ctx, &args),
+        Command::Sync(args) => sync::run(&ctx, &args),
         Command::List(args) => read::list(&ctx, &args),
         Command::Count(args) => read::count(&ctx, &args),
         Command::Show(args) => read::show(&ctx, &args),

@@ -1,8 +1,10 @@
 //! The TOML configuration: settings and feeds, checked when loaded.
 
 mod error;
+mod sync;
 
 pub use error::{ConfigError, Located};
+pub use sync::{is_loopback, PasswordSource, SyncConfig, SyncKind};
 
 use crate::ui::keymap::{parse_binding, Binding};
 use crate::ui::theme::{parse_color, ThemeConfig};
@@ -36,6 +38,9 @@ pub struct Config {
     /// `[keys]` overrides, in file order.
     pub keys: Vec<Binding>,
     pub theme: ThemeConfig,
+    /// `[sync]`: the feed server whose subscriptions and read state are kept
+    /// in step with this cache.
+    pub sync: Option<SyncConfig>,
 }
 
 /// A saved query with a name, shown in the sidebar and usable with
@@ -126,6 +131,8 @@ pub struct FeedConfig {
     pub html: Option<Arc<CompiledRules>>,
     /// Read each new entry's own page for its whole text (`full_text`).
     pub full_text: Option<Arc<ContentRule>>,
+    /// Fetched by tidings itself even when the sync server has the same feed.
+    pub local: bool,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +150,8 @@ struct RawConfig {
     keys: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     theme: RawTheme,
+    #[serde(default)]
+    sync: Option<sync::RawSync>,
 }
 
 #[derive(Deserialize)]
@@ -188,6 +197,8 @@ struct RawFeed {
     max_articles: Option<u32>,
     html: Option<Spanned<HtmlRules>>,
     full_text: Option<Spanned<String>>,
+    #[serde(default)]
+    local: bool,
 }
 
 impl Config {
@@ -337,6 +348,7 @@ impl Config {
                 max_articles: f.max_articles,
                 html,
                 full_text,
+                local: f.local,
             });
         }
         // A query error points into the query string itself (past its quote).
@@ -417,6 +429,7 @@ impl Config {
             selection_fg: color(t.selection_fg)?,
             selection_bg: color(t.selection_bg)?,
         };
+        let sync = raw.sync.map(|s| s.check(&at)).transpose()?;
         Ok(Config {
             path: path.to_path_buf(),
             settings: raw.settings,
@@ -425,6 +438,7 @@ impl Config {
             ignore,
             keys,
             theme,
+            sync,
         })
     }
 
@@ -678,6 +692,45 @@ mod tests {
         );
         let e = err("[keys]\nx = 3\n");
         assert!(e.starts_with("t.toml:2:5:"), "{e}");
+    }
+
+    #[test]
+    fn sync_section() {
+        let base = "[sync]\nkind = \"fever\"\nusername = \"me\"\n";
+        let c = parse(&format!(
+            "{base}url = \"https://rss.example.org/api/fever.php\"\npassword_command = [\"pass\", \"show\", \"freshrss\"]\n"
+        ))
+        .unwrap();
+        let sync = c.sync.unwrap();
+        assert_eq!(sync.kind, SyncKind::Fever);
+        assert_eq!(
+            sync.password,
+            PasswordSource::Command(vec!["pass".into(), "show".into(), "freshrss".into()])
+        );
+        let c = parse(&format!("{base}url = \"http://127.0.0.1:8080/fever/\"\n")).unwrap();
+        assert_eq!(c.sync.unwrap().password, PasswordSource::Env);
+        let e = err(&format!(
+            "{base}url = \"https://x.test/\"\npassword = \"hunter2hunter2\"\n"
+        ));
+        assert!(
+            e.starts_with("t.toml:5:12: sync.password: a password is not allowed"),
+            "{e}"
+        );
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = err(&format!("{base}url = \"http://rss.example.org/fever/\"\n"));
+        assert!(e.contains("sync.url must use https"), "{e}");
+        let e = err(&format!("{base}url = \"https://me:pw@x.test/\"\n"));
+        assert!(
+            e.contains("must not contain a user name or password"),
+            "{e}"
+        );
+        assert!(!e.contains(":pw@"), "{e}");
+        let e = err(&format!(
+            "{base}url = \"https://x.test/\"\npassword_command = []\n"
+        ));
+        assert!(e.contains("must name a program"), "{e}");
+        let c = parse("[[feed]]\nname = \"a\"\nurl = \"http://x.test/\"\nlocal = true\n").unwrap();
+        assert!(c.feeds[0].local);
     }
 
     #[test]

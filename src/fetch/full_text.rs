@@ -3,7 +3,7 @@
 //! pages' are, and stored as the body; the feed's text stays as the summary.
 
 use super::html::read_page;
-use super::http::HttpClient;
+use super::http::{HttpClient, HttpError};
 use super::Job;
 use crate::model::{ParsedArticle, ParsedFeed};
 use crate::scrape::{self, ContentRule};
@@ -12,9 +12,11 @@ use url::Url;
 /// Fetches the pages of the entries that will be kept and have none cached
 /// yet, one at a time (this feed's host slot is already held). A page that
 /// fails keeps the feed's text and is recorded as a warning; it is tried
-/// again at the next fetch.
+/// again at the next fetch. After a page times out the server is taken as
+/// hung: the other pages wait for the next fetch.
 pub async fn fill(http: &HttpClient, job: &Job, rule: &ContentRule, feed: &mut ParsedFeed) {
     let wanted = pages_to_fetch(&feed.articles, job);
+    let (mut hung, mut skipped) = (false, 0);
     for (i, article) in feed.articles.iter_mut().enumerate() {
         // The feed's own body becomes the summary; the page gives the body.
         let own = article.content.take();
@@ -28,10 +30,22 @@ pub async fn fill(http: &HttpClient, job: &Job, rule: &ContentRule, feed: &mut P
         let Some(link) = article.link.as_deref().and_then(|l| Url::parse(l).ok()) else {
             continue;
         };
+        if hung {
+            skipped += 1;
+            continue;
+        }
         match read_article(http, &link, rule).await {
             Ok(text) => article.content = Some(text),
-            Err(e) => feed.warnings.push(format!("article page {link}: {e}")),
+            Err(e) => {
+                hung = e.timed_out;
+                feed.warnings.push(format!("article page {link}: {e}"));
+            }
         }
+    }
+    if skipped > 0 {
+        feed.warnings.push(format!(
+            "{skipped} more article pages left for the next fetch after a timeout"
+        ));
     }
 }
 
@@ -40,13 +54,13 @@ pub async fn read_article(
     http: &HttpClient,
     url: &Url,
     rule: &ContentRule,
-) -> Result<String, String> {
+) -> Result<String, HttpError> {
     let rule = rule.clone();
     read_page(http, url, move |html, url| {
         scrape::extract_main_text(html, url, &rule)
     })
     .await?
-    .ok_or_else(|| "no article text found".to_string())
+    .ok_or_else(|| HttpError::new("no article text found"))
 }
 
 /// Indexes of the entries whose page to read: web links not cached with a

@@ -2,7 +2,7 @@
 //! `next` pages), and each new article's own page read for its body.
 
 use super::charset::decode_html;
-use super::http::{HttpClient, Response};
+use super::http::{HttpClient, HttpError, Response};
 use super::Job;
 use crate::model::{FetchState, ParsedArticle, ParsedFeed};
 use crate::scrape::{self, CompiledRules, ListingPage};
@@ -60,6 +60,10 @@ pub async fn scrape(
     let wants_page =
         rules.content.is_some() || rules.article_date.is_some() || rules.article_author.is_some();
     let mut articles = Vec::with_capacity(items.len());
+    // After a page times out the server is taken as hung: the other pages
+    // wait for the next fetch rather than costing a timeout each.
+    let mut hung = false;
+    let mut skipped = 0;
     for item in items {
         let link = item.link.to_string();
         let mut article = ParsedArticle {
@@ -74,17 +78,27 @@ pub async fn scrape(
             content_from_page: rules.content.is_some(),
         };
         // Each article page is fetched once: known articles keep theirs.
-        if wants_page && !job.known_links.contains(&link) {
+        if wants_page && !job.known_links.contains(&link) && hung {
+            skipped += 1;
+        } else if wants_page && !job.known_links.contains(&link) {
             match article_page(http, rules.clone(), item.link).await {
                 Ok(p) => {
                     article.content = p.content_html;
                     article.published = article.published.or(p.date);
                     article.author = article.author.or(p.author);
                 }
-                Err(e) => warnings.push(format!("article page {link}: {e}")),
+                Err(e) => {
+                    hung = e.timed_out;
+                    warnings.push(format!("article page {link}: {e}"));
+                }
             }
         }
         articles.push(article);
+    }
+    if skipped > 0 {
+        warnings.push(format!(
+            "{skipped} more article pages left for the next fetch after a timeout"
+        ));
     }
     Ok(ParsedFeed {
         title: None,
@@ -113,7 +127,7 @@ async fn article_page(
     http: &HttpClient,
     rules: Arc<CompiledRules>,
     url: Url,
-) -> Result<scrape::ArticlePage, String> {
+) -> Result<scrape::ArticlePage, HttpError> {
     read_page(http, &url, move |html, url| {
         scrape::extract_article(html, url, &rules)
     })
@@ -126,7 +140,7 @@ pub async fn read_page<T: Send + 'static>(
     http: &HttpClient,
     url: &Url,
     read: impl FnOnce(&str, &Url) -> T + Send + 'static,
-) -> Result<T, String> {
+) -> Result<T, HttpError> {
     let (body, url, content_type) = match http.get(url, &FetchState::default()).await {
         Ok(Response::Body {
             body,
@@ -134,15 +148,15 @@ pub async fn read_page<T: Send + 'static>(
             content_type,
             ..
         }) => (body, url, content_type),
-        Ok(Response::NotModified { .. }) => return Err("unexpected 304".to_string()),
-        Err(e) => return Err(e.to_string()),
+        Ok(Response::NotModified { .. }) => return Err(HttpError::new("unexpected 304")),
+        Err(e) => return Err(e),
     };
     tokio::task::spawn_blocking(move || {
         let html = decode_html(&body, content_type.as_deref());
         read(&html, &url)
     })
     .await
-    .map_err(|e| format!("scraper stopped: {e}"))
+    .map_err(|e| HttpError::new(format!("scraper stopped: {e}")))
 }
 
 /// For an HTML page without rules: the feed it advertises, downloaded.

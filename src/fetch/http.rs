@@ -1,5 +1,10 @@
 //! HTTP for feeds: conditional GET, a size cap enforced while streaming,
 //! bounded redirects, and retries with backoff for timeouts, 5xx and 429.
+//!
+//! All attempts for one address share one deadline: the timeout plus a short
+//! margin ([`retry_margin`]). A retry is made only when it can still get a
+//! useful share of that time, so a server that accepts connections and never
+//! answers costs one timeout, not one per attempt.
 
 use crate::config::Settings;
 use crate::model::FetchState;
@@ -7,6 +12,7 @@ use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap};
 use reqwest::StatusCode;
 use std::time::Duration;
+use tokio::time::Instant;
 use url::Url;
 
 /// Redirects followed before giving up.
@@ -16,6 +22,16 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 /// First backoff delay; doubled for each further attempt.
 const BACKOFF: Duration = Duration::from_millis(500);
+/// The longest the attempts for one address may run past the timeout.
+const MAX_RETRY_MARGIN: Duration = Duration::from_secs(5);
+
+/// How far past `timeout` the attempts for one address may run: a quarter of
+/// it, at most [`MAX_RETRY_MARGIN`]. A retry also needs at least this much
+/// time left for itself, so an attempt that used the whole timeout is never
+/// retried.
+pub fn retry_margin(timeout: Duration) -> Duration {
+    (timeout / 4).min(MAX_RETRY_MARGIN)
+}
 
 pub struct HttpClient {
     client: reqwest::Client,
@@ -50,14 +66,17 @@ pub struct HttpError {
     pub message: String,
     /// When the server asked us to come back (429/503 Retry-After).
     pub retry_at: Option<DateTime<Utc>>,
+    /// The server did not answer in time.
+    pub timed_out: bool,
 }
 
 impl HttpError {
-    fn new(message: impl Into<String>) -> Self {
+    pub fn new(message: impl Into<String>) -> Self {
         HttpError {
             status: None,
             message: message.into(),
             retry_at: None,
+            timed_out: false,
         }
     }
 }
@@ -81,11 +100,15 @@ impl HttpClient {
         })
     }
 
-    /// GETs `url`, sending the stored validators; retries transient failures.
+    /// GETs `url`, sending the stored validators; retries transient failures
+    /// while the deadline (timeout plus [`retry_margin`]) allows.
     pub async fn get(&self, url: &Url, state: &FetchState) -> Result<Response, HttpError> {
+        let margin = retry_margin(self.timeout);
+        let deadline = Instant::now() + self.timeout + margin;
         let mut attempt = 0;
         loop {
-            let err = match self.get_once(url, state).await {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let err = match self.get_once(url, state, self.timeout.min(left)).await {
                 Ok(r) => return Ok(r),
                 Err(e) => e,
             };
@@ -103,14 +126,23 @@ impl HttpClient {
                 }
                 None => backoff,
             };
+            if Instant::now() + wait + margin > deadline {
+                tracing::debug!(%url, attempt, error = %err.error, "no time left to retry");
+                return Err(err.error);
+            }
             tracing::debug!(%url, attempt, ?wait, error = %err.error, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }
 
-    async fn get_once(&self, url: &Url, state: &FetchState) -> Result<Response, Attempt> {
-        let mut req = self.client.get(url.clone());
+    async fn get_once(
+        &self,
+        url: &Url,
+        state: &FetchState,
+        timeout: Duration,
+    ) -> Result<Response, Attempt> {
+        let mut req = self.client.get(url.clone()).timeout(timeout);
         if let Some(etag) = &state.etag {
             req = req.header(header::IF_NONE_MATCH, etag);
         }
@@ -136,6 +168,7 @@ impl HttpClient {
                         .trim_end()
                         .to_string(),
                     retry_at,
+                    timed_out: false,
                 },
             });
         }
@@ -145,6 +178,7 @@ impl HttpClient {
                 status: Some(status.as_u16()),
                 message: format!("response larger than the limit of {} bytes", self.max_bytes),
                 retry_at: None,
+                timed_out: false,
             },
         };
         if resp.content_length().is_some_and(|n| n > self.max_bytes) {
@@ -195,6 +229,7 @@ impl HttpClient {
                 status: e.status().map(|s| s.as_u16()),
                 message,
                 retry_at: None,
+                timed_out: e.is_timeout(),
             },
         }
     }

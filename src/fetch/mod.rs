@@ -68,6 +68,11 @@ impl Fetcher {
         })
     }
 
+    /// The client, for one-off requests such as an article's page.
+    pub fn http(&self) -> Arc<HttpClient> {
+        self.http.clone()
+    }
+
     /// Fetches every job, at most `concurrency` at once and `per_host` per
     /// host, sending each report as soon as it is ready. Returns when all
     /// are done or the receiver is gone.

@@ -34,6 +34,26 @@ pub const FTS_MIGRATION: &str = r#"
     END;
 "#;
 
+/// Migration recreating `articles_fts` with prefix indexes for one to three
+/// characters, so the short prefixes that search-as-you-type sends (`d*`,
+/// `di*`) read one list instead of merging those of every word they start.
+/// The new index is empty: call [`rebuild_fts`] after running it.
+pub const FTS_PREFIX_MIGRATION: &str = r#"
+    DROP TRIGGER articles_fts_after_delete;
+    DROP TABLE articles_fts;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title,
+        body,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1 2 3'
+    );
+    CREATE TRIGGER articles_fts_after_delete AFTER DELETE ON articles BEGIN
+        DELETE FROM articles_fts WHERE rowid = old.id;
+    END;
+"#;
+
 /// Indexes (or re-indexes) one article. Call it inside the transaction that
 /// writes the article, after any change to its title or bodies.
 pub fn fts_upsert(

@@ -23,7 +23,9 @@ use std::fmt;
 use std::ops::Range;
 
 pub use ast::{Expr, Flag, Query, Sort, SortKey, Term, TermKind, Text, Unit, When};
-pub use fts::{fts_delete, fts_upsert, html_to_text, rebuild_fts, FTS_MIGRATION};
+pub use fts::{
+    fts_delete, fts_upsert, html_to_text, rebuild_fts, FTS_MIGRATION, FTS_PREFIX_MIGRATION,
+};
 pub use highlight::title_highlights;
 pub use parser::{parse, parse_with, ParseOptions};
 pub use sql::{to_sql, IgnoreRule, SqlOptions, SqlQuery};
@@ -74,14 +76,17 @@ impl QueryError {
     ///   hint: add a closing "
     /// ```
     pub fn render(&self, input: &str) -> String {
-        let chars = self.char_span(input);
-        let width = (chars.end - chars.start).max(1);
+        // The caret goes under the span's display columns (a wide
+        // character takes two).
+        let shown = input.replace(['\n', '\r', '\t'], " ");
+        let cols = |end: usize| crate::text::width(shown.get(..end.min(shown.len())).unwrap_or(""));
+        let (start, end) = (cols(self.span.start), cols(self.span.end));
         let mut out = format!(
             "{}\n  {}\n  {}{}",
             self.message,
-            input.replace(['\n', '\r', '\t'], " "),
-            " ".repeat(chars.start),
-            "^".repeat(width)
+            shown,
+            " ".repeat(start),
+            "^".repeat(end.saturating_sub(start).max(1))
         );
         if let Some(h) = &self.hint {
             out.push_str("\n  hint: ");

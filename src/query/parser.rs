@@ -756,5 +756,9 @@ mod tests {
         let e = err("é (x");
         assert_eq!(e.char_span("é (x"), 2..3);
         assert_eq!(e.to_string(), "unclosed parenthesis (add a `)`)");
+        // Wide characters take two columns: the caret stays under the `(`.
+        let e = err("日本 (x");
+        let shown = e.render("日本 (x");
+        assert!(shown.contains("\n  日本 (x\n       ^"), "{shown}");
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, Months, NaiveDate, NaiveTime, Offset, TimeDe
 use rusqlite::types::Value;
 
 use super::ast::{Expr, Flag, Query, Sort, SortKey, Term, TermKind, Unit, When};
-use super::fts::fts_string;
+use super::fts::{self, fts_string};
 use super::{parse, QueryError};
 
 /// What [`to_sql`] needs besides the query.
@@ -147,6 +147,33 @@ fn order_sql(sort: Sort) -> String {
 }
 
 const FTS_IN: &str = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)";
+/// For matches likely to cover much of the cache: the `+` keeps SQLite from
+/// starting at the index's matches (looking up and sorting every one of
+/// them); it walks the articles in list order instead, testing each against
+/// the matches, and stops at the limit.
+const FTS_IN_WALK: &str = "+a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)";
+
+/// Prefixes this short (in characters) match a large share of any cache:
+/// what search-as-you-type sends on the first keys of a word.
+const BROAD_PREFIX: usize = 3;
+
+/// Whether `e` has a positive text term that is a short prefix, so its
+/// full-text matches are likely many.
+fn broad(e: &Expr) -> bool {
+    match e {
+        Expr::Term(Term {
+            kind: TermKind::Text(t) | TermKind::Title(t),
+            ..
+        }) => {
+            t.prefix
+                && fts::tokens(&t.text)
+                    .last()
+                    .is_some_and(|(_, w)| w.chars().count() <= BROAD_PREFIX)
+        }
+        Expr::And(items) | Expr::Or(items) => items.iter().any(broad),
+        Expr::Not(_) | Expr::Term(_) => false,
+    }
+}
 const FTS_NOT_IN: &str = "a.id NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)";
 
 /// The FTS5 query equivalent to `e`, if `e` can be answered by the full-text
@@ -235,7 +262,7 @@ impl Compiler<'_> {
     /// Appends the condition for `e`. Every `?` is pushed in text order.
     fn expr(&mut self, e: &Expr, out: &mut String) -> Result<(), QueryError> {
         if let Some(m) = fts_match(e, self.group_fts) {
-            self.fts(FTS_IN, m, out);
+            self.fts(if broad(e) { FTS_IN_WALK } else { FTS_IN }, m, out);
             return Ok(());
         }
         match e {
@@ -244,7 +271,11 @@ impl Compiler<'_> {
                 let mut parts = 0;
                 out.push('(');
                 if !pos.is_empty() {
-                    self.fts(FTS_IN, fts_and(&pos, &neg), out);
+                    let walk = items
+                        .iter()
+                        .any(|i| broad(i) && fts_match(i, self.group_fts).is_some());
+                    let sql = if walk { FTS_IN_WALK } else { FTS_IN };
+                    self.fts(sql, fts_and(&pos, &neg), out);
                     parts += 1;
                 } else if !neg.is_empty() {
                     self.fts(FTS_NOT_IN, neg.join(" OR "), out);

@@ -573,7 +573,7 @@ fn ignore_rules() {
 fn where_sql_shape() {
     let sql = |q: &str| to_sql(&parse(q).unwrap(), now(), &SqlOptions::default()).unwrap();
     // Free-text terms, title: terms and their negations share one MATCH.
-    let s = sql("nhs* \"annual report\" -title:draft is:unread");
+    let s = sql("nhsx* \"annual report\" -title:draft is:unread");
     assert_eq!(
         s.where_sql,
         "(a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) AND a.read = 0)"
@@ -581,8 +581,14 @@ fn where_sql_shape() {
     assert_eq!(
         s.params,
         vec![rusqlite::types::Value::Text(
-            "((\"nhs\"* AND \"annual report\") NOT ({title} : \"draft\"))".into()
+            "((\"nhsx\"* AND \"annual report\") NOT ({title} : \"draft\"))".into()
         )]
+    );
+    // A short prefix: articles are walked in list order and tested.
+    let s = sql("report nhs* is:unread");
+    assert_eq!(
+        s.where_sql,
+        "(+a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) AND a.read = 0)"
     );
     let s = sql("a OR title:b");
     assert_eq!(
@@ -673,6 +679,58 @@ fn migration_indexes_existing_rows_then_rebuild_strips_html() {
 }
 
 #[test]
+fn upgrading_to_prefix_indexes_reindexes_existing_articles() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    // A cache of schema 2 with two articles in it.
+    for sql in &crate::store::schema::MIGRATIONS[..2] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute_batch(
+        "PRAGMA user_version = 2;
+         INSERT INTO feeds (id, name, url) VALUES (1, 'f', 'u');
+         INSERT INTO articles (id, feed_id, guid, title, first_seen, sort_time, content_hash)
+             VALUES (1, 1, 'g', 'Diagnostic centres', 0, 0, 0), (2, 1, 'h', 'Dialysis', 0, 0, 0);
+         INSERT INTO article_bodies (article_id, summary, content)
+             VALUES (1, '<p>Caf&eacute; <b>news</b></p>', NULL);",
+    )
+    .unwrap();
+    assert_eq!(rebuild_fts(&conn).unwrap(), 2);
+    crate::store::schema::migrate(&mut conn).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, crate::store::schema::MIGRATIONS.len() as i64);
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'articles_fts'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(sql.contains("prefix = '1 2 3'"), "{sql}");
+    let ids = |q: &str| -> Vec<i64> {
+        let mut stmt = conn
+            .prepare("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid")
+            .unwrap();
+        stmt.query_map([q], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(ids("d*"), [1, 2]);
+    assert_eq!(ids("di*"), [1, 2]);
+    assert_eq!(ids("dia*"), [1, 2]);
+    assert_eq!(ids("diag*"), [1]);
+    assert_eq!(ids("c*"), [1]);
+    assert_eq!(ids("cafe"), [1]);
+    assert_eq!(ids("b*"), Vec::<i64>::new());
+    // Deleting an article still removes it from the index.
+    conn.execute("DELETE FROM articles WHERE id = 2", [])
+        .unwrap();
+    assert_eq!(ids("d*"), [1]);
+}
+
+#[test]
 fn highlights_from_parsed_queries() {
     let q = parse("tag:nhs title:diag* \"annual report\" -new").unwrap();
     assert_eq!(
@@ -756,6 +814,21 @@ fn query_plans_use_indexes() {
             "-diagnostics is:unread",
             "SCAN a USING INDEX articles_unread",
             true,
+        ),
+        // Short prefixes match much of the cache: walk the list order and
+        // test each article, rather than look up and sort every match.
+        ("d*", "SCAN a USING INDEX articles_by_time", true),
+        ("di* is:unread", "SCAN a USING INDEX articles_unread", true),
+        (
+            "diagnostics dia*",
+            "SCAN a USING INDEX articles_by_time",
+            true,
+        ),
+        ("title:dia*", "SCAN a USING INDEX articles_by_time", true),
+        (
+            "diag*",
+            "SEARCH a USING INTEGER PRIMARY KEY (rowid=?)",
+            false,
         ),
     ];
     let with_rules = rules(&[("election", Some("bbc")), ("title:weather", None)]);

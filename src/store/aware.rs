@@ -305,6 +305,7 @@ mod tests {
             max_articles: None,
             html: None,
             full_text: None,
+            local: false,
         };
         s.sync_feeds(&[f]).unwrap()[0]
     }
@@ -379,6 +380,7 @@ mod tests {
             max_articles: None,
             html: None,
             full_text: None,
+            local: false,
         };
         let ids = s.sync_feeds(&[cfg("a"), cfg("b")]).unwrap();
         let text = "Virtual wards let patients get hospital-level care at home, monitored by clinical teams.";
@@ -452,6 +454,7 @@ mod tests {
             max_articles: None,
             html: None,
             full_text: None,
+            local: false,
         };
         let ids = s
             .sync_feeds(&[cfg("dhsc"), cfg("hin"), cfg("nhs")])

@@ -7,6 +7,7 @@ mod aware;
 mod carry;
 pub mod health;
 mod read;
+mod remote;
 pub mod schema;
 mod view;
 mod write;
@@ -14,6 +15,7 @@ mod write;
 pub use aware::NewMatch;
 pub use carry::{CarriedState, CarryStats};
 pub use read::Unsubscribed;
+pub use remote::{outbox_status, Change, Flag, FlagStats, RemoteFeed, RemoteItem};
 pub use view::{Counts, SearchError, ViewFilter};
 pub use write::{keep_newest, PurgeStats};
 

@@ -118,7 +118,8 @@ impl Store {
                     f.last_error,
                     (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id),
                     (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id AND a.read = 0),
-                    (SELECT group_concat(tag, ' ') FROM feed_tags t WHERE t.feed_id = f.id)
+                    (SELECT group_concat(tag, ' ') FROM feed_tags t WHERE t.feed_id = f.id),
+                    f.remote_id IS NOT NULL
              FROM feeds f WHERE f.subscribed ORDER BY f.name COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -137,6 +138,7 @@ impl Store {
                 tags: tags
                     .map(|t| t.split(' ').map(str::to_string).collect())
                     .unwrap_or_default(),
+                remote: r.get(11)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

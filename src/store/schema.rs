@@ -8,14 +8,24 @@ pub const MIGRATIONS: &[&str] = &[
     V1,
     // 2: the full-text index of titles and bodies.
     crate::query::FTS_MIGRATION,
-    V3_FEEDS_BY_URL,
-    // 4: when each bulletin was last made; articles that have alerted;
+    // 3: feed-server sync.
+    SYNC,
+    V4_FEEDS_BY_URL,
+    // 5: when each bulletin was last made; articles that have alerted;
     // stories.
     AWARENESS,
+    // 6: prefix indexes in the full-text index.
+    crate::query::FTS_PREFIX_MIGRATION,
     STORY_LEADS,
 ];
 
-/// 5: one copy of each story leads it (the earliest by sort time, then
+/// Migrations after which existing articles must be indexed again.
+const REINDEX: &[&str] = &[
+    crate::query::FTS_MIGRATION,
+    crate::query::FTS_PREFIX_MIGRATION,
+];
+
+/// 7: one copy of each story leads it (the earliest by sort time, then
 /// id): lists show leads only. Triggers keep exactly one lead per story as
 /// copies join, change date or are deleted; partial indexes serve lists
 /// and counts of leads.
@@ -49,7 +59,7 @@ const STORY_LEADS: &str = r#"
     END;
     "#;
 
-/// 4: `bulletins` remembers, per view ('' for none), when the last
+/// 5: `bulletins` remembers, per view ('' for none), when the last
 /// bulletin was made. `alerts` records each article that alerted, by feed
 /// URL and guid, so it never alerts twice (it survives purges). Articles
 /// get a story (the id of its first article), their normalised link and
@@ -126,16 +136,17 @@ const V1: &str = r#"
     CREATE INDEX articles_starred ON articles(sort_time DESC, id DESC) WHERE starred = 1;
     "#;
 
-/// 3: a feed is known by its URL, not its name, and remembers whether the
+/// 4: a local feed is known by its URL, not its name, and remembers whether the
 /// config still lists it. Rows that share a URL (a feed renamed in the
 /// config) are merged into the oldest: copies of one article become one,
 /// read or starred if either was. Run with foreign keys off.
-const V3_FEEDS_BY_URL: &str = r#"
+const V4_FEEDS_BY_URL: &str = r#"
     CREATE TEMP TABLE feed_merge (dup INTEGER PRIMARY KEY, keep INTEGER NOT NULL);
     INSERT INTO feed_merge (dup, keep)
         SELECT id, keep FROM (
-            SELECT f.id, (SELECT MIN(g.id) FROM feeds g WHERE g.url = f.url) AS keep
-            FROM feeds f)
+            SELECT f.id,
+                (SELECT MIN(g.id) FROM feeds g WHERE g.url = f.url AND g.remote_id IS NULL) AS keep
+            FROM feeds f WHERE f.remote_id IS NULL)
         WHERE id <> keep;
     CREATE TEMP TABLE article_merge AS
         SELECT k.id AS keep, d.id AS dup, d.read AS read, d.starred AS starred
@@ -158,7 +169,7 @@ const V3_FEEDS_BY_URL: &str = r#"
 
     CREATE TABLE feeds_by_url (
         id               INTEGER PRIMARY KEY,
-        url              TEXT NOT NULL UNIQUE,
+        url              TEXT NOT NULL,
         name             TEXT NOT NULL,
         subscribed       INTEGER NOT NULL DEFAULT 1,
         title            TEXT,
@@ -169,16 +180,42 @@ const V3_FEEDS_BY_URL: &str = r#"
         last_error       TEXT,
         etag             TEXT,
         last_modified    TEXT,
-        next_fetch_after INTEGER
+        next_fetch_after INTEGER,
+        remote_id        TEXT
     );
     INSERT INTO feeds_by_url (id, url, name, title, site_url, last_attempt, last_success,
-        http_status, last_error, etag, last_modified, next_fetch_after)
+        http_status, last_error, etag, last_modified, next_fetch_after, remote_id)
     SELECT id, url, name, title, site_url, last_attempt, last_success,
-        http_status, last_error, etag, last_modified, next_fetch_after
+        http_status, last_error, etag, last_modified, next_fetch_after, remote_id
     FROM feeds;
     DROP TABLE feeds;
     ALTER TABLE feeds_by_url RENAME TO feeds;
     CREATE INDEX feeds_by_name ON feeds(name COLLATE NOCASE);
+    -- A server's feed may share its URL with a local one.
+    CREATE UNIQUE INDEX feeds_by_url ON feeds(url) WHERE remote_id IS NULL;
+    CREATE UNIQUE INDEX feeds_by_remote ON feeds(remote_id) WHERE remote_id IS NOT NULL;
+    "#;
+
+/// 3: feed-server sync (additive). Feeds and articles that came from the
+/// server carry its ids; flag changes wait in the outbox until the server
+/// has them; `sync_state` keeps the account and the last item id seen.
+const SYNC: &str = r#"
+    ALTER TABLE feeds ADD COLUMN remote_id TEXT;
+    CREATE UNIQUE INDEX feeds_by_remote ON feeds(remote_id) WHERE remote_id IS NOT NULL;
+    ALTER TABLE articles ADD COLUMN remote_id TEXT;
+    CREATE UNIQUE INDEX articles_by_remote ON articles(remote_id) WHERE remote_id IS NOT NULL;
+    CREATE TABLE sync_outbox (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        remote_id  TEXT NOT NULL,
+        flag       TEXT NOT NULL CHECK (flag IN ('read', 'starred')),
+        value      INTEGER NOT NULL,
+        changed_at INTEGER NOT NULL,
+        UNIQUE (remote_id, flag)
+    );
+    CREATE TABLE sync_state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
     "#;
 
 /// Brings the schema up to date. Refuses a cache written by a newer tidings.
@@ -209,10 +246,16 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
     if current >= target {
         return Ok(outcome(current, target));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    let pending = || MIGRATIONS.iter().enumerate().skip(current as usize);
+    // The index is rebuilt once, after the last migration that needs it.
+    let reindex_at = pending()
+        .filter(|(_, sql)| REINDEX.contains(sql))
+        .map(|(i, _)| i)
+        .next_back();
+    for (i, sql) in pending() {
         tx.execute_batch(sql)?;
-        // Migration 2 indexes existing bodies as raw HTML; index their text.
-        if i == 1 && current > 0 {
+        // A new cache has nothing to index.
+        if Some(i) == reindex_at && current > 0 {
             crate::query::rebuild_fts(&tx)?;
         }
     }
@@ -330,18 +373,46 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_from_before_sync_upgrades_in_place() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(2).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1)
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO feeds (name, url) VALUES ('A', 'http://a.test/');
+             INSERT INTO articles (feed_id, guid, title, first_seen, sort_time, content_hash, read)
+             VALUES (1, 'g', 'Kept', 0, 0, 0, 1);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), MigrateOutcome::Ok);
+        let (title, read, remote): (String, bool, Option<String>) = conn
+            .query_row("SELECT title, read, remote_id FROM articles", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((title.as_str(), read, remote), ("Kept", true, None));
+        let waiting: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sync_outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(waiting, 0);
+    }
+
+    #[test]
     fn stories_in_an_old_cache_get_their_leads() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
         {
             let conn = Connection::open(&path).unwrap();
-            for sql in &MIGRATIONS[..4] {
+            for sql in &MIGRATIONS[..MIGRATIONS.len() - 1] {
                 conn.execute_batch(sql).unwrap();
             }
             // Story 1: article 2 was published first. Article 4 is alone.
+            let before = MIGRATIONS.len() as i64 - 1;
+            conn.pragma_update(None, "user_version", before).unwrap();
             conn.execute_batch(
-                "PRAGMA user_version = 4;
-                 INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'a'), (2, 'B', 'b');
+                "INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'a'), (2, 'B', 'b');
                  INSERT INTO articles (id, feed_id, guid, first_seen, sort_time, content_hash,
                      story_id) VALUES
                      (1, 1, 'g1', 0, 20, 0, 1), (2, 2, 'g2', 0, 10, 0, 1),

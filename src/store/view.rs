@@ -257,6 +257,7 @@ mod tests {
             max_articles: None,
             html: None,
             full_text: None,
+            local: false,
         };
         let ids = s
             .sync_feeds(&[feed("alpha", &["nhs"]), feed("beta", &[])])

@@ -29,17 +29,27 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut ids = Vec::with_capacity(feeds.len());
         {
-            tx.prepare_cached("UPDATE feeds SET subscribed = 0 WHERE subscribed")?
-                .execute([])?;
+            tx.prepare_cached(
+                "UPDATE feeds SET subscribed = 0 WHERE subscribed AND remote_id IS NULL",
+            )?
+            .execute([])?;
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO feeds (url, name) VALUES (?1, ?2)
-                 ON CONFLICT(url) DO UPDATE SET name = excluded.name, subscribed = 1
+                 ON CONFLICT(url) WHERE remote_id IS NULL
+                 DO UPDATE SET name = excluded.name, subscribed = 1
                  RETURNING id",
             )?;
             let mut clear_tags = tx.prepare_cached("DELETE FROM feed_tags WHERE feed_id = ?1")?;
             let mut add_tag = tx
                 .prepare_cached("INSERT OR IGNORE INTO feed_tags (tag, feed_id) VALUES (?1, ?2)")?;
+            // A server feed that holds a name now in the config moves aside
+            // (the next sync names it anew).
+            let mut move_aside = tx.prepare_cached(
+                "UPDATE feeds SET name = name || ' (server ' || id || ')'
+                 WHERE remote_id IS NOT NULL AND name = ?1",
+            )?;
             for f in feeds {
+                move_aside.execute([&f.name])?;
                 let id: i64 = upsert.query_row(params![f.url.as_str(), f.name], |r| r.get(0))?;
                 clear_tags.execute([id])?;
                 for t in &f.tags {
@@ -64,7 +74,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let (id, name): (i64, String) = tx
             .query_row(
-                "SELECT id, name FROM feeds WHERE url = ?1",
+                "SELECT id, name FROM feeds WHERE url = ?1 AND remote_id IS NULL",
                 [old.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -73,7 +83,7 @@ impl Store {
         let taken: Option<(i64, u64)> = tx
             .query_row(
                 "SELECT id, (SELECT COUNT(*) FROM articles WHERE feed_id = feeds.id)
-                 FROM feeds WHERE url = ?1",
+                 FROM feeds WHERE url = ?1 AND remote_id IS NULL",
                 [new.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -81,7 +91,10 @@ impl Store {
         match taken {
             Some((other, _)) if other == id => {}
             Some((_, 0)) => {
-                tx.execute("DELETE FROM feeds WHERE url = ?1", [new.as_str()])?;
+                tx.execute(
+                    "DELETE FROM feeds WHERE url = ?1 AND remote_id IS NULL",
+                    [new.as_str()],
+                )?;
             }
             Some((_, articles)) => {
                 return Err(StoreError::FeedUrlTaken {
@@ -247,7 +260,8 @@ impl Store {
     }
 
     /// Sets the read flag, on every copy of each article's story; returns
-    /// how many articles exist among `ids`.
+    /// how many articles exist among `ids`. Changes to articles from the
+    /// sync server also go to its outbox.
     pub fn set_read(&mut self, ids: &[ArticleId], read: bool) -> Result<usize> {
         self.set_flag("read", ids, read)
     }
@@ -264,13 +278,31 @@ impl Store {
         {
             let mut stmt =
                 tx.prepare_cached(&format!("UPDATE articles SET {column} = ?2 WHERE id = ?1"))?;
-            let mut copies = tx.prepare_cached(&format!(
-                "UPDATE articles SET {column} = ?2
-                 WHERE story_id = (SELECT story_id FROM articles WHERE id = ?1) AND id != ?1"
-            ))?;
+            let mut copies = tx.prepare_cached(
+                "SELECT id FROM articles
+                 WHERE story_id = (SELECT story_id FROM articles WHERE id = ?1) AND id != ?1",
+            )?;
+            // The same transaction queues the change for the server, so the
+            // interface never waits on the network and a crash loses nothing.
+            let mut outbox = tx.prepare_cached(
+                "INSERT OR REPLACE INTO sync_outbox (remote_id, flag, value, changed_at)
+                 SELECT remote_id, ?2, ?3, ?4 FROM articles
+                 WHERE id = ?1 AND remote_id IS NOT NULL",
+            )?;
+            let now = to_ts(Utc::now());
             for id in ids {
-                n += stmt.execute(params![id.0, value])?;
-                copies.execute(params![id.0, value])?;
+                let others: Vec<i64> = copies
+                    .query_map([id.0], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for (i, article) in std::iter::once(id.0).chain(others).enumerate() {
+                    let changed = stmt.execute(params![article, value])?;
+                    if changed > 0 {
+                        outbox.execute(params![article, column, value, now])?;
+                    }
+                    if i == 0 {
+                        n += changed;
+                    }
+                }
             }
         }
         tx.commit()?;
@@ -431,7 +463,7 @@ fn purge(
 }
 
 /// A stable 64-bit FNV-1a hash of everything shown of an article.
-fn content_hash(a: &ParsedArticle) -> i64 {
+pub(super) fn content_hash(a: &ParsedArticle) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |bytes: &[u8]| {
         for b in bytes.iter().chain(std::iter::once(&0xff)) {
@@ -480,6 +512,7 @@ mod tests {
             max_articles: None,
             html: None,
             full_text: None,
+            local: false,
         }
     }
 

@@ -41,6 +41,10 @@ pub enum Action {
     /// The next arrangement of the panes.
     CycleLayout,
     ToggleSidebar,
+    /// Reads the whole article from its page (feeds of summaries).
+    FullText,
+    /// Writes a bulletin of the view to share.
+    Bulletin,
     Help,
     ShowErrors,
 }
@@ -76,6 +80,7 @@ pub const GROUPS: &[(&str, &[Action])] = &[
             Action::OpenLinkN(1),
             Action::CopyLink,
             Action::CopyLinkN,
+            Action::FullText,
             Action::NextCopy,
         ],
     ),
@@ -90,7 +95,15 @@ pub const GROUPS: &[(&str, &[Action])] = &[
         ],
     ),
     ("Refreshing", &[Action::Refresh, Action::RefreshAll]),
-    ("Other", &[Action::ShowErrors, Action::Help, Action::Quit]),
+    (
+        "Other",
+        &[
+            Action::Bulletin,
+            Action::ShowErrors,
+            Action::Help,
+            Action::Quit,
+        ],
+    ),
 ];
 
 const NAMED: &[(&str, Action)] = &[
@@ -124,6 +137,8 @@ const NAMED: &[(&str, Action)] = &[
     ("next_copy", Action::NextCopy),
     ("cycle_layout", Action::CycleLayout),
     ("toggle_sidebar", Action::ToggleSidebar),
+    ("full_text", Action::FullText),
+    ("bulletin", Action::Bulletin),
     ("help", Action::Help),
     ("show_errors", Action::ShowErrors),
 ];
@@ -182,6 +197,8 @@ impl Action {
             Action::NextCopy => "next copy of the story in reader",
             Action::CycleLayout => "next layout",
             Action::ToggleSidebar => "hide or show the sidebar",
+            Action::FullText => "fetch the whole article",
+            Action::Bulletin => "bulletin of the view (7 days)",
             Action::Help => "this help",
             Action::ShowErrors => "feed errors",
         }

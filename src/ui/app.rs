@@ -582,6 +582,21 @@ impl App {
                     Vec::new()
                 }
             },
+            Action::FullText => {
+                let Some((id, _, _)) = self.target() else {
+                    return Vec::new();
+                };
+                self.flash = Some("reading the whole article from its page…".into());
+                vec![Cmd::Store(StoreCmd::ReadFullText { id })]
+            }
+            Action::Bulletin => {
+                self.flash = Some("writing a bulletin…".into());
+                vec![Cmd::Store(StoreCmd::WriteBulletin {
+                    title: self.view_name(&self.view),
+                    view: self.view.clone(),
+                    query: self.filter.applied.clone(),
+                })]
+            }
             Action::CopyLinkN => {
                 match self.reader_links().map(<[String]>::len) {
                     Some(n @ 1..) => {
@@ -1125,6 +1140,26 @@ impl App {
                 Vec::new()
             }
             Event::Alerted(alerts) => self.on_alerts(alerts),
+            Event::FullTextRead { id, result } => {
+                let shown = self.reader.as_ref().is_some_and(|r| r.summary.id == id);
+                match result {
+                    Ok(()) => {
+                        self.flash = Some("whole article read".into());
+                        shown.then(|| self.load_article(id)).into_iter().collect()
+                    }
+                    Err(e) => {
+                        self.flash = Some(format!("cannot read the article's page: {e}"));
+                        Vec::new()
+                    }
+                }
+            }
+            Event::BulletinWritten(result) => {
+                self.flash = Some(match result {
+                    Ok((path, n)) => format!("bulletin of {n} written to {}", path.display()),
+                    Err(e) => format!("no bulletin: {e}"),
+                });
+                Vec::new()
+            }
         }
     }
 
@@ -1243,6 +1278,23 @@ impl App {
             .take(3)
             .map(|a| Cmd::Notify(crate::alerts::osc9(a)))
             .collect()
+    }
+
+    /// The name of a view, as in the sidebar.
+    pub fn view_name(&self, view: &ViewFilter) -> String {
+        match view {
+            ViewFilter::All => "All".into(),
+            ViewFilter::Unread => "Unread".into(),
+            ViewFilter::Starred => "Starred".into(),
+            ViewFilter::Tag(t) => format!("#{t}"),
+            ViewFilter::Saved { name, .. } => name.clone(),
+            ViewFilter::Feed(id) => self
+                .snapshot
+                .feeds
+                .iter()
+                .find(|f| f.id == *id)
+                .map_or_else(|| "Feed".to_string(), |f| f.name.clone()),
+        }
     }
 
     fn rebuild_sidebar(&mut self) {

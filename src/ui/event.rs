@@ -44,6 +44,26 @@ pub enum StoreCmd {
     Record(Box<FetchReport>),
     /// A fetch run ended.
     RefreshDone,
+    /// Read the whole text of an article from its page.
+    ReadFullText {
+        id: ArticleId,
+    },
+    /// An article page was read (the HTML of its main text) or failed.
+    StoreFullText {
+        id: ArticleId,
+        result: Result<String, String>,
+    },
+    /// Write a bulletin of the last week of a view (with the filter).
+    WriteBulletin {
+        title: String,
+        view: ViewFilter,
+        query: String,
+    },
+    /// A sync with the server ended (`new` articles, or it failed).
+    SyncDone {
+        new: usize,
+        failed: bool,
+    },
     Shutdown,
 }
 
@@ -75,6 +95,13 @@ pub enum Event {
     },
     /// New articles of views with `notify = true` (text sanitised).
     Alerted(Vec<crate::store::NewMatch>),
+    /// The whole text of an article was stored, or why not.
+    FullTextRead {
+        id: ArticleId,
+        result: Result<(), String>,
+    },
+    /// Where a bulletin was written and of how many articles, or why not.
+    BulletinWritten(Result<(std::path::PathBuf, usize), String>),
     StoreFailed {
         message: String,
     },
@@ -99,6 +126,17 @@ pub struct Snapshot {
     pub feeds: Vec<FeedInfo>,
     /// Saved views from the config, with their unread counts.
     pub views: Vec<SavedView>,
+    /// With a sync server: when it last succeeded and what waits for it.
+    pub sync: Option<SyncStatus>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SyncStatus {
+    pub last: Option<chrono::DateTime<chrono::Utc>>,
+    /// Local changes in the outbox.
+    pub waiting: u64,
+    /// The last sync of this session failed.
+    pub failed: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

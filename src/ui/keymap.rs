@@ -229,7 +229,9 @@ fn defaults() -> Vec<(Key, Action)> {
         (Key::char('Y'), CopyLinkN),
         (Key::char('a'), NextCopy),
         (Key::char('L'), CycleLayout),
-        (Key::char('b'), ToggleSidebar),
+        (Key::char('S'), ToggleSidebar),
+        (Key::char('F'), FullText),
+        (Key::char('b'), Bulletin),
         (Key::char('?'), Help),
         (Key::char('e'), ShowErrors),
     ];

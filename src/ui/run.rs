@@ -93,6 +93,8 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         own: cmd_tx.clone(),
         events: ev_tx,
         zone,
+        cache_path: cache_path.clone(),
+        sync: Default::default(),
     })?;
 
     let mut app = App::new(

@@ -87,11 +87,13 @@ fn feed(id: i64, name: &str, tags: &[&str], unread: u64, error: Option<&str>) ->
             .then(|| now() - chrono::Duration::minutes(3)),
         http_status: error.map(|_| 503),
         last_error: error.map(str::to_string),
+        remote: false,
     }
 }
 
 fn snapshot() -> Snapshot {
     Snapshot {
+        sync: None,
         counts: Counts {
             all: 6,
             unread: 3,
@@ -619,6 +621,56 @@ fn layout_cycles_and_is_kept() {
 }
 
 #[test]
+fn full_text_is_read_on_demand_and_shown() {
+    let mut a = loaded(80, 24, false, rows());
+    a.update(Action::Open);
+    let cmds = a.on_key(key('F'));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::Store(StoreCmd::ReadFullText { id: ArticleId(6) })]
+    ));
+    assert!(a.flash.as_deref().unwrap().contains("reading"));
+    // Read: the open article is loaded again, with its new body.
+    let cmds = a.on_event(Event::FullTextRead {
+        id: ArticleId(6),
+        result: Ok(()),
+    });
+    assert!(matches!(article_gen(&cmds), Some((_, ArticleId(6)))));
+    assert_eq!(a.flash.as_deref(), Some("whole article read"));
+    // Another article's page, or a failure: only a message.
+    assert!(a
+        .on_event(Event::FullTextRead {
+            id: ArticleId(2),
+            result: Ok(()),
+        })
+        .is_empty());
+    a.on_event(Event::FullTextRead {
+        id: ArticleId(6),
+        result: Err("offline: the article's page cannot be read".into()),
+    });
+    assert!(a.flash.as_deref().unwrap().contains("offline"));
+}
+
+#[test]
+fn bulletin_key_writes_the_view_and_says_where() {
+    let mut a = loaded(80, 24, false, rows());
+    let cmds = a.on_key(key('b'));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::Store(StoreCmd::WriteBulletin { title, view: ViewFilter::All, query })]
+            if title == "All" && query.is_empty()
+    ));
+    a.on_event(Event::BulletinWritten(Ok((
+        std::path::PathBuf::from("/tmp/bulletin-all-2024-05-26.html"),
+        12,
+    ))));
+    assert_eq!(
+        a.flash.as_deref(),
+        Some("bulletin of 12 written to /tmp/bulletin-all-2024-05-26.html")
+    );
+}
+
+#[test]
 fn sidebar_hides_and_shows() {
     let mut a = loaded(120, 36, false, rows());
     let width = |a: &App| a.areas().get(Pane::Reader).unwrap().width;
@@ -626,7 +678,7 @@ fn sidebar_hides_and_shows() {
     assert!(a.areas().get(Pane::Sidebar).is_some());
     // As wide as its names need ("    HIN South London 1" and borders).
     assert_eq!(a.areas().get(Pane::Sidebar).unwrap().width, 24);
-    let cmds = a.on_key(key('b'));
+    let cmds = a.on_key(key('S'));
     assert!(!a.sidebar_shown && a.areas().get(Pane::Sidebar).is_none());
     assert!(width(&a) > with_sidebar);
     assert!(
@@ -640,9 +692,9 @@ fn sidebar_hides_and_shows() {
     assert_eq!(a.focus, Pane::Sidebar);
     assert!(a.areas().get(Pane::Sidebar).is_some());
     // Shown from there, it stays; hidden from there, the list has the focus.
-    a.on_key(key('b'));
+    a.on_key(key('S'));
     assert!(a.sidebar_shown && a.focus == Pane::Sidebar);
-    a.on_key(key('b'));
+    a.on_key(key('S'));
     assert_eq!(a.focus, Pane::List);
     assert!(!a.layout().sidebar);
 }
@@ -869,6 +921,7 @@ fn demo_rows() -> Vec<ArticleSummary> {
 
 fn demo_snapshot() -> Snapshot {
     Snapshot {
+        sync: None,
         counts: Counts {
             all: 14,
             unread: 10,
@@ -1089,6 +1142,8 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
         own: cmd_tx.clone(),
         events: ev_tx,
         zone: Zone::utc(),
+        cache_path: ":memory:".into(),
+        sync: Default::default(),
     })
     .unwrap();
     let mut a = app(120, 40, true);
@@ -1243,4 +1298,29 @@ fn the_copy_key_cycles_through_a_storys_copies() {
     a.update(Action::NextArticle);
     assert!(a.on_key(key('a')).is_empty());
     assert_eq!(a.flash.as_deref(), Some("no other copies of this story"));
+}
+
+#[test]
+fn status_bar_shows_the_last_sync_and_waiting_changes() {
+    let mut a = loaded(120, 30, false, rows());
+    let mut s = snapshot();
+    s.sync = Some(super::event::SyncStatus {
+        last: Some(now() - chrono::Duration::minutes(2)),
+        waiting: 3,
+        failed: false,
+    });
+    a.on_event(Event::Counted(Box::new(s.clone())));
+    let text = screen(&a);
+    assert!(
+        text.contains("synced 2 min ago · 3 changes waiting"),
+        "{text}"
+    );
+    s.sync = Some(super::event::SyncStatus {
+        last: None,
+        waiting: 1,
+        failed: true,
+    });
+    a.on_event(Event::Counted(Box::new(s)));
+    let text = screen(&a);
+    assert!(text.contains("sync failed · 1 change waiting"), "{text}");
 }

@@ -2,10 +2,10 @@
 //! interface's commands and writes fetch results as they arrive. Text
 //! leaving it is sanitised.
 
-use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd};
+use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd, SyncStatus};
 use crate::config::Config;
 use crate::fetch::Fetcher;
-use crate::model::{ArticleSummary, FeedId, FeedInfo, FetchOutcome};
+use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo, FetchOutcome};
 use crate::render;
 use crate::sanitize;
 use crate::store::{SearchError, Store, ViewFilter};
@@ -33,6 +33,16 @@ pub struct Worker {
     pub events: Sender<Event>,
     /// Where dates in rendered text are shown.
     pub zone: crate::render::Zone,
+    /// The cache, opened again by the sync thread.
+    pub cache_path: std::path::PathBuf,
+    pub sync: SyncRun,
+}
+
+/// The sync with the server: at most one at a time, beside fetching.
+#[derive(Debug, Default)]
+pub struct SyncRun {
+    running: bool,
+    failed: bool,
 }
 
 /// Starts the worker thread; it ends on `Shutdown` or when every sender
@@ -138,6 +148,14 @@ impl Worker {
                 }
                 StoreCmd::Count => Some(self.snapshot()),
                 StoreCmd::Refresh { feeds, force } => {
+                    let synced = feeds.is_none() && self.start_sync();
+                    if synced {
+                        runs += 1;
+                        // Shown as one more unit of the refresh.
+                        let _ = self
+                            .events
+                            .blocking_send(Event::RefreshStarted { total: 1 });
+                    }
                     let started = self.start_refresh(feeds, force, &mut in_flight);
                     if let Some(total) = started {
                         runs += 1;
@@ -166,6 +184,38 @@ impl Worker {
                     runs = runs.saturating_sub(1);
                     (runs == 0).then_some(Event::RefreshFinished)
                 }
+                StoreCmd::ReadFullText { id } => self.read_full_text(id),
+                StoreCmd::StoreFullText { id, result } => Some(Event::FullTextRead {
+                    id,
+                    result: result
+                        .and_then(|html| match self.store.set_page_content(id, &html) {
+                            Ok(true) => Ok(()),
+                            Ok(false) => Err("the article is no longer cached".into()),
+                            Err(e) => Err(e.to_string()),
+                        })
+                        .map_err(|e| sanitize::line(&e)),
+                }),
+                StoreCmd::WriteBulletin { title, view, query } => Some(Event::BulletinWritten(
+                    self.write_bulletin(&title, &view, &query)
+                        .map_err(|e| sanitize::line(&e)),
+                )),
+                StoreCmd::SyncDone { new, failed } => {
+                    self.sync = SyncRun {
+                        running: false,
+                        failed,
+                    };
+                    runs = runs.saturating_sub(1);
+                    let stored = Event::FeedStored {
+                        feed: FeedId(0),
+                        new,
+                        failed,
+                    };
+                    // The interface is gone only when quitting.
+                    if self.events.blocking_send(stored).is_err() {
+                        break;
+                    }
+                    (runs == 0).then_some(Event::RefreshFinished)
+                }
             };
             if let Some(event) = event {
                 // The interface is gone only when quitting.
@@ -178,6 +228,120 @@ impl Worker {
 
     /// Tells the interface about new alerts and runs the notify command
     /// for them on a thread of its own (it may take seconds).
+    /// Starts reading an article's page in the background (the result comes
+    /// back as `StoreFullText`); an event at once when that cannot start.
+    fn read_full_text(&mut self, id: ArticleId) -> Option<Event> {
+        let fail = |e: &str| {
+            Some(Event::FullTextRead {
+                id,
+                result: Err(e.to_string()),
+            })
+        };
+        let Some(fetcher) = self.fetcher.clone() else {
+            return fail("offline: the article's page cannot be read");
+        };
+        let article = match self.store.article(id) {
+            Ok(a) => a.summary,
+            Err(e) => return fail(&e.to_string()),
+        };
+        let Some(url) = article
+            .link
+            .as_deref()
+            .and_then(|l| url::Url::parse(l).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+        else {
+            return fail("the article has no web page");
+        };
+        // The feed's own rule when it has one, else the main text found.
+        let rule = self
+            .config
+            .feeds
+            .iter()
+            .find(|f| f.name == article.feed)
+            .and_then(|f| f.full_text.clone())
+            .unwrap_or_else(|| Arc::new(crate::scrape::ContentRule::Auto));
+        let back = self.own.clone();
+        self.runtime.spawn(async move {
+            let http = fetcher.http();
+            let result = crate::fetch::full_text::read_article(&http, &url, &rule)
+                .await
+                .map_err(|e| e.to_string());
+            // The worker is gone only when quitting.
+            let _ = back.send(StoreCmd::StoreFullText { id, result }).await;
+        });
+        None
+    }
+
+    /// Writes an HTML bulletin of the last week of `view` (narrowed by the
+    /// filter `query`) into the working directory, else the cache's.
+    fn write_bulletin(
+        &self,
+        title: &str,
+        view: &ViewFilter,
+        query: &str,
+    ) -> Result<(std::path::PathBuf, usize), String> {
+        use crate::query::{Expr, Flag, TermKind};
+        let mut q = parse_filter(query).map_err(|e| e.to_string())?;
+        let term = |k| Some(Expr::term(k));
+        let view_term = match view {
+            ViewFilter::All => None,
+            ViewFilter::Unread => term(TermKind::Is(Flag::Unread)),
+            ViewFilter::Starred => term(TermKind::Is(Flag::Starred)),
+            ViewFilter::Tag(t) => term(TermKind::Tag(t.clone())),
+            ViewFilter::Feed(id) => {
+                let feeds = self.store.feeds().map_err(|e| e.to_string())?;
+                let name = feeds
+                    .into_iter()
+                    .find(|f| f.id == *id)
+                    .map(|f| f.name)
+                    .ok_or("the feed is no longer cached")?;
+                term(TermKind::Feed { name, exact: true })
+            }
+            ViewFilter::Saved { query, .. } => {
+                let saved = crate::query::parse(query).map_err(|e| e.to_string())?;
+                saved.expr
+            }
+        };
+        if let Some(e) = view_term {
+            q = q.and(e);
+        }
+        let now = Utc::now();
+        let req = crate::bulletin::Request {
+            title: title.to_string(),
+            query: q,
+            grouping: crate::bulletin::Grouping::Tag,
+            dated_from: Some(now - chrono::TimeDelta::days(7)),
+            seen_after: None,
+            now,
+            zone: self.zone,
+            limit: BULLETIN_LIMIT,
+        };
+        let b = crate::bulletin::build(&self.store, &req, &self.config.sql_options())
+            .map_err(|e| e.to_string())?;
+        if b.is_empty() {
+            return Err("nothing in this view from the last 7 days".into());
+        }
+        let name = format!(
+            "bulletin-{}-{}.html",
+            slug(title),
+            self.zone.at(now).format("%Y-%m-%d")
+        );
+        let html = crate::bulletin::html(&b);
+        let dirs = [
+            std::env::current_dir().ok(),
+            crate::paths::default_cache().and_then(|p| p.parent().map(|d| d.to_path_buf())),
+        ];
+        let mut last = "no directory to write to".to_string();
+        for dir in dirs.into_iter().flatten() {
+            let path = dir.join(&name);
+            match std::fs::write(&path, html.as_bytes()) {
+                Ok(()) => return Ok((path, b.len())),
+                Err(e) => last = format!("cannot write {}: {e}", path.display()),
+            }
+        }
+        Err(last)
+    }
+
     fn alert(&self, alerter: crate::alerts::Alerter, alerts: Vec<crate::store::NewMatch>) {
         if alerts.is_empty() {
             return;
@@ -230,17 +394,90 @@ impl Worker {
                 }
             })
             .collect();
+        let sync = self.config.sync.as_ref().map(|_| SyncStatus {
+            last: self
+                .store
+                .sync_state("last_sync")
+                .ok()
+                .flatten()
+                .and_then(|t| t.parse().ok())
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+            waiting: self.store.outbox_len().unwrap_or(0),
+            failed: self.sync.failed,
+        });
         match self.store.feeds() {
             Ok(feeds) => Event::Counted(Box::new(Snapshot {
                 counts,
                 views,
+                sync,
                 feeds: feeds
                     .into_iter()
-                    .filter(|f| self.config.feeds.iter().any(|c| c.name == f.name))
+                    .filter(|f| f.remote || self.config.feeds.iter().any(|c| c.name == f.name))
                     .map(clean_feed)
                     .collect(),
             })),
             Err(e) => failed(e),
+        }
+    }
+
+    /// Starts a sync with the server on its own thread and cache
+    /// connection, so the interface keeps working from the cache meanwhile.
+    /// False when there is no server, when offline, or one is running.
+    fn start_sync(&mut self) -> bool {
+        if self.config.sync.is_none() || self.fetcher.is_none() || self.sync.running {
+            return false;
+        }
+        let config = self.config.clone();
+        let path = self.cache_path.clone();
+        let back = self.own.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tidings-sync".into())
+            .spawn(move || {
+                // Its own runtime: quitting mid-sync must not leave it on a
+                // runtime that is shutting down. Each page is committed, so
+                // being cut off loses nothing.
+                let result = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| crate::sync::SyncError::Network {
+                        url: String::new(),
+                        reason: format!("cannot start the runtime: {e}"),
+                    })
+                    .and_then(|runtime| {
+                        let mut store = crate::store::Store::open(&path)?;
+                        let tokens = crate::sync::TokenCache::default_location();
+                        runtime.block_on(crate::sync::sync(
+                            &mut store,
+                            &config,
+                            &tokens,
+                            &mut |_| {},
+                        ))
+                    });
+                let done = match result {
+                    Ok(r) => StoreCmd::SyncDone {
+                        new: r.new,
+                        failed: false,
+                    },
+                    Err(e) => {
+                        tracing::warn!("sync failed: {e}");
+                        StoreCmd::SyncDone {
+                            new: 0,
+                            failed: true,
+                        }
+                    }
+                };
+                // The worker is gone only when quitting.
+                let _ = back.blocking_send(done);
+            });
+        match spawned {
+            Ok(_) => {
+                self.sync.running = true;
+                true
+            }
+            Err(e) => {
+                tracing::warn!("cannot start the sync: {e}");
+                false
+            }
         }
     }
 
@@ -257,30 +494,60 @@ impl Worker {
         let wanted = |_: &crate::config::FeedConfig, id: FeedId| {
             only.as_ref().is_none_or(|o| o.contains(&id)) && !in_flight.contains(&id)
         };
-        let jobs = match crate::refresh::plan(&self.store, &self.config, wanted, force, now) {
-            Ok(plan) => plan.jobs,
+        let run = match crate::refresh::start(
+            &self.store,
+            &self.config,
+            fetcher,
+            &self.runtime,
+            wanted,
+            force,
+            now,
+        ) {
+            Ok(run) => run,
             Err(e) => {
                 tracing::warn!("cannot plan a refresh: {e}");
                 return None;
             }
         };
-        in_flight.extend(jobs.iter().map(|j| j.feed_id));
-        let total = jobs.len();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(self.config.settings.concurrency);
+        in_flight.extend(run.names.keys().copied());
+        let total = run.total;
+        let mut reports = run.reports;
         let back = self.own.clone();
+        // Reports come back to this thread, which owns the cache.
         self.runtime.spawn(async move {
-            let forward = async {
-                while let Some(report) = rx.recv().await {
-                    if back.send(StoreCmd::Record(Box::new(report))).await.is_err() {
-                        break;
-                    }
+            while let Some(report) = reports.recv().await {
+                if back.send(StoreCmd::Record(Box::new(report))).await.is_err() {
+                    break;
                 }
-            };
-            tokio::join!(fetcher.run(jobs, tx), forward);
+            }
             // The worker is gone only when quitting.
             let _ = back.send(StoreCmd::RefreshDone).await;
         });
         Some(total)
+    }
+}
+
+/// Most articles in a bulletin written from the interface.
+const BULLETIN_LIMIT: usize = 200;
+
+/// A file-name-safe form of a view's name: "NHS this week" -> "nhs-this-week".
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.chars().count() >= 40 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "all".to_string()
+    } else {
+        out.to_string()
     }
 }
 
@@ -331,6 +598,14 @@ pub fn footnote_links(body: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bulletin_file_names() {
+        assert_eq!(slug("NHS this week"), "nhs-this-week");
+        assert_eq!(slug("  «Ünïcode» / AI!"), "ünïcode-ai");
+        assert_eq!(slug("***"), "all");
+        assert_eq!(slug(&"x".repeat(100)).len(), 40);
+    }
 
     #[test]
     fn footnotes_in_order() {

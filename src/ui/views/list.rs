@@ -1,7 +1,7 @@
 //! The article list: unread marker, star, date, feed, title with filter
 //! matches highlighted. Only the visible rows are drawn.
 
-use super::{cell, pane_block, short_date, view_name};
+use super::{cell, pane_block, short_date};
 use crate::store::ViewFilter;
 use crate::ui::app::{App, Pane};
 use crate::ui::text;
@@ -13,7 +13,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let l = &app.list;
-    let mut title = view_name(app, &app.view);
+    let mut title = app.view_name(&app.view);
     if l.loaded {
         title = format!("{title} · {}", l.count());
     }

@@ -10,7 +10,6 @@ mod status;
 use super::app::{App, Overlay, Pane};
 use super::text;
 use crate::render::Zone;
-use crate::store::ViewFilter;
 use chrono::{DateTime, Datelike, Utc};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -111,23 +110,6 @@ fn overlay_block<'a>(
             Line::from(Span::styled(" Esc closes · j/k scroll ", app.theme.dim)).right_aligned(),
         );
     (r, block)
-}
-
-/// The name of a view, as in the sidebar.
-pub fn view_name(app: &App, view: &ViewFilter) -> String {
-    match view {
-        ViewFilter::All => "All".into(),
-        ViewFilter::Unread => "Unread".into(),
-        ViewFilter::Starred => "Starred".into(),
-        ViewFilter::Tag(t) => format!("#{t}"),
-        ViewFilter::Saved { name, .. } => name.clone(),
-        ViewFilter::Feed(id) => app
-            .snapshot
-            .feeds
-            .iter()
-            .find(|f| f.id == *id)
-            .map_or_else(|| "Feed".to_string(), |f| f.name.clone()),
-    }
 }
 
 /// "14:05" today, "26 May" this year, "26 May 2023" before: the time, and

@@ -111,6 +111,18 @@ fn right_text(app: &App) -> String {
     if app.options.offline {
         parts.push("offline".into());
     }
+    if let Some(s) = app.snapshot.sync {
+        let when = match (s.failed, s.last) {
+            (true, _) => "sync failed".to_string(),
+            (false, Some(t)) => format!("synced {}", age(t, app.now)),
+            (false, None) => "never synced".to_string(),
+        };
+        parts.push(match s.waiting {
+            0 => when,
+            1 => format!("{when} · 1 change waiting"),
+            n => format!("{when} · {n} changes waiting"),
+        });
+    }
     if app.counted {
         parts.push(match app.last_update() {
             Some(t) => format!("updated {}", age(t, app.now)),

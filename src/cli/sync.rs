@@ -1,0 +1,89 @@
+//! `tidings sync`: push local read/star changes to the feed server, pull its
+//! subscriptions, new items and flags.
+
+use super::{CliError, Context};
+use crate::sync::{self, TokenCache};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct SyncArgs {
+    /// Print the summary as JSON
+    #[arg(long)]
+    json: bool,
+    /// No progress bar and no summary; errors are still reported
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(ctx: &Context, args: &SyncArgs) -> Result<ExitCode, CliError> {
+    let (config, mut store) = ctx.open()?;
+    let Some(cfg) = &config.sync else {
+        return Err(CliError::Usage(format!(
+            "no [sync] section in {}: add kind, url, username and password_command",
+            config.path.display()
+        )));
+    };
+    let url = cfg.url.to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
+    let bar = progress_bar(args.quiet || args.json);
+    let tokens = TokenCache::default_location();
+    let result = runtime.block_on(sync::sync(&mut store, &config, &tokens, &mut |p| {
+        if let Some(n) = p.expected {
+            bar.set_length(n);
+        }
+        bar.set_position(p.items);
+    }));
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let waiting = store.outbox_len().unwrap_or(0);
+            let note = match waiting {
+                0 => String::new(),
+                1 => "; 1 change waits for the next sync".into(),
+                n => format!("; {n} changes wait for the next sync"),
+            };
+            return Err(CliError::Failed(format!("{e}{note}")));
+        }
+    };
+    if args.json {
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| CliError::Failed(format!("cannot write JSON: {e}")))?;
+        // A closed pipe is not an error of the sync.
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
+    } else if !args.quiet {
+        let f = report.from_server;
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "synced with {url} in {:.1} s: {} feeds, {} new, {} updated articles; {} changes pushed, {} waiting; from the server: {} read, {} unread, {} starred, {} unstarred; {} requests",
+            report.seconds,
+            report.feeds,
+            report.new,
+            report.updated,
+            report.pushed,
+            report.waiting,
+            f.marked_read,
+            f.marked_unread,
+            f.starred,
+            f.unstarred,
+            report.requests,
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(hidden: bool) -> ProgressBar {
+    if hidden || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} items  {per_sec}") {
+        bar.set_style(style);
+    }
+    bar
+}
