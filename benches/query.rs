@@ -52,12 +52,33 @@ fn report_sizes(path: &PathBuf) {
     );
 }
 
+/// One article in five a copy in a story of two (the store's triggers
+/// pick the leads), as lists grouping stories see it.
+fn add_stories(path: &PathBuf) {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let grouped: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM articles WHERE story_id IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count stories");
+    if grouped == 0 {
+        conn.execute(
+            "UPDATE articles SET story_id = CASE WHEN id % 10 < 2 THEN id - id % 10 ELSE id END",
+            [],
+        )
+        .expect("add stories");
+    }
+}
+
 fn queries(c: &mut Criterion) {
     let path = cache();
     let opened = std::time::Instant::now();
     let store = Store::open(&path).expect("open");
     // Includes any migration of a cache built by an older tidings.
     println!("opened in {:.1} s", opened.elapsed().as_secs_f64());
+    add_stories(&path);
     report_sizes(&path);
     let opts = SqlOptions::default();
     let now = Utc::now();
@@ -91,6 +112,39 @@ fn queries(c: &mut Criterion) {
     c.bench_function("count \"diagnostics\"", |b| {
         b.iter(|| store.count(&q, &opts, now).expect("count"))
     });
+
+    // Lists and counts showing one article per story.
+    let grouped = SqlOptions {
+        stories: true,
+        ..SqlOptions::default()
+    };
+    let mut group = c.benchmark_group("stories");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3));
+    for text in ["", "is:unread", "tag:nhs is:unread since:7d", "diagnostics"] {
+        let q = parse(text).expect("valid query");
+        for (name, o) in [("each copy", &opts), ("one per story", &grouped)] {
+            group.bench_function(format!("first 50 {text:?} {name}"), |b| {
+                b.iter(|| store.query(&q, o, now, Some(50)).expect("query"))
+            });
+        }
+    }
+    for text in ["", "is:unread"] {
+        let q = parse(text).expect("valid query");
+        for (name, o) in [("each copy", &opts), ("one per story", &grouped)] {
+            group.bench_function(format!("count {text:?} {name}"), |b| {
+                b.iter(|| store.count(&q, o, now).expect("count"))
+            });
+        }
+    }
+    let mut page = store
+        .query(&parse("").expect("valid"), &grouped, now, Some(200))
+        .expect("page");
+    group.bench_function("also_in for a page of 200", |b| {
+        b.iter(|| store.fill_also_in(&mut page).expect("also_in"))
+    });
+    group.finish();
 }
 
 criterion_group!(benches, queries);

@@ -53,6 +53,24 @@ pub struct ArticleSummary {
     pub sort_time: DateTime<Utc>,
     pub read: bool,
     pub starred: bool,
+    /// The other copies of its story, earliest first, when the list shows
+    /// one row per story (filled for the loaded rows only; their own
+    /// `also_in` is empty).
+    pub also_in: Vec<ArticleSummary>,
+}
+
+impl ArticleSummary {
+    /// "DHSC, HIN South London": the feeds of the other copies of its
+    /// story, each once (empty when alone).
+    pub fn also_in_feeds(&self) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        for c in &self.also_in {
+            if !names.contains(&c.feed.as_str()) {
+                names.push(&c.feed);
+            }
+        }
+        names.join(", ")
+    }
 }
 
 /// A whole article, with its bodies.

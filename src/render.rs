@@ -223,6 +223,7 @@ mod tests {
                 published: Some(t),
                 sort_time: t,
                 read: false,
+                also_in: Vec::new(),
                 starred: false,
             },
             guid: "g".into(),

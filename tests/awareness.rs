@@ -294,3 +294,47 @@ fn the_demo_relicensing_announcements_are_one_story() {
         assert!(text.contains(f.as_str()), "{f} in {text}");
     }
 }
+
+#[test]
+fn list_shows_a_story_once_with_its_other_feeds() {
+    let http = tidings::demo::Server::start(tidings::demo::route).unwrap();
+    let sb = Sandbox::new();
+    let config = tidings::demo::config_text(&http.base());
+    std::fs::write(sb.config(), &config).unwrap();
+    fetch(&sb);
+    let list_json = |sb: &Sandbox| -> Vec<serde_json::Value> {
+        let out = sb
+            .cmd()
+            .args(["list", "--json", "relicens*"])
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let count = |sb: &Sandbox| -> String {
+        let out = sb.cmd().args(["count", "relicens*"]).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let rows = list_json(&sb);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let also: Vec<&serde_json::Value> = rows[0]["also_in"].as_array().unwrap().iter().collect();
+    assert!(!also.is_empty(), "{rows:?}");
+    for c in &also {
+        assert!(c["id"].as_i64().is_some(), "{c}");
+        assert_ne!(c["feed"], rows[0]["feed"], "{rows:?}");
+    }
+    assert_eq!(count(&sb), "1\n");
+    let out = sb.cmd().args(["list", "relicens*"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    // Cut at 80 columns when piped.
+    assert!(text.contains("(also i"), "{text}");
+
+    // Without grouping every copy is listed, none with also_in.
+    let flat = config.replace("[settings]", "[settings]\ngroup_stories = false");
+    assert_ne!(flat, config);
+    std::fs::write(sb.config(), flat).unwrap();
+    let rows = list_json(&sb);
+    assert_eq!(rows.len(), also.len() + 1, "{rows:?}");
+    assert!(rows.iter().all(|r| r.get("also_in").is_none()), "{rows:?}");
+    assert_eq!(count(&sb), format!("{}\n", rows.len()));
+}

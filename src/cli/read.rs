@@ -99,6 +99,15 @@ struct ArticleJson<'a> {
     published: Option<String>,
     read: bool,
     starred: bool,
+    /// The other copies of its story, when `list` shows one row per story.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also_in: Vec<CopyJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct CopyJson<'a> {
+    id: i64,
+    feed: &'a str,
 }
 
 impl<'a> From<&'a ArticleSummary> for ArticleJson<'a> {
@@ -112,6 +121,14 @@ impl<'a> From<&'a ArticleSummary> for ArticleJson<'a> {
             published: a.published.map(rfc3339),
             read: a.read,
             starred: a.starred,
+            also_in: a
+                .also_in
+                .iter()
+                .map(|c| CopyJson {
+                    id: c.id.0,
+                    feed: &c.feed,
+                })
+                .collect(),
         }
     }
 }
@@ -142,7 +159,11 @@ pub(super) fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
 pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
     let (config, store) = ctx.open()?;
     let q = args.query.build(&config)?;
-    let articles = store.query(&q, &config.sql_options(), Utc::now(), args.limit)?;
+    let opts = config.sql_options();
+    let mut articles = store.query(&q, &opts, Utc::now(), args.limit)?;
+    if opts.stories {
+        store.fill_also_in(&mut articles)?;
+    }
     if args.json {
         let rows: Vec<ArticleJson> = articles.iter().map(ArticleJson::from).collect();
         emit(&to_json(&rows)?)?;
@@ -162,11 +183,16 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
             .published
             .map_or_else(|| "undated".to_string(), |d| short_date(d, now, zone));
         let feed = text::fit(&sanitize::line(&a.feed), 18);
-        let line = format!(
+        let mut line = format!(
             "{:>6} {flags} {date:<11} {feed} {}",
             a.id.0,
             sanitize::line(&a.title)
         );
+        if !a.also_in.is_empty() {
+            line.push_str(" (also in: ");
+            line.push_str(&sanitize::line(&a.also_in_feeds()));
+            line.push(')');
+        }
         out.push_str(&text::truncate(&line, width));
         out.push('\n');
     }

@@ -448,6 +448,7 @@ impl Config {
         SqlOptions {
             ignore: self.ignore.clone(),
             utc_offset: chrono::Local::now().offset().fix(),
+            stories: self.settings.group_stories,
         }
     }
 

@@ -19,6 +19,9 @@ pub struct SqlOptions {
     /// The user's offset from UTC, for where calendar days (`2023-05-26`,
     /// `today`) start and end. Default UTC.
     pub utc_offset: FixedOffset,
+    /// Lists and counts show one article per story, its lead (see
+    /// [`crate::story`]). Not used by `to_sql` itself: the store adds it.
+    pub stories: bool,
 }
 
 impl Default for SqlOptions {
@@ -26,6 +29,7 @@ impl Default for SqlOptions {
         SqlOptions {
             ignore: Vec::new(),
             utc_offset: Utc.fix(),
+            stories: false,
         }
     }
 }

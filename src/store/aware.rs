@@ -245,12 +245,44 @@ impl Store {
         Ok(joined)
     }
 
+    /// Fills in `also_in` of each row with the other copies of its story:
+    /// one query for a page of a list.
+    pub fn fill_also_in(&self, rows: &mut [ArticleSummary]) -> Result<()> {
+        let mut copies: HashMap<ArticleId, Vec<ArticleSummary>> = HashMap::new();
+        // Within SQLite's default limit of bound parameters.
+        for chunk in rows.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT {SUMMARY_COLUMNS}, l.id FROM articles l
+                 JOIN articles a ON a.story_id = l.story_id AND a.id != l.id
+                 JOIN feeds f ON f.id = a.feed_id
+                 WHERE l.id IN ({marks}) AND l.story_id IS NOT NULL
+                 ORDER BY a.sort_time, a.id"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let ids = chunk.iter().map(|a| a.id.0);
+            let found = stmt.query_map(params_from_iter(ids), |r| {
+                Ok((ArticleId(r.get(10)?), summary_from_row(r)?))
+            })?;
+            for row in found {
+                let (lead, copy) = row?;
+                copies.entry(lead).or_default().push(copy);
+            }
+        }
+        for a in rows {
+            if let Some(c) = copies.remove(&a.id) {
+                a.also_in = c;
+            }
+        }
+        Ok(())
+    }
+
     /// Other articles of the story `id` belongs to, with their feed names.
     pub fn story_copies(&self, id: ArticleId) -> Result<Vec<(ArticleId, String)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.id, f.name FROM articles a JOIN feeds f ON f.id = a.feed_id
              WHERE a.story_id = (SELECT story_id FROM articles WHERE id = ?1) AND a.id != ?1
-             ORDER BY a.id",
+             ORDER BY a.sort_time, a.id",
         )?;
         let rows = stmt.query_map([id.0], |r| Ok((ArticleId(r.get(0)?), r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -405,6 +437,93 @@ mod tests {
             s.count(&unread, &SqlOptions::default(), Utc::now())
                 .unwrap(),
             0
+        );
+    }
+
+    #[test]
+    fn an_earlier_copy_arriving_later_leads_its_story() {
+        use crate::store::ViewFilter;
+        use chrono::TimeZone;
+        let mut s = Store::open_in_memory().unwrap();
+        let cfg = |name: &str| FeedConfig {
+            name: name.into(),
+            url: url::Url::parse(&format!("http://{name}.test/")).unwrap(),
+            tags: vec![],
+            kind: FeedKind::Auto,
+            refresh_minutes: None,
+            max_articles: None,
+            html: None,
+            full_text: None,
+            local: false,
+        };
+        let ids = s
+            .sync_feeds(&[cfg("dhsc"), cfg("hin"), cfg("nhs")])
+            .unwrap();
+        let put = |s: &mut Store, feed: FeedId, guid: &str, link: &str, day: u32| {
+            let mark = s.last_article_id().unwrap();
+            let article = ParsedArticle {
+                guid: guid.into(),
+                title: format!("Announcement {guid}"),
+                link: Some(link.into()),
+                published: Some(Utc.with_ymd_and_hms(2026, 11, day, 9, 0, 0).unwrap()),
+                ..Default::default()
+            };
+            let doc = ParsedFeed {
+                articles: vec![article],
+                ..Default::default()
+            };
+            s.record(&FetchReport::fetched(feed, doc, Utc::now()))
+                .unwrap();
+            s.assign_stories(feed, mark).unwrap();
+        };
+        put(&mut s, ids[1], "h", "https://gov.test/news/1", 12);
+        put(&mut s, ids[2], "other", "https://nhs.test/else", 11);
+        put(&mut s, ids[0], "d", "https://www.gov.test/news/1/", 10);
+        let (now, all) = (Utc::now(), Query::default());
+        let grouped = SqlOptions {
+            stories: true,
+            ..SqlOptions::default()
+        };
+        let list = |opts: &SqlOptions, view: &ViewFilter| {
+            let mut rows = s.search(&all, view, opts, now, 10).unwrap();
+            s.fill_also_in(&mut rows).unwrap();
+            rows.into_iter()
+                .map(|a| (a.feed.clone(), a.also_in_feeds()))
+                .collect::<Vec<_>>()
+        };
+        // The dhsc copy was published first: it leads, though stored last.
+        assert_eq!(
+            list(&grouped, &ViewFilter::All),
+            [("nhs".into(), String::new()), ("dhsc".into(), "hin".into())]
+        );
+        assert_eq!(
+            s.count_view(&all, &ViewFilter::All, &grouped, now).unwrap(),
+            2
+        );
+        assert_eq!(s.count(&all, &grouped, now).unwrap(), 2);
+        assert_eq!(s.counts(true).unwrap().all, 2);
+        assert_eq!(s.counts(false).unwrap().all, 3);
+        // A feed's own view shows all its articles, as does a query naming it.
+        assert_eq!(list(&grouped, &ViewFilter::Feed(ids[1])).len(), 1);
+        let hin = crate::query::parse("feed:hin").unwrap();
+        assert_eq!(s.count(&hin, &grouped, now).unwrap(), 1);
+        let not_hin = crate::query::parse("-feed:hin").unwrap();
+        assert_eq!(s.count(&not_hin, &grouped, now).unwrap(), 2);
+        // Without grouping every copy is listed.
+        let flat = SqlOptions::default();
+        assert_eq!(list(&flat, &ViewFilter::All).len(), 3);
+        assert_eq!(s.count(&all, &flat, now).unwrap(), 3);
+        // When the lead goes, the next copy leads.
+        let lead = s
+            .search(&all, &ViewFilter::Unread, &grouped, now, 10)
+            .unwrap()[1]
+            .id;
+        s.conn
+            .execute("DELETE FROM articles WHERE id = ?1", [lead.0])
+            .unwrap();
+        assert_eq!(
+            list(&grouped, &ViewFilter::All),
+            [("hin".into(), String::new()), ("nhs".into(), String::new())]
         );
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{from_ts, Result, Store, StoreError};
 use crate::model::{Article, ArticleId, ArticleSummary, FeedId, FeedInfo};
-use crate::query::{to_sql, Query, SqlOptions};
+use crate::query::{to_sql, Query, SqlOptions, TermKind};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, OptionalExtension, Row};
@@ -23,7 +23,22 @@ pub(super) fn summary_from_row(r: &Row) -> rusqlite::Result<ArticleSummary> {
         sort_time: from_ts(r.get(7)?),
         read: r.get(8)?,
         starred: r.get(9)?,
+        also_in: Vec::new(),
     })
+}
+
+/// The condition that keeps one article per story, when lists group them
+/// and `q` names no feed (a feed's articles are all shown, as in its view).
+pub(super) fn leads(opts: &SqlOptions, q: &Query) -> &'static str {
+    let names_feed = q
+        .terms()
+        .iter()
+        .any(|(t, negated)| !negated && matches!(t.kind, TermKind::Feed { .. }));
+    if opts.stories && !names_feed {
+        "a.story_lead = 1 AND "
+    } else {
+        ""
+    }
 }
 
 impl Store {
@@ -38,8 +53,10 @@ impl Store {
         let sql = to_sql(q, now, opts)?;
         let text = format!(
             "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-             WHERE {} ORDER BY {} LIMIT ?",
-            sql.where_sql, sql.order_sql
+             WHERE {}({}) ORDER BY {} LIMIT ?",
+            leads(opts, q),
+            sql.where_sql,
+            sql.order_sql
         );
         let mut params = sql.params;
         params.push(Value::Integer(
@@ -53,7 +70,11 @@ impl Store {
     /// How many articles match a query.
     pub fn count(&self, q: &Query, opts: &SqlOptions, now: DateTime<Utc>) -> Result<u64> {
         let sql = to_sql(q, now, opts)?;
-        let text = format!("SELECT COUNT(*) FROM articles a WHERE {}", sql.where_sql);
+        let text = format!(
+            "SELECT COUNT(*) FROM articles a WHERE {}({})",
+            leads(opts, q),
+            sql.where_sql
+        );
         let mut stmt = self.conn.prepare_cached(&text)?;
         Ok(stmt.query_row(params_from_iter(sql.params), |r| r.get(0))?)
     }

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     AWARENESS,
     // 6: prefix indexes in the full-text index.
     crate::query::FTS_PREFIX_MIGRATION,
+    STORY_LEADS,
 ];
 
 /// From this many articles, re-indexing says so on stderr.
@@ -26,6 +27,40 @@ const REINDEX: &[&str] = &[
     crate::query::FTS_MIGRATION,
     crate::query::FTS_PREFIX_MIGRATION,
 ];
+
+/// 7: one copy of each story leads it (the earliest by sort time, then
+/// id): lists show leads only. Triggers keep exactly one lead per story as
+/// copies join, change date or are deleted; partial indexes serve lists
+/// and counts of leads.
+const STORY_LEADS: &str = r#"
+    ALTER TABLE articles ADD COLUMN story_lead INTEGER NOT NULL DEFAULT 1;
+    UPDATE articles SET story_lead = (id = (
+        SELECT b.id FROM articles b WHERE b.story_id = articles.story_id
+        ORDER BY b.sort_time, b.id LIMIT 1))
+    WHERE story_id IN (
+        SELECT story_id FROM articles WHERE story_id IS NOT NULL
+        GROUP BY story_id HAVING COUNT(*) > 1);
+    CREATE INDEX articles_lead_by_time ON articles(sort_time DESC, id DESC)
+        WHERE story_lead = 1;
+    CREATE INDEX articles_lead_unread ON articles(sort_time DESC, id DESC)
+        WHERE read = 0 AND story_lead = 1;
+    CREATE TRIGGER articles_story_lead AFTER UPDATE OF story_id, sort_time ON articles
+    WHEN NEW.story_id IS NOT NULL
+        AND (OLD.story_id IS NOT NEW.story_id OR OLD.sort_time != NEW.sort_time)
+    BEGIN
+        UPDATE articles SET story_lead = (id = (
+            SELECT b.id FROM articles b WHERE b.story_id = NEW.story_id
+            ORDER BY b.sort_time, b.id LIMIT 1))
+        WHERE story_id = NEW.story_id;
+    END;
+    CREATE TRIGGER articles_story_lead_gone AFTER DELETE ON articles
+    WHEN OLD.story_id IS NOT NULL AND OLD.story_lead = 1
+    BEGIN
+        UPDATE articles SET story_lead = 1 WHERE id = (
+            SELECT b.id FROM articles b WHERE b.story_id = OLD.story_id
+            ORDER BY b.sort_time, b.id LIMIT 1);
+    END;
+    "#;
 
 /// 5: `bulletins` remembers, per view ('' for none), when the last
 /// bulletin was made. `alerts` records each article that alerted, by feed
@@ -371,5 +406,45 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM sync_outbox", [], |r| r.get(0))
             .unwrap();
         assert_eq!(waiting, 0);
+    }
+
+    #[test]
+    fn stories_in_an_old_cache_get_their_leads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..MIGRATIONS.len() - 1] {
+                conn.execute_batch(sql).unwrap();
+            }
+            // Story 1: article 2 was published first. Article 4 is alone.
+            let before = MIGRATIONS.len() as i64 - 1;
+            conn.pragma_update(None, "user_version", before).unwrap();
+            conn.execute_batch(
+                "INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'a'), (2, 'B', 'b');
+                 INSERT INTO articles (id, feed_id, guid, first_seen, sort_time, content_hash,
+                     story_id) VALUES
+                     (1, 1, 'g1', 0, 20, 0, 1), (2, 2, 'g2', 0, 10, 0, 1),
+                     (3, 2, 'g3', 0, 30, 0, 1), (4, 1, 'g4', 0, 5, 0, 4);",
+            )
+            .unwrap();
+        }
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let leads = |conn: &Connection| -> Vec<i64> {
+            let mut stmt = conn
+                .prepare("SELECT id FROM articles WHERE story_lead = 1 ORDER BY id")
+                .unwrap();
+            let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        };
+        assert_eq!(leads(&conn), [2, 4]);
+        // A copy redated earlier leads; when the lead goes, the next does.
+        conn.execute("UPDATE articles SET sort_time = 1 WHERE id = 3", [])
+            .unwrap();
+        assert_eq!(leads(&conn), [3, 4]);
+        conn.execute("DELETE FROM articles WHERE id = 3", [])
+            .unwrap();
+        assert_eq!(leads(&conn), [2, 4]);
     }
 }

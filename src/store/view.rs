@@ -1,7 +1,7 @@
 //! Article lists for the interface: smart views combined with a query,
 //! counts, and marking a whole view read.
 
-use super::read::{summary_from_row, SUMMARY_COLUMNS};
+use super::read::{leads, summary_from_row, SUMMARY_COLUMNS};
 use super::{Result, Store, StoreError};
 use crate::model::{ArticleId, ArticleSummary, FeedId};
 use crate::query::{to_sql, Query, QueryError, SqlOptions};
@@ -39,6 +39,15 @@ impl ViewFilter {
             ),
             // Its query is added to the user's (see `with_view`).
             ViewFilter::Saved { .. } => ("1", None),
+        }
+    }
+
+    /// One article per story when grouping, except in a feed's own view,
+    /// which shows all its articles.
+    fn leads(&self, opts: &SqlOptions, q: &Query) -> &'static str {
+        match self {
+            ViewFilter::Feed(_) => "",
+            _ => leads(opts, q),
         }
     }
 
@@ -127,12 +136,14 @@ impl Store {
         skip: usize,
         limit: usize,
     ) -> std::result::Result<Vec<ArticleSummary>, SearchError> {
-        let m = to_sql(&view.with_view(q)?, now, opts)?;
+        let q = view.with_view(q)?;
+        let m = to_sql(&q, now, opts)?;
         let (view_sql, view_param) = view.condition();
+        let lead = view.leads(opts, &q);
         let sql = if skip == 0 {
             format!(
                 "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-                 WHERE {view_sql} AND ({}) ORDER BY {} LIMIT ? OFFSET ?",
+                 WHERE {lead}{view_sql} AND ({}) ORDER BY {} LIMIT ? OFFSET ?",
                 m.where_sql, m.order_sql
             )
         } else {
@@ -140,7 +151,7 @@ impl Store {
             // the last page of 100,000 articles in 10 ms rather than 600.
             format!(
                 "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-                 WHERE a.id IN (SELECT a.id FROM articles a WHERE {view_sql} AND ({w})
+                 WHERE a.id IN (SELECT a.id FROM articles a WHERE {lead}{view_sql} AND ({w})
                                 ORDER BY {o} LIMIT ? OFFSET ?)
                  ORDER BY {o}",
                 w = m.where_sql,
@@ -164,10 +175,12 @@ impl Store {
         opts: &SqlOptions,
         now: DateTime<Utc>,
     ) -> std::result::Result<u64, SearchError> {
-        let m = to_sql(&view.with_view(q)?, now, opts)?;
+        let q = view.with_view(q)?;
+        let m = to_sql(&q, now, opts)?;
         let (view_sql, view_param) = view.condition();
         let sql = format!(
-            "SELECT COUNT(*) FROM articles a WHERE {view_sql} AND ({})",
+            "SELECT COUNT(*) FROM articles a WHERE {}{view_sql} AND ({})",
+            view.leads(opts, &q),
             m.where_sql
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -205,14 +218,17 @@ impl Store {
         Ok(ids)
     }
 
-    /// Totals over the whole cache.
-    pub fn counts(&self) -> Result<Counts> {
+    /// Totals over the whole cache; with `stories`, of stories.
+    pub fn counts(&self, stories: bool) -> Result<Counts> {
         let (all, unread, starred): (i64, i64, i64) = self
             .conn
-            .prepare_cached(
+            .prepare_cached(if stories {
                 "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), COALESCE(SUM(starred), 0)
-                 FROM articles",
-            )?
+                 FROM articles WHERE story_lead = 1"
+            } else {
+                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), COALESCE(SUM(starred), 0)
+                 FROM articles"
+            })?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
         Ok(Counts {
@@ -376,7 +392,7 @@ mod tests {
             ["AI triage pilot"]
         );
         assert_eq!(
-            s.counts().unwrap(),
+            s.counts(true).unwrap(),
             Counts {
                 all: 3,
                 unread: 1,

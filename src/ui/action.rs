@@ -36,6 +36,8 @@ pub enum Action {
     /// Asks for a digit, then copies link N (1-9) of the article in the
     /// reader.
     CopyLinkN,
+    /// In the reader, the next copy of the story shown.
+    NextCopy,
     /// The next arrangement of the panes.
     CycleLayout,
     ToggleSidebar,
@@ -79,6 +81,7 @@ pub const GROUPS: &[(&str, &[Action])] = &[
             Action::CopyLink,
             Action::CopyLinkN,
             Action::FullText,
+            Action::NextCopy,
         ],
     ),
     ("Filtering", &[Action::Filter]),
@@ -131,6 +134,7 @@ const NAMED: &[(&str, Action)] = &[
     ("open_link", Action::OpenLink),
     ("copy_link", Action::CopyLink),
     ("copy_link_n", Action::CopyLinkN),
+    ("next_copy", Action::NextCopy),
     ("cycle_layout", Action::CycleLayout),
     ("toggle_sidebar", Action::ToggleSidebar),
     ("full_text", Action::FullText),
@@ -190,6 +194,7 @@ impl Action {
             Action::OpenLinkN(_) => "open link N in reader",
             Action::CopyLink => "copy link",
             Action::CopyLinkN => "then 1–9: copy link N in reader",
+            Action::NextCopy => "next copy of the story in reader",
             Action::CycleLayout => "next layout",
             Action::ToggleSidebar => "hide or show the sidebar",
             Action::FullText => "fetch the whole article",

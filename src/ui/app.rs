@@ -627,6 +627,26 @@ impl App {
             }
             Action::Help => self.show_overlay(Overlay::Help),
             Action::ShowErrors => self.show_overlay(Overlay::Errors),
+            Action::NextCopy => self.next_copy(),
+        }
+    }
+
+    /// Shows the next copy of the story in the reader.
+    fn next_copy(&mut self) -> Vec<Cmd> {
+        let shown = self.focus == Pane::Reader || self.reader_beside_list();
+        let next = match &mut self.reader {
+            Some(r) if shown => r.next_copy().map(|s| (s.id, s.feed.clone())),
+            _ => return Vec::new(),
+        };
+        match next {
+            Some((id, feed)) => {
+                self.flash = Some(format!("copy from {feed}"));
+                vec![self.load_article(id)]
+            }
+            None => {
+                self.flash = Some("no other copies of this story".into());
+                Vec::new()
+            }
         }
     }
 

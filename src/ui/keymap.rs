@@ -227,6 +227,7 @@ fn defaults() -> Vec<(Key, Action)> {
         (Key::char('o'), OpenLink),
         (Key::char('y'), CopyLink),
         (Key::char('Y'), CopyLinkN),
+        (Key::char('a'), NextCopy),
         (Key::char('L'), CycleLayout),
         (Key::char('S'), ToggleSidebar),
         (Key::char('F'), FullText),

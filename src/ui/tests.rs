@@ -43,6 +43,7 @@ fn article(id: i64, feed: (i64, &str), title: &str, hours_ago: i64) -> ArticleSu
         sort_time: t,
         read: false,
         starred: false,
+        also_in: Vec::new(),
     }
 }
 
@@ -1220,6 +1221,83 @@ fn alerts_flash_badge_and_notify() {
     let cmds = a.on_event(Event::Alerted(vec![alert("More beds")]));
     assert_eq!(label(&a), "NHS this week +2");
     assert!(matches!(&cmds[..], [Cmd::Notify(s)] if s.contains("More beds")));
+}
+
+/// `rows()` with the newest article leading a story with two copies.
+fn story_rows() -> Vec<ArticleSummary> {
+    let mut rows = rows();
+    rows[0].also_in = vec![
+        article(7, DHSC, "AHSNs relicensed for five years", 3),
+        article(8, NHS, "Academic Health Science Networks relicensed", 4),
+    ];
+    rows
+}
+
+#[test]
+fn snapshot_list_with_a_story() {
+    both_sizes("list_story", |w, h| loaded(w, h, false, story_rows()));
+}
+
+#[test]
+fn snapshot_reader_with_a_story() {
+    both_sizes("reader_story", |w, h| {
+        let mut a = loaded(w, h, false, story_rows());
+        let cmds = a.update(Action::Open);
+        if let Some((g, id)) = article_gen(&cmds) {
+            a.on_event(Event::ArticleLoaded(Box::new(body_for(
+                g,
+                id,
+                a.reader_width(),
+            ))));
+        }
+        a
+    });
+}
+
+#[test]
+fn the_copy_key_cycles_through_a_storys_copies() {
+    let mut a = loaded(80, 24, false, story_rows());
+    a.update(Action::Open);
+    let copies = |a: &App| {
+        a.reader
+            .as_ref()
+            .unwrap()
+            .head(80, Zone::utc(), "a")
+            .into_iter()
+            .filter(|(k, _)| *k == super::panes::reader::HeaderKind::Copy)
+            .map(|(_, l)| l)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        copies(&a),
+        [
+            "Also in: [a] DHSC — AHSNs relicensed for five years",
+            "         NHS England — Academic Health Science Networks relicensed",
+        ]
+    );
+    let cmds = a.on_key(key('a'));
+    assert_eq!(article_gen(&cmds).map(|(_, id)| id), Some(ArticleId(7)));
+    let r = a.reader.as_ref().unwrap();
+    assert_eq!(
+        (r.summary.id, r.summary.feed.as_str()),
+        (ArticleId(7), "DHSC")
+    );
+    // Copies share the lead's read state (opening marked it read).
+    assert!(r.summary.read);
+    assert_eq!(
+        copies(&a),
+        [
+            "Also in: [a] NHS England — Academic Health Science Networks relicensed",
+            "         HIN South London — Relicensing of AHSNs confirmed",
+        ]
+    );
+    a.on_key(key('a'));
+    let cmds = a.on_key(key('a'));
+    assert_eq!(article_gen(&cmds).map(|(_, id)| id), Some(ArticleId(6)));
+    // An article alone has no copies to show.
+    a.update(Action::NextArticle);
+    assert!(a.on_key(key('a')).is_empty());
+    assert_eq!(a.flash.as_deref(), Some("no other copies of this story"));
 }
 
 #[test]

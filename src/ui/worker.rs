@@ -65,7 +65,10 @@ impl Worker {
     ) -> Result<(Vec<ArticleSummary>, u64), SearchError> {
         let q = parse_filter(text)?;
         let (opts, now) = (self.config.sql_options(), Utc::now());
-        let rows = self.store.search_from(&q, view, &opts, now, skip, limit)?;
+        let mut rows = self.store.search_from(&q, view, &opts, now, skip, limit)?;
+        if opts.stories {
+            self.store.fill_also_in(&mut rows)?;
+        }
         // Counting is cheap next to listing; a page short of its limit
         // already says how many there are.
         let total = if rows.len() < limit {
@@ -368,7 +371,7 @@ impl Worker {
     }
 
     fn snapshot(&self) -> Event {
-        let counts = match self.store.counts() {
+        let counts = match self.store.counts(self.config.settings.group_stories) {
             Ok(c) => c,
             Err(e) => return failed(e),
         };
@@ -559,6 +562,10 @@ fn clean_summary(mut a: ArticleSummary) -> ArticleSummary {
     a.feed = sanitize::line(&a.feed);
     a.author = a.author.as_deref().map(sanitize::line);
     a.link = a.link.as_deref().map(sanitize::line);
+    a.also_in = std::mem::take(&mut a.also_in)
+        .into_iter()
+        .map(clean_summary)
+        .collect();
     a
 }
 

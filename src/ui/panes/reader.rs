@@ -1,4 +1,5 @@
-//! The reader: the article shown, its body once loaded, and the scroll.
+//! The reader: the article shown, its body once loaded, and the scroll;
+//! for a story with copies, the copies, one key cycling through them.
 
 use crate::model::ArticleSummary;
 use crate::render::{long_date, Zone};
@@ -10,6 +11,10 @@ pub struct Reader {
     pub summary: ArticleSummary,
     pub article: Option<LoadedArticle>,
     pub scroll: usize,
+    /// Every copy of its story, lead first (empty when alone).
+    pub story: Vec<ArticleSummary>,
+    /// Which of `story` is shown.
+    pub shown: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +22,8 @@ pub enum HeaderKind {
     Title,
     Meta,
     Link,
+    /// "Also in: [a] DHSC — title": the other copies of its story.
+    Copy,
 }
 
 /// The header as lines of `width` columns, the date in `zone`.
@@ -46,17 +53,58 @@ pub fn header(a: &ArticleSummary, width: usize, zone: Zone) -> Vec<(HeaderKind, 
 }
 
 impl Reader {
-    pub fn new(summary: ArticleSummary) -> Reader {
+    pub fn new(mut summary: ArticleSummary) -> Reader {
+        let copies = std::mem::take(&mut summary.also_in);
+        let story = if copies.is_empty() {
+            Vec::new()
+        } else {
+            std::iter::once(summary.clone()).chain(copies).collect()
+        };
         Reader {
             summary,
             article: None,
             scroll: 0,
+            story,
+            shown: 0,
         }
+    }
+
+    /// Shows the next copy of the story (after the last, the lead again);
+    /// returns it, to load, or None when the article has no copies.
+    pub fn next_copy(&mut self) -> Option<&ArticleSummary> {
+        if self.story.len() < 2 {
+            return None;
+        }
+        self.shown = (self.shown + 1) % self.story.len();
+        let s = self.story.get(self.shown)?.clone();
+        // Copies share their read and starred state.
+        let (read, starred) = (self.summary.read, self.summary.starred);
+        self.summary = ArticleSummary { read, starred, ..s };
+        self.article = None;
+        self.scroll = 0;
+        Some(&self.summary)
+    }
+
+    /// The header, then one line per other copy of its story, the next
+    /// one (what `key` shows) first.
+    pub fn head(&self, width: usize, zone: Zone, key: &str) -> Vec<(HeaderKind, String)> {
+        let mut out = header(&self.summary, width, zone);
+        let n = self.story.len();
+        for i in 1..n {
+            let c = &self.story[(self.shown + i) % n];
+            let line = if i == 1 {
+                format!("Also in: [{key}] {} — {}", c.feed, c.title)
+            } else {
+                format!("{:9}{} — {}", "", c.feed, c.title)
+            };
+            out.push((HeaderKind::Copy, text::truncate(&line, width)));
+        }
+        out
     }
 
     /// Lines of header, gap and body at `width` columns.
     pub fn lines(&self, width: usize, zone: Zone) -> usize {
-        let head = header(&self.summary, width, zone).len();
+        let head = self.head(width, zone, "").len();
         head + 1 + self.article.as_ref().map_or(1, |a| a.body.len())
     }
 

@@ -67,12 +67,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             spans.push(cell(&a.feed, widths.feed, t.dim));
             spans.push(Span::raw(" "));
         }
-        let title = text::truncate(&a.title, widths.title);
+        let also = also_in(a);
+        let title = text::truncate(&a.title, title_width(&a.title, &also, widths.title));
         let hits = query
             .as_ref()
             .map(|q| crate::query::title_highlights(q, &title))
             .unwrap_or_default();
         spans.extend(highlighted(&title, &hits, title_style, t.highlight));
+        if !also.is_empty() {
+            let room = widths.title.saturating_sub(text::width(&title));
+            spans.push(Span::styled(text::truncate(&also, room), t.dim));
+        }
         let y = inner.y + u16::try_from(row).unwrap_or(0);
         let line = Line::from(spans);
         buf.set_line(inner.x, y, &line, inner.width);
@@ -84,6 +89,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             };
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
         }
+    }
+}
+
+/// " · also in: DHSC, HIN South London" after the title of a story with
+/// copies; empty otherwise.
+fn also_in(a: &crate::model::ArticleSummary) -> String {
+    if a.also_in.is_empty() {
+        String::new()
+    } else {
+        format!(" · also in: {}", a.also_in_feeds())
+    }
+}
+
+/// How wide the title may be: all of `room` when `also` fits after it,
+/// else at least two thirds of it.
+fn title_width(title: &str, also: &str, room: usize) -> usize {
+    let (tw, aw) = (text::width(title), text::width(also));
+    if tw + aw <= room {
+        room
+    } else {
+        room.saturating_sub(aw.min(room / 3))
     }
 }
 

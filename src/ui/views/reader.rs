@@ -2,8 +2,9 @@
 //! wrapped text with numbered links. Only the visible lines are drawn.
 
 use super::pane_block;
+use crate::ui::action::Action;
 use crate::ui::app::{App, Pane};
-use crate::ui::panes::reader::{header, HeaderKind};
+use crate::ui::panes::reader::HeaderKind;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -24,7 +25,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let width = usize::from(app.reader_width());
-    let head = header(&r.summary, width, app.zone);
+    let key = app
+        .keymap
+        .keys_for(Action::NextCopy)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let head = r.head(width, app.zone, &key);
     let body: &[String] = r.article.as_ref().map_or(&[], |a| a.body.as_slice());
     let total = head.len() + 1 + body.len().max(1);
     let inner_h = usize::from(block.inner(area).height);
@@ -45,6 +52,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 HeaderKind::Title => t.title,
                 HeaderKind::Meta => t.dim,
                 HeaderKind::Link => t.link,
+                HeaderKind::Copy => t.dim,
             };
             return Line::styled(s.clone(), style);
         }
