@@ -200,8 +200,9 @@ pub fn and_view(q: Query, view: &Query) -> Query {
     }
 }
 
-/// One article per story (the first in order), with the feeds of all its
-/// copies.
+/// One entry per story where its first copy in order stands, showing the
+/// copy published first (as lists do) with its source first, then the
+/// feeds of the other copies.
 fn stories(rows: Vec<(ArticleSummary, i64)>) -> Vec<(ArticleSummary, (i64, Vec<String>))> {
     let mut out: Vec<(ArticleSummary, (i64, Vec<String>))> = Vec::new();
     let mut at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
@@ -209,8 +210,12 @@ fn stories(rows: Vec<(ArticleSummary, i64)>) -> Vec<(ArticleSummary, (i64, Vec<S
         let feed = sanitize::line(&a.feed);
         match at.get(&story) {
             Some(&i) => {
-                let sources = &mut out[i].1 .1;
-                if !sources.contains(&feed) {
+                let (shown, (_, sources)) = &mut out[i];
+                if (a.sort_time, a.id) < (shown.sort_time, shown.id) {
+                    *shown = a;
+                    sources.retain(|s| s != &feed);
+                    sources.insert(0, feed);
+                } else if !sources.contains(&feed) {
                     sources.push(feed);
                 }
             }

@@ -199,3 +199,37 @@ fn since_last_counts_from_first_stored() {
     req.seen_after = Some(now() - chrono::TimeDelta::seconds(1));
     assert_eq!(build(&s, &req, &SqlOptions::default()).unwrap().len(), 3);
 }
+
+#[test]
+fn a_story_shows_the_copy_published_first_and_every_source() {
+    let mut s = store_with(&[
+        (
+            feed("HIN South London", &["hin"]),
+            vec![article(
+                "h",
+                "Health innovation networks relicensed",
+                "https://www.example.gov.uk/relicensing/",
+                27,
+                "<p>Later copy.</p>",
+            )],
+        ),
+        (
+            feed("DHSC", &["gov"]),
+            vec![article(
+                "d",
+                "Relicensing of AHSNs confirmed",
+                "http://example.gov.uk/relicensing?utm_source=rss",
+                26,
+                "<p>First copy.</p>",
+            )],
+        ),
+    ]);
+    for id in s.feeds().unwrap().iter().map(|f| f.id) {
+        s.assign_stories(id, 0).unwrap();
+    }
+    let b = build(&s, &week(""), &SqlOptions::default()).unwrap();
+    assert_eq!(b.len(), 1);
+    let e = &b.sections[0].entries[0];
+    assert_eq!(e.title, "Relicensing of AHSNs confirmed");
+    assert_eq!(e.sources, ["DHSC", "HIN South London"]);
+}
