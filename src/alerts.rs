@@ -7,7 +7,7 @@
 //! also groups the new articles into stories ([`crate::story`]).
 
 use crate::config::Config;
-use crate::model::{FetchReport, WriteStats};
+use crate::model::{FeedId, FetchReport, WriteStats};
 use crate::query::{Query, SqlOptions};
 use crate::sanitize;
 use crate::store::{NewMatch, Store, StoreError};
@@ -64,15 +64,33 @@ impl Alerter {
         if stats.new == 0 {
             return Ok((stats, Vec::new()));
         }
+        let new = self.stored(store, &[report.feed_id], mark)?;
+        Ok((stats, new))
+    }
+
+    /// After `feeds` gained articles with ids above `mark` (a sync's pull):
+    /// groups them into stories and returns those that alert for the first
+    /// time.
+    pub fn stored(
+        &self,
+        store: &mut Store,
+        feeds: &[FeedId],
+        mark: i64,
+    ) -> Result<Vec<NewMatch>, StoreError> {
         if self.stories {
-            store.assign_stories(report.feed_id, mark)?;
+            for feed in feeds {
+                store.assign_stories(*feed, mark)?;
+            }
         }
         if !self.is_active() {
-            return Ok((stats, Vec::new()));
+            return Ok(Vec::new());
         }
         let views: Vec<(&str, &Query)> = self.views.iter().map(|(n, q)| (n.as_str(), q)).collect();
-        let new = store.record_alerts(report.feed_id, mark, &views, &self.opts, Utc::now())?;
-        Ok((stats, new))
+        let mut new = Vec::new();
+        for feed in feeds {
+            new.extend(store.record_alerts(*feed, mark, &views, &self.opts, Utc::now())?);
+        }
+        Ok(new)
     }
 
     /// Runs the notify command for each alert (a bounded number, then one
@@ -240,5 +258,66 @@ mod tests {
             link: None,
         };
         assert_eq!(osc9(&a), "\u{1b}]9;tidings: V: abc\u{7}");
+    }
+
+    #[test]
+    fn articles_stored_by_a_sync_alert_once_and_join_stories() {
+        use crate::model::{FetchReport, ParsedArticle, ParsedFeed};
+        let config = Config::parse(
+            std::path::Path::new("t.toml"),
+            "[[feed]]\nname = \"A\"\nurl = \"http://a.test/\"\n\
+             [[feed]]\nname = \"B\"\nurl = \"http://b.test/\"\n\
+             [[view]]\nname = \"Genomics\"\nquery = \"genomics\"\nnotify = true\n",
+        )
+        .unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let ids = store.sync_feeds(&config.feeds).unwrap();
+        let article = |guid: &str, title: &str, link: &str| ParsedArticle {
+            guid: guid.into(),
+            title: title.into(),
+            link: Some(link.into()),
+            published: Some(Utc::now()),
+            ..Default::default()
+        };
+        // A pull writes the articles; `stored` then does what a fetch does.
+        let mut pull = |feed, articles: Vec<ParsedArticle>| {
+            let mark = store.last_article_id().unwrap();
+            let feed_doc = ParsedFeed {
+                articles,
+                ..Default::default()
+            };
+            store
+                .record(&FetchReport::fetched(feed, feed_doc, Utc::now()))
+                .unwrap();
+            Alerter::new(&config)
+                .stored(&mut store, &[feed], mark)
+                .unwrap()
+        };
+        // The first articles of a feed are its backlog.
+        assert!(pull(
+            ids[0],
+            vec![article("1", "Genomics plan", "http://x.test/1")]
+        )
+        .is_empty());
+        let new = pull(
+            ids[0],
+            vec![
+                article("1", "Genomics plan", "http://x.test/1"),
+                article("2", "Genomics funding", "http://x.test/2?utm_source=a"),
+                article("3", "Pharmacy hours", "http://x.test/3"),
+            ],
+        );
+        assert_eq!(
+            new.iter().map(|m| m.title.as_str()).collect::<Vec<_>>(),
+            ["Genomics funding"]
+        );
+        pull(ids[1], vec![article("9", "Backlog", "http://b.test/9")]);
+        // A copy from another source joins the story.
+        pull(
+            ids[1],
+            vec![article("x", "Genomics money", "https://www.x.test/2")],
+        );
+        let copies = store.story_copies(new[0].id).unwrap();
+        assert_eq!(copies.len(), 1, "{copies:?}");
     }
 }

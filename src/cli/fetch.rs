@@ -146,7 +146,7 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
 }
 
 /// New articles of alerting views, one line each.
-fn print_alerts(alerts: &[crate::store::NewMatch]) {
+pub(super) fn print_alerts(alerts: &[crate::store::NewMatch]) {
     if alerts.is_empty() {
         return;
     }
@@ -162,9 +162,9 @@ fn print_alerts(alerts: &[crate::store::NewMatch]) {
     }
 }
 
-fn print_json(t: &Totals) -> Result<(), CliError> {
-    let alerts: Vec<_> = t
-        .alerts
+/// New articles of alerting views, for JSON output.
+pub(super) fn alerts_json(alerts: &[crate::store::NewMatch]) -> Vec<serde_json::Value> {
+    alerts
         .iter()
         .map(|a| {
             serde_json::json!({
@@ -175,7 +175,11 @@ fn print_json(t: &Totals) -> Result<(), CliError> {
                 "link": a.link.as_deref().map(sanitize::line),
             })
         })
-        .collect();
+        .collect()
+}
+
+fn print_json(t: &Totals) -> Result<(), CliError> {
+    let alerts = alerts_json(&t.alerts);
     let value = serde_json::json!({
         "new": t.written.new,
         "updated": t.written.updated,

@@ -51,8 +51,19 @@ pub fn run(ctx: &Context, args: &SyncArgs) -> Result<ExitCode, CliError> {
             return Err(CliError::Failed(format!("{e}{note}")));
         }
     };
+    for line in crate::alerts::Alerter::new(&config).run_commands(&report.alerts) {
+        eprintln!("warning: {line}");
+    }
     if args.json {
-        let text = serde_json::to_string_pretty(&report)
+        let mut value = serde_json::to_value(&report)
+            .map_err(|e| CliError::Failed(format!("cannot write JSON: {e}")))?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert(
+                "alerts".into(),
+                super::fetch::alerts_json(&report.alerts).into(),
+            );
+        }
+        let text = serde_json::to_string_pretty(&value)
             .map_err(|e| CliError::Failed(format!("cannot write JSON: {e}")))?;
         // A closed pipe is not an error of the sync.
         let _ = writeln!(std::io::stdout().lock(), "{text}");
@@ -73,6 +84,7 @@ pub fn run(ctx: &Context, args: &SyncArgs) -> Result<ExitCode, CliError> {
             f.unstarred,
             report.requests,
         );
+        super::fetch::print_alerts(&report.alerts);
     }
     Ok(ExitCode::SUCCESS)
 }

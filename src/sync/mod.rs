@@ -229,6 +229,9 @@ pub struct SyncReport {
     pub from_server: FlagStats,
     pub requests: usize,
     pub seconds: f64,
+    /// New articles of alerting views, first time each.
+    #[serde(skip)]
+    pub alerts: Vec<crate::store::NewMatch>,
 }
 
 /// Changes pushed per outbox batch (acknowledged together).
@@ -255,6 +258,9 @@ pub async fn sync(
 
     report.pushed = push(store, &backend).await?;
 
+    // New articles are grouped into stories and checked against the
+    // alerting views once the pull is done, as a fetch does.
+    let mark = store.last_article_id()?;
     let mut cursor = store.sync_state("cursor")?;
     let already = store.remote_article_count()?;
     let mut pulled = 0u64;
@@ -282,6 +288,10 @@ pub async fn sync(
         }
     }
 
+    if report.new > 0 {
+        let ids: Vec<_> = feeds.values().copied().collect();
+        report.alerts = crate::alerts::Alerter::new(config).stored(store, &ids, mark)?;
+    }
     let flags = backend.flags().await?;
     report.from_server = store.apply_remote_flags(&flags.unread, &flags.starred)?;
     report.waiting = store.outbox_len()?;

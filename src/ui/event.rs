@@ -59,10 +59,12 @@ pub enum StoreCmd {
         view: ViewFilter,
         query: String,
     },
-    /// A sync with the server ended (`new` articles, or it failed).
+    /// A sync with the server ended (`new` articles, the alerts among
+    /// them, or it failed).
     SyncDone {
         new: usize,
         failed: bool,
+        alerts: Vec<crate::store::NewMatch>,
     },
     Shutdown,
 }

@@ -199,11 +199,16 @@ impl Worker {
                     self.write_bulletin(&title, &view, &query)
                         .map_err(|e| sanitize::line(&e)),
                 )),
-                StoreCmd::SyncDone { new, failed } => {
+                StoreCmd::SyncDone {
+                    new,
+                    failed,
+                    alerts,
+                } => {
                     self.sync = SyncRun {
                         running: false,
                         failed,
                     };
+                    self.alert(crate::alerts::Alerter::new(&self.config), alerts);
                     runs = runs.saturating_sub(1);
                     let stored = Event::FeedStored {
                         feed: FeedId(0),
@@ -457,12 +462,14 @@ impl Worker {
                     Ok(r) => StoreCmd::SyncDone {
                         new: r.new,
                         failed: false,
+                        alerts: r.alerts,
                     },
                     Err(e) => {
                         tracing::warn!("sync failed: {e}");
                         StoreCmd::SyncDone {
                             new: 0,
                             failed: true,
+                            alerts: Vec::new(),
                         }
                     }
                 };
