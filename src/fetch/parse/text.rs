@@ -242,20 +242,7 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
-/// Text as HTML (or XML character data).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::sanitize::html_escape as escape;
 
 /// Dates as feeds write them: RFC 3339 / W3C-DTF (also partial), RFC 822
 /// (also with two-digit years or no weekday), and a few common variants.
