@@ -247,6 +247,7 @@ impl Context {
         let config = self.config()?;
         let path = self.cache_path()?;
         let mut store = Store::open(&path)?;
+        store.set_group_stories(config.settings.group_stories);
         store.sync_feeds(&config.feeds)?;
         Ok((config, store))
     }

@@ -55,6 +55,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub struct Store {
     conn: Connection,
+    /// Marking one copy of a story marks them all (`group_stories`).
+    group_stories: bool,
 }
 
 impl Store {
@@ -75,6 +77,12 @@ impl Store {
         Store::init(conn, path)
     }
 
+    /// With `false` (the config's `group_stories`), marking an article
+    /// leaves the other copies of its story alone.
+    pub fn set_group_stories(&mut self, on: bool) {
+        self.group_stories = on;
+    }
+
     /// A private cache in memory, for tests.
     pub fn open_in_memory() -> Result<Store> {
         Store::init(Connection::open_in_memory()?, Path::new(":memory:"))
@@ -91,7 +99,10 @@ impl Store {
         )?;
         conn.set_prepared_statement_cache_capacity(64);
         match schema::migrate(&mut conn)? {
-            schema::MigrateOutcome::Ok => Ok(Store { conn }),
+            schema::MigrateOutcome::Ok => Ok(Store {
+                conn,
+                group_stories: true,
+            }),
             schema::MigrateOutcome::TooNew { found, supported } => Err(StoreError::TooNew {
                 path: path.to_path_buf(),
                 found,

@@ -291,9 +291,13 @@ impl Store {
             )?;
             let now = to_ts(Utc::now());
             for id in ids {
-                let others: Vec<i64> = copies
-                    .query_map([id.0], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
+                let others: Vec<i64> = if self.group_stories {
+                    copies
+                        .query_map([id.0], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?
+                } else {
+                    Vec::new()
+                };
                 for (i, article) in std::iter::once(id.0).chain(others).enumerate() {
                     let changed = stmt.execute(params![article, value])?;
                     if changed > 0 {
