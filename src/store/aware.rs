@@ -201,6 +201,25 @@ impl Store {
             rows.collect::<rusqlite::Result<_>>()?
         };
         let window = crate::story::WINDOW_DAYS * 86_400;
+        // Other feeds' fingerprints near these articles' times, read once
+        // for the whole batch (one index range scan, not one per article),
+        // in time order: (sort_time, story, simhash).
+        let candidates: Vec<(i64, i64, i64)> =
+            match (new.iter().map(|a| a.3).min(), new.iter().map(|a| a.3).max()) {
+                (Some(lo), Some(hi)) => {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT sort_time, COALESCE(story_id, id), simhash FROM articles
+                     WHERE sort_time BETWEEN ?1 AND ?2 AND simhash IS NOT NULL
+                       AND feed_id != ?3
+                     ORDER BY sort_time",
+                    )?;
+                    let rows = stmt.query_map(params![lo - window, hi + window, feed.0], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?;
+                    rows.collect::<rusqlite::Result<_>>()?
+                }
+                _ => Vec::new(),
+            };
         let mut joined = 0;
         for (id, title, link, time, summary, content) in new {
             let key = link.as_deref().and_then(crate::story::link_key);
@@ -216,18 +235,12 @@ impl Store {
                     .optional()?;
             }
             if let (None, Some(h)) = (story, hash) {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT COALESCE(story_id, id), simhash FROM articles
-                     WHERE sort_time BETWEEN ?1 AND ?2 AND simhash IS NOT NULL
-                       AND feed_id != ?3 AND id != ?4",
-                )?;
-                let rows = stmt
-                    .query_map(params![time - window, time + window, feed.0, id], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                    })?;
+                let from = candidates.partition_point(|c| c.0 < time - window);
                 let mut best: Option<(u32, i64)> = None;
-                for row in rows {
-                    let (sid, other) = row?;
+                for &(_, sid, other) in candidates[from..]
+                    .iter()
+                    .take_while(|c| c.0 <= time + window)
+                {
                     let d = crate::story::distance(h, other);
                     if d <= crate::story::MAX_DISTANCE && best.is_none_or(|(bd, _)| d < bd) {
                         best = Some((d, sid));
