@@ -1,5 +1,5 @@
 use super::*;
-use crate::config::{FeedConfig, FeedKind};
+use crate::config::FeedConfig;
 use crate::model::{FeedId, FetchReport, ParsedArticle, ParsedFeed};
 use chrono::{TimeZone, Utc};
 
@@ -8,17 +8,11 @@ fn now() -> DateTime<Utc> {
 }
 
 fn feed(name: &str, tags: &[&str]) -> FeedConfig {
-    FeedConfig {
-        name: name.into(),
-        url: url::Url::parse(&format!("http://{}.test/", name.len())).unwrap(),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        kind: FeedKind::Auto,
-        refresh_minutes: None,
-        max_articles: None,
-        html: None,
-        full_text: None,
-        local: false,
-    }
+    FeedConfig::new(
+        name,
+        url::Url::parse(&format!("http://{}.test/", name.len())).unwrap(),
+        tags,
+    )
 }
 
 fn article(guid: &str, title: &str, link: &str, day: u32, body: &str) -> ParsedArticle {

@@ -135,6 +135,23 @@ pub struct FeedConfig {
     pub local: bool,
 }
 
+impl FeedConfig {
+    /// A feed with these tags and every other setting at its default.
+    pub fn new(name: &str, url: url::Url, tags: &[&str]) -> FeedConfig {
+        FeedConfig {
+            name: name.to_string(),
+            url,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            kind: FeedKind::Auto,
+            refresh_minutes: None,
+            max_articles: None,
+            html: None,
+            full_text: None,
+            local: false,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {

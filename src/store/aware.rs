@@ -305,21 +305,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{FeedConfig, FeedKind};
+    use crate::config::FeedConfig;
     use crate::model::{FetchReport, ParsedArticle, ParsedFeed};
 
     fn feed(s: &mut Store) -> FeedId {
-        let f = FeedConfig {
-            name: "alpha".into(),
-            url: url::Url::parse("http://alpha.test/").unwrap(),
-            tags: vec!["nhs".into(), "ai".into()],
-            kind: FeedKind::Auto,
-            refresh_minutes: None,
-            max_articles: None,
-            html: None,
-            full_text: None,
-            local: false,
-        };
+        let f = FeedConfig::new(
+            "alpha",
+            url::Url::parse("http://alpha.test/").unwrap(),
+            &["nhs", "ai"],
+        );
         s.sync_feeds(&[f]).unwrap()[0]
     }
 
@@ -384,16 +378,12 @@ mod tests {
     #[test]
     fn copies_from_two_feeds_are_one_story() {
         let mut s = Store::open_in_memory().unwrap();
-        let cfg = |name: &str| FeedConfig {
-            name: name.into(),
-            url: url::Url::parse(&format!("http://{name}.test/")).unwrap(),
-            tags: vec![],
-            kind: FeedKind::Auto,
-            refresh_minutes: None,
-            max_articles: None,
-            html: None,
-            full_text: None,
-            local: false,
+        let cfg = |name: &str| {
+            FeedConfig::new(
+                name,
+                url::Url::parse(&format!("http://{name}.test/")).unwrap(),
+                &[],
+            )
         };
         let ids = s.sync_feeds(&[cfg("a"), cfg("b")]).unwrap();
         let text = "Virtual wards let patients get hospital-level care at home, monitored by clinical teams.";
@@ -464,16 +454,12 @@ mod tests {
         use crate::store::ViewFilter;
         use chrono::TimeZone;
         let mut s = Store::open_in_memory().unwrap();
-        let cfg = |name: &str| FeedConfig {
-            name: name.into(),
-            url: url::Url::parse(&format!("http://{name}.test/")).unwrap(),
-            tags: vec![],
-            kind: FeedKind::Auto,
-            refresh_minutes: None,
-            max_articles: None,
-            html: None,
-            full_text: None,
-            local: false,
+        let cfg = |name: &str| {
+            FeedConfig::new(
+                name,
+                url::Url::parse(&format!("http://{name}.test/")).unwrap(),
+                &[],
+            )
         };
         let ids = s
             .sync_feeds(&[cfg("dhsc"), cfg("hin"), cfg("nhs")])

@@ -242,22 +242,18 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{FeedConfig, FeedKind};
+    use crate::config::FeedConfig;
     use crate::model::{FetchReport, ParsedArticle, ParsedFeed};
     use chrono::{TimeZone, Utc};
 
     fn store() -> (Store, Vec<FeedId>) {
         let mut s = Store::open_in_memory().unwrap();
-        let feed = |name: &str, tags: &[&str]| FeedConfig {
-            name: name.into(),
-            url: url::Url::parse(&format!("http://{name}.test/")).unwrap(),
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            kind: FeedKind::Auto,
-            refresh_minutes: None,
-            max_articles: None,
-            html: None,
-            full_text: None,
-            local: false,
+        let feed = |name: &str, tags: &[&str]| {
+            FeedConfig::new(
+                name,
+                url::Url::parse(&format!("http://{name}.test/")).unwrap(),
+                tags,
+            )
         };
         let ids = s
             .sync_feeds(&[feed("alpha", &["nhs"]), feed("beta", &[])])

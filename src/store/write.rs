@@ -494,7 +494,6 @@ pub(super) fn content_hash(a: &ParsedArticle) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::FeedKind;
     use crate::query::{parse, Query, SqlOptions};
 
     fn list(s: &Store, q: &str) -> Vec<String> {
@@ -507,17 +506,7 @@ mod tests {
     }
 
     fn feed(name: &str, url: &str, tags: &[&str]) -> FeedConfig {
-        FeedConfig {
-            name: name.into(),
-            url: url::Url::parse(url).unwrap(),
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            kind: FeedKind::Auto,
-            refresh_minutes: None,
-            max_articles: None,
-            html: None,
-            full_text: None,
-            local: false,
-        }
+        FeedConfig::new(name, url::Url::parse(url).unwrap(), tags)
     }
 
     fn art(guid: &str, title: &str, day: Option<u32>) -> ParsedArticle {
