@@ -375,16 +375,18 @@ mod tests {
         assert_eq!(s.last_bulletin("").unwrap(), None);
     }
 
+    /// A feed named `name` at http://NAME.test/.
+    fn cfg(name: &str) -> FeedConfig {
+        FeedConfig::new(
+            name,
+            url::Url::parse(&format!("http://{name}.test/")).unwrap(),
+            &[],
+        )
+    }
+
     #[test]
     fn copies_from_two_feeds_are_one_story() {
         let mut s = Store::open_in_memory().unwrap();
-        let cfg = |name: &str| {
-            FeedConfig::new(
-                name,
-                url::Url::parse(&format!("http://{name}.test/")).unwrap(),
-                &[],
-            )
-        };
         let ids = s.sync_feeds(&[cfg("a"), cfg("b")]).unwrap();
         let text = "Virtual wards let patients get hospital-level care at home, monitored by clinical teams.";
         let put = |s: &mut Store, feed: FeedId, items: &[(&str, &str, &str)]| {
@@ -454,13 +456,6 @@ mod tests {
         use crate::store::ViewFilter;
         use chrono::TimeZone;
         let mut s = Store::open_in_memory().unwrap();
-        let cfg = |name: &str| {
-            FeedConfig::new(
-                name,
-                url::Url::parse(&format!("http://{name}.test/")).unwrap(),
-                &[],
-            )
-        };
         let ids = s
             .sync_feeds(&[cfg("dhsc"), cfg("hin"), cfg("nhs")])
             .unwrap();

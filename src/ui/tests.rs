@@ -990,20 +990,23 @@ fn snapshot_list() {
     both_sizes("list", |w, h| loaded(w, h, false, rows()));
 }
 
+/// An app of `rows` with the first article open and its body loaded.
+fn reading(w: u16, h: u16, rows: Vec<ArticleSummary>) -> App {
+    let mut a = loaded(w, h, false, rows);
+    let cmds = a.update(Action::Open);
+    if let Some((g, id)) = article_gen(&cmds) {
+        a.on_event(Event::ArticleLoaded(Box::new(body_for(
+            g,
+            id,
+            a.reader_width(),
+        ))));
+    }
+    a
+}
+
 #[test]
 fn snapshot_reader() {
-    both_sizes("reader", |w, h| {
-        let mut a = loaded(w, h, false, rows());
-        let cmds = a.update(Action::Open);
-        if let Some((g, id)) = article_gen(&cmds) {
-            a.on_event(Event::ArticleLoaded(Box::new(body_for(
-                g,
-                id,
-                a.reader_width(),
-            ))));
-        }
-        a
-    });
+    both_sizes("reader", |w, h| reading(w, h, rows()));
 }
 
 #[test]
@@ -1240,18 +1243,7 @@ fn snapshot_list_with_a_story() {
 
 #[test]
 fn snapshot_reader_with_a_story() {
-    both_sizes("reader_story", |w, h| {
-        let mut a = loaded(w, h, false, story_rows());
-        let cmds = a.update(Action::Open);
-        if let Some((g, id)) = article_gen(&cmds) {
-            a.on_event(Event::ArticleLoaded(Box::new(body_for(
-                g,
-                id,
-                a.reader_width(),
-            ))));
-        }
-        a
-    });
+    both_sizes("reader_story", |w, h| reading(w, h, story_rows()));
 }
 
 #[test]
