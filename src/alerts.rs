@@ -68,6 +68,42 @@ impl Alerter {
         Ok((stats, new))
     }
 
+    /// Stores several fetch results in one transaction (see
+    /// [`Store::record_all`]), groups the articles they added into stories
+    /// and returns each result's outcome with the articles that alert for
+    /// the first time (or why grouping and alerting failed).
+    pub fn record_all(&self, store: &mut Store, reports: &[&FetchReport]) -> Recorded {
+        let mark = match store.last_article_id() {
+            Ok(m) => m,
+            Err(e) => {
+                let stats = reports.iter().map(|r| store.record(r)).collect();
+                return Recorded {
+                    stats,
+                    alerts: Err(e),
+                };
+            }
+        };
+        let stats = store.record_all(reports);
+        if !self.is_active() && !self.stories {
+            return Recorded {
+                stats,
+                alerts: Ok(Vec::new()),
+            };
+        }
+        let feeds: Vec<FeedId> = reports
+            .iter()
+            .zip(&stats)
+            .filter(|(_, s)| s.as_ref().is_ok_and(|s| s.new > 0))
+            .map(|(r, _)| r.feed_id)
+            .collect();
+        let alerts = if feeds.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.stored(store, &feeds, mark)
+        };
+        Recorded { stats, alerts }
+    }
+
     /// After `feeds` gained articles with ids above `mark` (a sync's pull):
     /// groups them into stories and returns those that alert for the first
     /// time.
@@ -78,9 +114,7 @@ impl Alerter {
         mark: i64,
     ) -> Result<Vec<NewMatch>, StoreError> {
         if self.stories {
-            for feed in feeds {
-                store.assign_stories(*feed, mark)?;
-            }
+            store.assign_stories(feeds, mark)?;
         }
         if !self.is_active() {
             return Ok(Vec::new());
@@ -119,6 +153,14 @@ impl Alerter {
         }
         problems
     }
+}
+
+/// What [`Alerter::record_all`] did: each fetch result's outcome, in order,
+/// and the articles that alert for the first time (or why grouping and
+/// alerting failed).
+pub struct Recorded {
+    pub stats: Vec<Result<WriteStats, StoreError>>,
+    pub alerts: Result<Vec<NewMatch>, StoreError>,
 }
 
 /// What the placeholders are filled with: clean single lines.

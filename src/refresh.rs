@@ -6,6 +6,10 @@ use crate::fetch::Job;
 use crate::store::{Result, Store};
 use chrono::{DateTime, Utc};
 
+/// Most fetch results the writer stores in one transaction: those that
+/// queued while it was writing the last batch.
+pub const MAX_BATCH: usize = 64;
+
 /// The feeds to fetch, and how many were left out as too soon.
 pub struct Plan {
     pub jobs: Vec<Job>,

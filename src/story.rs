@@ -5,9 +5,10 @@
 //! and tracking parameters ignored), or when they are dated within
 //! [`WINDOW_DAYS`] of each other, come from different feeds, and the
 //! SimHashes of their title and opening text ([`simhash`]: 64 bits over
-//! word 2-shingles) differ in at most [`MAX_DISTANCE`] bits. The threshold
-//! was chosen on the labelled pairs in `story_eval.rs` (see there for
-//! precision and recall).
+//! word 2-shingles) differ in at most [`MAX_DISTANCE`] bits and they share
+//! at least [`MIN_OVERLAP`] of those shingles ([`Sketch::same_story`]). The
+//! thresholds were chosen on the labelled pairs in `story_eval.rs` (see
+//! there for precision and recall).
 //!
 //! Stories are assigned when articles are stored ([`crate::store::Store::assign_stories`],
 //! called by the fetch paths through [`crate::alerts::Alerter::record`]):
@@ -19,6 +20,8 @@ pub const WINDOW_DAYS: i64 = 3;
 pub const MAX_DISTANCE: u32 = 12;
 /// Words of opening text that go into the SimHash with the title.
 const OPENING_WORDS: usize = 30;
+/// Smallest share of shingles two copies of a story have in common.
+pub const MIN_OVERLAP: f64 = 0.4;
 
 /// The link with what does not change the page removed: lower-case scheme
 /// and host, `https` for `http`, no `www.`, no fragment, no tracking
@@ -66,18 +69,31 @@ fn words(s: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_lowercase)
 }
 
-/// The 64-bit SimHash of the title and the first words of the text, over
-/// word 2-shingles (single words for one-word texts); None when there are
-/// too few words to say anything.
-pub fn simhash(title: &str, text: &str) -> Option<i64> {
+/// Hashes of the word 2-shingles of the title and the first words of the
+/// text (single words for one-word texts); None when there are too few
+/// words to say anything.
+fn shingle_hashes(title: &str, text: &str) -> Option<Vec<u64>> {
     let mut w: Vec<String> = words(title).collect();
     w.extend(words(text).take(OPENING_WORDS));
     if w.len() < 3 {
         return None;
     }
+    Some(
+        w.windows(2)
+            .map(|pair| fnv(pair[0].as_bytes(), pair[1].as_bytes()))
+            .collect(),
+    )
+}
+
+/// The 64-bit SimHash of the title and the first words of the text, over
+/// word 2-shingles; None when there are too few words to say anything.
+pub fn simhash(title: &str, text: &str) -> Option<i64> {
+    shingle_hashes(title, text).map(|h| simhash_of(&h))
+}
+
+fn simhash_of(hashes: &[u64]) -> i64 {
     let mut counts = [0i32; 64];
-    for pair in w.windows(2) {
-        let h = fnv(pair[0].as_bytes(), pair[1].as_bytes());
+    for h in hashes {
         for (bit, c) in counts.iter_mut().enumerate() {
             *c += if h >> bit & 1 == 1 { 1 } else { -1 };
         }
@@ -88,7 +104,53 @@ pub fn simhash(title: &str, text: &str) -> Option<i64> {
             out |= 1 << bit;
         }
     }
-    Some(out as i64)
+    out as i64
+}
+
+/// What an article is compared on: the SimHash that finds candidates
+/// quickly, and the shingles that confirm them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sketch {
+    pub simhash: i64,
+    /// Sorted, without repeats.
+    shingles: Vec<u64>,
+}
+
+impl Sketch {
+    pub fn new(title: &str, text: &str) -> Option<Sketch> {
+        let mut shingles = shingle_hashes(title, text)?;
+        let simhash = simhash_of(&shingles);
+        shingles.sort_unstable();
+        shingles.dedup();
+        Some(Sketch { simhash, shingles })
+    }
+
+    /// Whether the two are one story: SimHashes within [`MAX_DISTANCE`]
+    /// bits, and at least [`MIN_OVERLAP`] of the smaller set of shingles
+    /// shared. The second test removes the chance matches the first makes
+    /// among many thousands of unrelated articles.
+    pub fn same_story(&self, other: &Sketch) -> bool {
+        near(self.simhash, other.simhash) && self.overlap(other) >= MIN_OVERLAP
+    }
+
+    /// The share of the smaller set of shingles found in the other.
+    pub fn overlap(&self, other: &Sketch) -> f64 {
+        let (mut i, mut j, mut shared) = (0, 0, 0usize);
+        let (a, b) = (&self.shingles, &other.shingles);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let smaller = a.len().min(b.len()).max(1);
+        shared as f64 / smaller as f64
+    }
 }
 
 /// Bits in which two SimHashes differ.
@@ -118,13 +180,18 @@ fn fnv(a: &[u8], b: &[u8]) -> u64 {
 }
 
 /// The title and opening text an article is compared on.
-pub fn fingerprint(title: &str, summary: Option<&str>, content: Option<&str>) -> Option<i64> {
+pub fn sketch(title: &str, summary: Option<&str>, content: Option<&str>) -> Option<Sketch> {
     let body = summary
         .filter(|s| !s.trim().is_empty())
         .or(content)
         .unwrap_or("");
     let text = crate::query::html_to_text(body);
-    simhash(title, &text)
+    Sketch::new(title, &text)
+}
+
+/// The SimHash of [`sketch`].
+pub fn fingerprint(title: &str, summary: Option<&str>, content: Option<&str>) -> Option<i64> {
+    sketch(title, summary, content).map(|s| s.simhash)
 }
 
 #[cfg(test)]
@@ -172,5 +239,42 @@ mod tests {
         assert!(near(a, b), "{}", distance(a, b));
         assert!(!near(a, c), "{}", distance(a, c));
         assert_eq!(simhash("Hi", ""), None);
+    }
+
+    #[test]
+    fn copies_share_their_shingles() {
+        let a = Sketch::new(
+            "Relicensing of AHSNs confirmed",
+            "NHS England has confirmed the relicensing of the 15 Academic Health Science Networks for a further five years.",
+        )
+        .unwrap();
+        let b = Sketch::new(
+            "RELICENSING OF AHSNS CONFIRMED | Health Wire",
+            "NHS England has confirmed the relicensing of the 15 Academic Health Science Networks for a further five years. Read more",
+        )
+        .unwrap();
+        assert!(
+            a.same_story(&b),
+            "{} {}",
+            distance(a.simhash, b.simhash),
+            a.overlap(&b)
+        );
+    }
+
+    #[test]
+    fn a_chance_simhash_match_is_not_a_story() {
+        // Unrelated texts whose SimHashes happen to be close, as happens
+        // among many thousands of articles.
+        let a = Sketch {
+            simhash: 0b1011,
+            shingles: vec![1, 2, 3, 4, 5],
+        };
+        let b = Sketch {
+            simhash: 0b1001,
+            shingles: vec![6, 7, 8, 9, 10],
+        };
+        assert!(near(a.simhash, b.simhash));
+        assert!(!a.same_story(&b));
+        assert!(a.same_story(&a));
     }
 }

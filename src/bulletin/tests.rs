@@ -219,7 +219,7 @@ fn a_story_shows_the_copy_published_first_and_every_source() {
         ),
     ]);
     for id in s.feeds().unwrap().iter().map(|f| f.id) {
-        s.assign_stories(id, 0).unwrap();
+        s.assign_stories(&[id], 0).unwrap();
     }
     let b = build(&s, &week(""), &SqlOptions::default()).unwrap();
     assert_eq!(b.len(), 1);

@@ -3,7 +3,7 @@
 use super::{CliError, Context};
 use crate::config::FeedConfig;
 use crate::fetch::Fetcher;
-use crate::model::{FetchOutcome, WriteStats};
+use crate::model::{FetchOutcome, FetchReport, WriteStats};
 use crate::refresh;
 use crate::sanitize;
 use chrono::Utc;
@@ -80,35 +80,58 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
     let names = std::mem::take(&mut run.names);
     let bar = progress_bar(run.total as u64, args.quiet || args.json);
 
-    // This thread owns the cache: each feed is written as its result arrives.
-    while let Some(report) = run.reports.blocking_recv() {
-        let (name, url) = names.get(&report.feed_id).cloned().unwrap_or_default();
-        bar.set_message(name.clone());
-        match &report.outcome {
-            FetchOutcome::Fetched { feed, .. } => {
-                totals.fetched += 1;
-                for w in &feed.warnings {
-                    totals
-                        .warnings
-                        .push(format!("{name}: {}", sanitize::line(w)));
+    // This thread owns the cache. Results are written as they arrive; those
+    // that queued while it was writing are written together, in one
+    // transaction.
+    while let Some(first) = run.reports.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < refresh::MAX_BATCH {
+            match run.reports.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        for report in &batch {
+            let (name, url) = names.get(&report.feed_id).cloned().unwrap_or_default();
+            bar.set_message(name.clone());
+            match &report.outcome {
+                FetchOutcome::Fetched { feed, .. } => {
+                    totals.fetched += 1;
+                    for w in &feed.warnings {
+                        totals
+                            .warnings
+                            .push(format!("{name}: {}", sanitize::line(w)));
+                    }
+                }
+                FetchOutcome::NotModified => totals.not_modified += 1,
+                FetchOutcome::Failed { error, .. } => totals
+                    .failed
+                    .push(format!("{name} ({url}): {}", sanitize::line(error))),
+            }
+        }
+        let refs: Vec<&FetchReport> = batch.iter().collect();
+        let recorded = alerter.record_all(&mut store, &refs);
+        for (report, w) in batch.iter().zip(recorded.stats) {
+            match w {
+                Ok(w) => {
+                    totals.written.new += w.new;
+                    totals.written.updated += w.updated;
+                    totals.written.unchanged += w.unchanged;
+                    totals.written.purged += w.purged;
+                }
+                Err(e) => {
+                    let (name, url) = names.get(&report.feed_id).cloned().unwrap_or_default();
+                    totals.failed.push(format!("{name} ({url}): {e}"));
                 }
             }
-            FetchOutcome::NotModified => totals.not_modified += 1,
-            FetchOutcome::Failed { error, .. } => totals
+        }
+        match recorded.alerts {
+            Ok(alerts) => totals.alerts.extend(alerts),
+            Err(e) => totals
                 .failed
-                .push(format!("{name} ({url}): {}", sanitize::line(error))),
+                .push(format!("grouping stories and alerts: {e}")),
         }
-        match alerter.record(&mut store, &report) {
-            Ok((w, alerts)) => {
-                totals.alerts.extend(alerts);
-                totals.written.new += w.new;
-                totals.written.updated += w.updated;
-                totals.written.unchanged += w.unchanged;
-                totals.written.purged += w.purged;
-            }
-            Err(e) => totals.failed.push(format!("{name} ({url}): {e}")),
-        }
-        bar.inc(1);
+        bar.inc(batch.len() as u64);
     }
     // The channel closes once the fetch task has sent every result.
     bar.finish_and_clear();

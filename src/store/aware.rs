@@ -8,6 +8,7 @@ use crate::query::{to_sql, Query, SqlOptions};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 /// A newly stored article that matched an alerting view and had never
@@ -166,64 +167,89 @@ impl Store {
     }
 }
 
-/// Id, title, link, sort time, summary, content.
-type NewArticle = (
-    i64,
-    String,
-    Option<String>,
-    i64,
-    Option<String>,
-    Option<String>,
-);
+/// An article stories are compared on: id, feed, sort time, story.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    id: i64,
+    feed: i64,
+    time: i64,
+    story: i64,
+    simhash: i64,
+}
 
 impl Store {
-    /// Puts the articles of `feed` stored after article id `after` into
-    /// stories (see [`crate::story`]); returns how many joined an existing
-    /// story.
-    pub fn assign_stories(&mut self, feed: FeedId, after: i64) -> Result<usize> {
+    /// Puts the articles of `feeds` stored after article id `after` into
+    /// stories (see [`crate::story`]), in one transaction; returns how many
+    /// joined an existing story. Feeds are taken in order, so a feed's new
+    /// articles can join those of a feed before it.
+    pub fn assign_stories(&mut self, feeds: &[FeedId], after: i64) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let new: Vec<NewArticle> = {
+        // Id, feed, title, link, sort time, summary, content.
+        type NewArticle = (
+            i64,
+            i64,
+            String,
+            Option<String>,
+            i64,
+            Option<String>,
+            Option<String>,
+        );
+        let mut new: Vec<NewArticle> = Vec::new();
+        {
             let mut stmt = tx.prepare_cached(
-                "SELECT a.id, a.title, a.link, a.sort_time, b.summary, b.content
+                "SELECT a.id, a.feed_id, a.title, a.link, a.sort_time, b.summary, b.content
                  FROM articles a LEFT JOIN article_bodies b ON b.article_id = a.id
                  WHERE a.feed_id = ?1 AND a.id > ?2 ORDER BY a.id",
             )?;
-            let rows = stmt.query_map(params![feed.0, after], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+            for feed in feeds {
+                let rows = stmt.query_map(params![feed.0, after], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })?;
+                for row in rows {
+                    new.push(row?);
+                }
+            }
+        }
         let window = crate::story::WINDOW_DAYS * 86_400;
-        // Other feeds' fingerprints near these articles' times, read once
-        // for the whole batch (one index range scan, not one per article),
-        // in time order: (sort_time, story, simhash).
-        let candidates: Vec<(i64, i64, i64)> =
-            match (new.iter().map(|a| a.3).min(), new.iter().map(|a| a.3).max()) {
+        // Fingerprints near these articles' times, read once for the whole
+        // batch (one index range scan), in time order; the batch's own
+        // articles are added as they are assigned.
+        let mut candidates: Vec<Candidate> =
+            match (new.iter().map(|a| a.4).min(), new.iter().map(|a| a.4).max()) {
                 (Some(lo), Some(hi)) => {
                     let mut stmt = tx.prepare_cached(
-                        "SELECT sort_time, COALESCE(story_id, id), simhash FROM articles
-                     WHERE sort_time BETWEEN ?1 AND ?2 AND simhash IS NOT NULL
-                       AND feed_id != ?3
-                     ORDER BY sort_time",
+                        "SELECT id, feed_id, sort_time, COALESCE(story_id, id), simhash
+                         FROM articles
+                         WHERE sort_time BETWEEN ?1 AND ?2 AND simhash IS NOT NULL
+                         ORDER BY sort_time",
                     )?;
-                    let rows = stmt.query_map(params![lo - window, hi + window, feed.0], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    let rows = stmt.query_map(params![lo - window, hi + window], |r| {
+                        Ok(Candidate {
+                            id: r.get(0)?,
+                            feed: r.get(1)?,
+                            time: r.get(2)?,
+                            story: r.get(3)?,
+                            simhash: r.get(4)?,
+                        })
                     })?;
                     rows.collect::<rusqlite::Result<_>>()?
                 }
                 _ => Vec::new(),
             };
+        // Sketches of candidates read so far (None: too few words).
+        let mut sketches: HashMap<i64, Option<crate::story::Sketch>> = HashMap::new();
         let mut joined = 0;
-        for (id, title, link, time, summary, content) in new {
+        for (id, feed, title, link, time, summary, content) in new {
             let key = link.as_deref().and_then(crate::story::link_key);
-            let hash = crate::story::fingerprint(&title, summary.as_deref(), content.as_deref());
+            let sketch = crate::story::sketch(&title, summary.as_deref(), content.as_deref());
             let mut story: Option<i64> = None;
             if let Some(k) = &key {
                 story = tx
@@ -234,25 +260,66 @@ impl Store {
                     .query_row(params![k, id], |r| r.get(0))
                     .optional()?;
             }
-            if let (None, Some(h)) = (story, hash) {
-                let from = candidates.partition_point(|c| c.0 < time - window);
-                let mut best: Option<(u32, i64)> = None;
-                for &(_, sid, other) in candidates[from..]
+            if let (None, Some(s)) = (story, &sketch) {
+                let from = candidates.partition_point(|c| c.time < time - window);
+                let mut near: Vec<(u32, Candidate)> = candidates[from..]
                     .iter()
-                    .take_while(|c| c.0 <= time + window)
-                {
-                    let d = crate::story::distance(h, other);
-                    if d <= crate::story::MAX_DISTANCE && best.is_none_or(|(bd, _)| d < bd) {
-                        best = Some((d, sid));
+                    .take_while(|c| c.time <= time + window)
+                    .filter(|c| c.feed != feed)
+                    .map(|c| (crate::story::distance(s.simhash, c.simhash), *c))
+                    .filter(|(d, _)| *d <= crate::story::MAX_DISTANCE)
+                    .collect();
+                near.sort_by_key(|(d, c)| (*d, c.id));
+                for (_, c) in near {
+                    let other = match sketches.entry(c.id) {
+                        Entry::Occupied(o) => o.into_mut(),
+                        Entry::Vacant(v) => {
+                            let row = tx
+                                .prepare_cached(
+                                    "SELECT a.title, b.summary, b.content FROM articles a
+                                     LEFT JOIN article_bodies b ON b.article_id = a.id
+                                     WHERE a.id = ?1",
+                                )?
+                                .query_row([c.id], |r| {
+                                    Ok((
+                                        r.get::<_, String>(0)?,
+                                        r.get::<_, Option<String>>(1)?,
+                                        r.get::<_, Option<String>>(2)?,
+                                    ))
+                                })
+                                .optional()?;
+                            v.insert(row.and_then(|(t, s, b)| {
+                                crate::story::sketch(&t, s.as_deref(), b.as_deref())
+                            }))
+                        }
+                    };
+                    if other.as_ref().is_some_and(|o| s.same_story(o)) {
+                        story = Some(c.story);
+                        break;
                     }
                 }
-                story = best.map(|(_, sid)| sid);
             }
             joined += usize::from(story.is_some());
+            let story_id = story.unwrap_or(id);
+            let hash = sketch.as_ref().map(|s| s.simhash);
             tx.prepare_cached(
                 "UPDATE articles SET story_id = ?2, link_key = ?3, simhash = ?4 WHERE id = ?1",
             )?
-            .execute(params![id, story.unwrap_or(id), key, hash])?;
+            .execute(params![id, story_id, key, hash])?;
+            if let Some(s) = sketch {
+                let at = candidates.partition_point(|c| c.time <= time);
+                candidates.insert(
+                    at,
+                    Candidate {
+                        id,
+                        feed,
+                        time,
+                        story: story_id,
+                        simhash: s.simhash,
+                    },
+                );
+                sketches.insert(id, Some(s));
+            }
         }
         tx.commit()?;
         Ok(joined)
@@ -407,7 +474,7 @@ mod tests {
             };
             s.record(&FetchReport::fetched(feed, feed_doc, Utc::now()))
                 .unwrap();
-            s.assign_stories(feed, mark).unwrap()
+            s.assign_stories(&[feed], mark).unwrap()
         };
         put(
             &mut s,
@@ -474,7 +541,7 @@ mod tests {
             };
             s.record(&FetchReport::fetched(feed, doc, Utc::now()))
                 .unwrap();
-            s.assign_stories(feed, mark).unwrap();
+            s.assign_stories(&[feed], mark).unwrap();
         };
         put(&mut s, ids[1], "h", "https://gov.test/news/1", 12);
         put(&mut s, ids[2], "other", "https://nhs.test/else", 11);

@@ -1,5 +1,5 @@
 //! Writing to the cache: syncing the configured feeds, storing fetch results
-//! (one transaction per feed), purging, and read/starred flags.
+//! (one transaction per feed or per batch of feeds), purging, and read/starred flags.
 
 use super::{to_ts, Result, Store, StoreError};
 use crate::config::FeedConfig;
@@ -153,74 +153,37 @@ impl Store {
     /// Stores one fetch result in a single transaction.
     pub fn record(&mut self, report: &FetchReport) -> Result<WriteStats> {
         let tx = self.conn.transaction()?;
-        let id = report.feed_id.0;
-        let at = to_ts(report.attempted_at);
-        let next = report.next_fetch_after.map(to_ts);
-        let stats = match &report.outcome {
-            FetchOutcome::Fetched {
-                status,
-                feed,
-                etag,
-                last_modified,
-            } => {
-                // Partial problems (an article page that failed) are kept
-                // as the feed's error while the feed itself succeeds.
-                let warnings = (!feed.warnings.is_empty()).then(|| feed.warnings.join("; "));
-                tx.prepare_cached(
-                    "UPDATE feeds SET last_attempt = ?2, last_success = ?2, http_status = ?3,
-                       last_error = ?9, etag = ?4, last_modified = ?5, next_fetch_after = ?6,
-                       title = COALESCE(?7, title), site_url = COALESCE(?8, site_url)
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    id,
-                    at,
-                    status,
-                    etag,
-                    last_modified,
-                    next,
-                    feed.title,
-                    feed.site_url,
-                    warnings
-                ])?;
-                let kept = retain(&feed.articles, report.max_articles);
-                let (stats, current, to_index) =
-                    upsert_articles(&tx, report.feed_id, kept, report.attempted_at)?;
-                let purged = purge(
-                    &tx,
-                    report.feed_id,
-                    &current,
-                    report.max_articles,
-                    report.max_age_cutoff,
-                )?;
-                // The full-text index is written last: FTS5 flushes its
-                // pending terms at every statement savepoint taken after it
-                // joins the transaction, so writing it between the other
-                // statements made bulk fetches twice as slow.
-                for (id, a, content) in &to_index {
-                    fts_upsert(&tx, *id, &a.title, a.summary.as_deref(), content.as_deref())?;
-                }
-                WriteStats { purged, ..stats }
-            }
-            FetchOutcome::NotModified => {
-                tx.prepare_cached(
-                    "UPDATE feeds SET last_attempt = ?2, last_success = ?2, http_status = 304,
-                       last_error = NULL, next_fetch_after = ?3 WHERE id = ?1",
-                )?
-                .execute(params![id, at, next])?;
-                WriteStats::default()
-            }
-            FetchOutcome::Failed { status, error } => {
-                tx.prepare_cached(
-                    "UPDATE feeds SET last_attempt = ?2, http_status = ?3, last_error = ?4,
-                       next_fetch_after = COALESCE(?5, next_fetch_after) WHERE id = ?1",
-                )?
-                .execute(params![id, at, status, error, next])?;
-                WriteStats::default()
-            }
-        };
+        let (stats, to_index) = write_report(&tx, report)?;
+        index(&tx, &to_index)?;
         tx.commit()?;
         Ok(stats)
+    }
+
+    /// Stores several fetch results in one transaction: far fewer commits
+    /// and full-text segments than one [`Store::record`] each. When the
+    /// batch fails, each result is stored on its own, so one result's error
+    /// never costs the others.
+    pub fn record_all(&mut self, reports: &[&FetchReport]) -> Vec<Result<WriteStats>> {
+        if reports.len() > 1 {
+            if let Ok(stats) = self.try_record_all(reports) {
+                return stats.into_iter().map(Ok).collect();
+            }
+        }
+        reports.iter().map(|r| self.record(r)).collect()
+    }
+
+    fn try_record_all(&mut self, reports: &[&FetchReport]) -> Result<Vec<WriteStats>> {
+        let tx = self.conn.transaction()?;
+        let mut all = Vec::with_capacity(reports.len());
+        let mut to_index = Vec::new();
+        for report in reports {
+            let (stats, more) = write_report(&tx, report)?;
+            all.push(stats);
+            to_index.extend(more);
+        }
+        index(&tx, &to_index)?;
+        tx.commit()?;
+        Ok(all)
     }
 
     /// Links of a feed's articles whose page body is cached.
@@ -316,6 +279,84 @@ impl Store {
 
 /// The articles to store: the newest `max` (0: all), duplicates of an
 /// identity dropped (the first one wins).
+/// Writes one fetch result inside `tx`, except its full-text entries,
+/// which are returned for [`index`].
+fn write_report<'a>(
+    tx: &Transaction,
+    report: &'a FetchReport,
+) -> Result<(WriteStats, Vec<ToIndex<'a>>)> {
+    let id = report.feed_id.0;
+    let at = to_ts(report.attempted_at);
+    let next = report.next_fetch_after.map(to_ts);
+    Ok(match &report.outcome {
+        FetchOutcome::Fetched {
+            status,
+            feed,
+            etag,
+            last_modified,
+        } => {
+            // Partial problems (an article page that failed) are kept
+            // as the feed's error while the feed itself succeeds.
+            let warnings = (!feed.warnings.is_empty()).then(|| feed.warnings.join("; "));
+            tx.prepare_cached(
+                "UPDATE feeds SET last_attempt = ?2, last_success = ?2, http_status = ?3,
+                   last_error = ?9, etag = ?4, last_modified = ?5, next_fetch_after = ?6,
+                   title = COALESCE(?7, title), site_url = COALESCE(?8, site_url)
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                at,
+                status,
+                etag,
+                last_modified,
+                next,
+                feed.title,
+                feed.site_url,
+                warnings
+            ])?;
+            let kept = retain(&feed.articles, report.max_articles);
+            let (stats, current, to_index) =
+                upsert_articles(tx, report.feed_id, kept, report.attempted_at)?;
+            let purged = purge(
+                tx,
+                report.feed_id,
+                &current,
+                report.max_articles,
+                report.max_age_cutoff,
+            )?;
+            (WriteStats { purged, ..stats }, to_index)
+        }
+        FetchOutcome::NotModified => {
+            tx.prepare_cached(
+                "UPDATE feeds SET last_attempt = ?2, last_success = ?2, http_status = 304,
+                   last_error = NULL, next_fetch_after = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, at, next])?;
+            (WriteStats::default(), Vec::new())
+        }
+        FetchOutcome::Failed { status, error } => {
+            tx.prepare_cached(
+                "UPDATE feeds SET last_attempt = ?2, http_status = ?3, last_error = ?4,
+                   next_fetch_after = COALESCE(?5, next_fetch_after) WHERE id = ?1",
+            )?
+            .execute(params![id, at, status, error, next])?;
+            (WriteStats::default(), Vec::new())
+        }
+    })
+}
+
+/// Writes the full-text entries of what [`write_report`] stored. It runs
+/// last in the transaction: FTS5 flushes its pending terms at every
+/// statement savepoint taken after it joins the transaction, so writing it
+/// between the other statements made bulk fetches twice as slow.
+fn index(tx: &Transaction, to_index: &[ToIndex]) -> Result<()> {
+    for (id, a, content) in to_index {
+        fts_upsert(tx, *id, &a.title, a.summary.as_deref(), content.as_deref())?;
+    }
+    Ok(())
+}
+
 fn retain(articles: &[ParsedArticle], max: u32) -> Vec<&ParsedArticle> {
     let mut seen = HashSet::new();
     let unique = articles

@@ -5,7 +5,7 @@
 use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd, SyncStatus};
 use crate::config::Config;
 use crate::fetch::Fetcher;
-use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo, FetchOutcome};
+use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo, FetchOutcome, FetchReport};
 use crate::render;
 use crate::sanitize;
 use crate::store::{SearchError, Store, ViewFilter};
@@ -92,7 +92,9 @@ impl Worker {
     fn run(mut self) {
         let mut in_flight: HashSet<FeedId> = HashSet::new();
         let mut runs = 0usize;
-        while let Some(cmd) = self.cmds.blocking_recv() {
+        // A command read while gathering fetch results, handled next.
+        let mut next: Option<StoreCmd> = None;
+        while let Some(cmd) = next.take().or_else(|| self.cmds.blocking_recv()) {
             let event = match cmd {
                 StoreCmd::Shutdown => break,
                 StoreCmd::List {
@@ -165,20 +167,19 @@ impl Worker {
                     }
                 }
                 StoreCmd::Record(report) => {
-                    in_flight.remove(&report.feed_id);
-                    let failed_fetch = matches!(report.outcome, FetchOutcome::Failed { .. });
-                    let alerter = crate::alerts::Alerter::new(&self.config);
-                    Some(match alerter.record(&mut self.store, &report) {
-                        Ok((stats, alerts)) => {
-                            self.alert(alerter, alerts);
-                            Event::FeedStored {
-                                feed: report.feed_id,
-                                new: stats.new,
-                                failed: failed_fetch,
+                    // Results that queued meanwhile are written together.
+                    let mut batch = vec![*report];
+                    while batch.len() < crate::refresh::MAX_BATCH {
+                        match self.cmds.try_recv() {
+                            Ok(StoreCmd::Record(r)) => batch.push(*r),
+                            Ok(other) => {
+                                next = Some(other);
+                                break;
                             }
+                            Err(_) => break,
                         }
-                        Err(e) => failed(e),
-                    })
+                    }
+                    self.record(batch, &mut in_flight)
                 }
                 StoreCmd::RefreshDone => {
                     runs = runs.saturating_sub(1);
@@ -345,6 +346,43 @@ impl Worker {
             }
         }
         Err(last)
+    }
+
+    /// Stores fetch results in one transaction and tells the interface
+    /// about each; returns the last event to send.
+    fn record(
+        &mut self,
+        batch: Vec<FetchReport>,
+        in_flight: &mut HashSet<FeedId>,
+    ) -> Option<Event> {
+        let alerter = crate::alerts::Alerter::new(&self.config);
+        let refs: Vec<&FetchReport> = batch.iter().collect();
+        let recorded = alerter.record_all(&mut self.store, &refs);
+        let mut events: Vec<Event> = batch
+            .iter()
+            .zip(recorded.stats)
+            .map(|(report, stats)| {
+                in_flight.remove(&report.feed_id);
+                match stats {
+                    Ok(stats) => Event::FeedStored {
+                        feed: report.feed_id,
+                        new: stats.new,
+                        failed: matches!(report.outcome, FetchOutcome::Failed { .. }),
+                    },
+                    Err(e) => failed(e),
+                }
+            })
+            .collect();
+        match recorded.alerts {
+            Ok(alerts) => self.alert(alerter, alerts),
+            Err(e) => events.push(failed(e)),
+        }
+        let last = events.pop();
+        for e in events {
+            // The interface is gone only when quitting.
+            let _ = self.events.blocking_send(e);
+        }
+        last
     }
 
     fn alert(&self, alerter: crate::alerts::Alerter, alerts: Vec<crate::store::NewMatch>) {
