@@ -26,6 +26,20 @@ pub struct ParsedArticle {
     /// The content comes from the article's own page, fetched once: when
     /// it is absent the cached content is kept.
     pub content_from_page: bool,
+    /// What the cache derives from the fields above, worked out by the
+    /// fetcher's threads so the single writer does not have to (see
+    /// [`crate::store::prepare`]). None: the writer works it out.
+    pub prepared: Option<Prepared>,
+}
+
+/// What storing an article derives from it: its change hash, the plain
+/// text the full-text index gets, and what stories compare.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prepared {
+    pub content_hash: i64,
+    pub index_body: String,
+    pub link_key: Option<String>,
+    pub simhash: Option<i64>,
 }
 
 /// What a successful parse of one source yields.

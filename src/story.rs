@@ -12,7 +12,8 @@
 //!
 //! Stories are assigned when articles are stored ([`crate::store::Store::assign_stories`],
 //! called by the fetch paths through [`crate::alerts::Alerter::record`]):
-//! `articles.story_id` is the id of the story's first article.
+//! `articles.story_id` is the id of the story's first article, or NULL for
+//! an article that is a story of its own.
 
 /// Articles further apart than this are never near-duplicates.
 pub const WINDOW_DAYS: i64 = 3;

@@ -267,6 +267,7 @@ pub fn fill(
                 summary: Some(format!("<p>{}.</p>", vocabulary.words(&mut rng, 30))),
                 content: Some(paragraphs.concat()),
                 content_from_page: false,
+                prepared: None,
             });
         }
         let feed = ParsedFeed {

@@ -76,6 +76,7 @@ pub async fn scrape(
             summary: item.summary,
             content: None,
             content_from_page: rules.content.is_some(),
+            prepared: None,
         };
         // Each article page is fetched once: known articles keep theirs.
         if wants_page && !job.known_links.contains(&link) && hung {

@@ -181,10 +181,34 @@ fn later(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<
     }
 }
 
+/// Turns a downloaded document into a feed ready to store: read by
+/// [`read_source`], then what the cache derives from each article worked
+/// out here, on a blocking thread, rather than by the cache's one writer.
+async fn read_document(
+    http: &HttpClient,
+    job: &Job,
+    body: Vec<u8>,
+    url: Url,
+    content_type: Option<String>,
+) -> Result<ParsedFeed, String> {
+    let mut feed = read_source(http, job, body, url, content_type).await?;
+    let articles = std::mem::take(&mut feed.articles);
+    feed.articles = tokio::task::spawn_blocking(move || {
+        let mut articles = articles;
+        for a in &mut articles {
+            a.prepared = Some(crate::store::prepare(a));
+        }
+        articles
+    })
+    .await
+    .map_err(|e| format!("parser stopped: {e}"))?;
+    Ok(feed)
+}
+
 /// Turns a downloaded document into a feed according to the feed's kind.
 /// `auto` reads a feed as a feed; an HTML page with rules is scraped, and
 /// one without rules is followed to the feed it advertises.
-async fn read_document(
+async fn read_source(
     http: &HttpClient,
     job: &Job,
     body: Vec<u8>,

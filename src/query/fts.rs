@@ -54,6 +54,29 @@ pub const FTS_PREFIX_MIGRATION: &str = r#"
     END;
 "#;
 
+/// Migration recreating `articles_fts` with a prefix index for one
+/// character only. One-letter prefixes (what search-as-you-type sends on
+/// a word's first key) match most of a cache, and merging the lists of
+/// every word they start is what made them slow; from two letters on the
+/// lists are few or short enough to merge. The two- and three-letter
+/// indexes cost a third more time on every write. The new index is empty:
+/// call [`rebuild_fts`] after running it.
+pub const FTS_ONE_PREFIX_MIGRATION: &str = r#"
+    DROP TRIGGER articles_fts_after_delete;
+    DROP TABLE articles_fts;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title,
+        body,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '1'
+    );
+    CREATE TRIGGER articles_fts_after_delete AFTER DELETE ON articles BEGIN
+        DELETE FROM articles_fts WHERE rowid = old.id;
+    END;
+"#;
+
 /// Indexes (or re-indexes) one article. Call it inside the transaction that
 /// writes the article, after any change to its title or bodies.
 pub fn fts_upsert(
@@ -63,7 +86,16 @@ pub fn fts_upsert(
     summary_html: Option<&str>,
     content_html: Option<&str>,
 ) -> rusqlite::Result<()> {
-    let body = body_text(summary_html, content_html);
+    fts_upsert_text(conn, id, title, &body_text(summary_html, content_html))
+}
+
+/// As [`fts_upsert`], with the body already as [`body_text`] gives it.
+pub fn fts_upsert_text(
+    conn: &Connection,
+    id: i64,
+    title: &str,
+    body: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO articles_fts(rowid, title, body) VALUES (?1, ?2, ?3)",
     )?
@@ -129,7 +161,7 @@ fn rebuild_inner(conn: &Connection) -> rusqlite::Result<usize> {
 
 /// The body to index: the summary and content as text, the summary left out
 /// when the content already contains it.
-fn body_text(summary_html: Option<&str>, content_html: Option<&str>) -> String {
+pub fn body_text(summary_html: Option<&str>, content_html: Option<&str>) -> String {
     let summary = summary_html.map(html_to_text).unwrap_or_default();
     let content = content_html.map(html_to_text).unwrap_or_default();
     let s = summary.trim();

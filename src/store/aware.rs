@@ -8,8 +8,7 @@ use crate::query::{to_sql, Query, SqlOptions};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension};
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A newly stored article that matched an alerting view and had never
 /// alerted before.
@@ -184,22 +183,14 @@ impl Store {
     /// articles can join those of a feed before it.
     pub fn assign_stories(&mut self, feeds: &[FeedId], after: i64) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        // Id, feed, title, link, sort time, summary, content.
-        type NewArticle = (
-            i64,
-            i64,
-            String,
-            Option<String>,
-            i64,
-            Option<String>,
-            Option<String>,
-        );
+        // Id, feed, link, sort time, link key, SimHash. The write path
+        // fills in the last two; articles stored otherwise get them here.
+        type NewArticle = (i64, i64, Option<String>, i64, Option<String>, Option<i64>);
         let mut new: Vec<NewArticle> = Vec::new();
         {
             let mut stmt = tx.prepare_cached(
-                "SELECT a.id, a.feed_id, a.title, a.link, a.sort_time, b.summary, b.content
-                 FROM articles a LEFT JOIN article_bodies b ON b.article_id = a.id
-                 WHERE a.feed_id = ?1 AND a.id > ?2 ORDER BY a.id",
+                "SELECT id, feed_id, link, sort_time, link_key, simhash FROM articles
+                 WHERE feed_id = ?1 AND id > ?2 ORDER BY id",
             )?;
             for feed in feeds {
                 let rows = stmt.query_map(params![feed.0, after], |r| {
@@ -210,7 +201,6 @@ impl Store {
                         r.get(3)?,
                         r.get(4)?,
                         r.get(5)?,
-                        r.get(6)?,
                     ))
                 })?;
                 for row in rows {
@@ -218,12 +208,13 @@ impl Store {
                 }
             }
         }
+        let pending: HashSet<i64> = new.iter().map(|a| a.0).collect();
         let window = crate::story::WINDOW_DAYS * 86_400;
-        // Fingerprints near these articles' times, read once for the whole
-        // batch (one index range scan), in time order; the batch's own
-        // articles are added as they are assigned.
-        let mut candidates: Vec<Candidate> =
-            match (new.iter().map(|a| a.4).min(), new.iter().map(|a| a.4).max()) {
+        // Earlier articles near these articles' times, read once for the
+        // whole batch (one index range scan), in time order; the batch's
+        // own articles are added as they are grouped.
+        let mut candidates: BTreeMap<(i64, i64), Candidate> =
+            match (new.iter().map(|a| a.3).min(), new.iter().map(|a| a.3).max()) {
                 (Some(lo), Some(hi)) => {
                     let mut stmt = tx.prepare_cached(
                         "SELECT id, feed_id, sort_time, COALESCE(story_id, id), simhash
@@ -232,93 +223,131 @@ impl Store {
                          ORDER BY sort_time",
                     )?;
                     let rows = stmt.query_map(params![lo - window, hi + window], |r| {
-                        Ok(Candidate {
+                        let c = Candidate {
                             id: r.get(0)?,
                             feed: r.get(1)?,
                             time: r.get(2)?,
                             story: r.get(3)?,
                             simhash: r.get(4)?,
-                        })
+                        };
+                        Ok(((c.time, c.id), c))
                     })?;
-                    rows.collect::<rusqlite::Result<_>>()?
+                    let mut all = BTreeMap::new();
+                    for row in rows {
+                        let (k, c) = row?;
+                        // The batch's own are added as they are grouped.
+                        if !pending.contains(&c.id) {
+                            all.insert(k, c);
+                        }
+                    }
+                    all
                 }
-                _ => Vec::new(),
+                _ => BTreeMap::new(),
             };
-        // Sketches of candidates read so far (None: too few words).
+        // Sketches read so far (None: too few words), only for the few
+        // pairs whose SimHashes are near.
         let mut sketches: HashMap<i64, Option<crate::story::Sketch>> = HashMap::new();
+        let mut sketch_of = |tx: &rusqlite::Transaction,
+                             id: i64|
+         -> Result<Option<crate::story::Sketch>> {
+            if let Some(s) = sketches.get(&id) {
+                return Ok(s.clone());
+            }
+            let row = tx
+                .prepare_cached(
+                    "SELECT a.title, b.summary, b.content FROM articles a
+                     LEFT JOIN article_bodies b ON b.article_id = a.id
+                     WHERE a.id = ?1",
+                )?
+                .query_row([id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                })
+                .optional()?;
+            let s = row.and_then(|(t, s, b)| crate::story::sketch(&t, s.as_deref(), b.as_deref()));
+            sketches.insert(id, s.clone());
+            Ok(s)
+        };
         let mut joined = 0;
-        for (id, feed, title, link, time, summary, content) in new {
-            let key = link.as_deref().and_then(crate::story::link_key);
-            let sketch = crate::story::sketch(&title, summary.as_deref(), content.as_deref());
+        // The batch's articles grouped so far (their story may be their own).
+        let mut done: HashSet<i64> = HashSet::new();
+        for (id, feed, link, time, stored_key, stored_hash) in new {
+            let key = stored_key
+                .clone()
+                .or_else(|| link.as_deref().and_then(crate::story::link_key));
+            let hash = match stored_hash {
+                Some(h) => Some(h),
+                None => sketch_of(&tx, id)?.map(|s| s.simhash),
+            };
             let mut story: Option<i64> = None;
             if let Some(k) = &key {
-                story = tx
-                    .prepare_cached(
-                        "SELECT COALESCE(story_id, id) FROM articles
-                         WHERE link_key = ?1 AND id != ?2 ORDER BY id LIMIT 1",
-                    )?
-                    .query_row(params![k, id], |r| r.get(0))
-                    .optional()?;
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id, COALESCE(story_id, id) FROM articles
+                     WHERE link_key = ?1 AND id != ?2 ORDER BY id",
+                )?;
+                let rows = stmt.query_map(params![k, id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                })?;
+                for row in rows {
+                    let (other, s) = row?;
+                    // Not the batch's articles still to come.
+                    if !pending.contains(&other) || done.contains(&other) {
+                        story = Some(s);
+                        break;
+                    }
+                }
             }
-            if let (None, Some(s)) = (story, &sketch) {
-                let from = candidates.partition_point(|c| c.time < time - window);
-                let mut near: Vec<(u32, Candidate)> = candidates[from..]
-                    .iter()
-                    .take_while(|c| c.time <= time + window)
+            if let (None, Some(h)) = (story, hash) {
+                let mut near: Vec<(u32, Candidate)> = candidates
+                    .range((time - window, i64::MIN)..=(time + window, i64::MAX))
+                    .map(|(_, c)| c)
                     .filter(|c| c.feed != feed)
-                    .map(|c| (crate::story::distance(s.simhash, c.simhash), *c))
+                    .map(|c| (crate::story::distance(h, c.simhash), *c))
                     .filter(|(d, _)| *d <= crate::story::MAX_DISTANCE)
                     .collect();
                 near.sort_by_key(|(d, c)| (*d, c.id));
                 for (_, c) in near {
-                    let other = match sketches.entry(c.id) {
-                        Entry::Occupied(o) => o.into_mut(),
-                        Entry::Vacant(v) => {
-                            let row = tx
-                                .prepare_cached(
-                                    "SELECT a.title, b.summary, b.content FROM articles a
-                                     LEFT JOIN article_bodies b ON b.article_id = a.id
-                                     WHERE a.id = ?1",
-                                )?
-                                .query_row([c.id], |r| {
-                                    Ok((
-                                        r.get::<_, String>(0)?,
-                                        r.get::<_, Option<String>>(1)?,
-                                        r.get::<_, Option<String>>(2)?,
-                                    ))
-                                })
-                                .optional()?;
-                            v.insert(row.and_then(|(t, s, b)| {
-                                crate::story::sketch(&t, s.as_deref(), b.as_deref())
-                            }))
-                        }
+                    let (Some(mine), Some(other)) = (sketch_of(&tx, id)?, sketch_of(&tx, c.id)?)
+                    else {
+                        continue;
                     };
-                    if other.as_ref().is_some_and(|o| s.same_story(o)) {
+                    if mine.same_story(&other) {
                         story = Some(c.story);
                         break;
                     }
                 }
             }
-            joined += usize::from(story.is_some());
-            let story_id = story.unwrap_or(id);
-            let hash = sketch.as_ref().map(|s| s.simhash);
-            tx.prepare_cached(
-                "UPDATE articles SET story_id = ?2, link_key = ?3, simhash = ?4 WHERE id = ?1",
-            )?
-            .execute(params![id, story_id, key, hash])?;
-            if let Some(s) = sketch {
-                let at = candidates.partition_point(|c| c.time <= time);
+            // An article alone keeps story_id NULL (its own story), which
+            // spares the lead trigger; the first copy of a story that
+            // gains one gets its own id.
+            if let Some(s) = story {
+                joined += 1;
+                tx.prepare_cached(
+                    "UPDATE articles SET story_id = id WHERE id = ?1 AND story_id IS NULL",
+                )?
+                .execute([s])?;
+                tx.prepare_cached("UPDATE articles SET story_id = ?2 WHERE id = ?1")?
+                    .execute(params![id, s])?;
+            }
+            if stored_key != key || stored_hash != hash {
+                tx.prepare_cached("UPDATE articles SET link_key = ?2, simhash = ?3 WHERE id = ?1")?
+                    .execute(params![id, key, hash])?;
+            }
+            done.insert(id);
+            if let Some(h) = hash {
                 candidates.insert(
-                    at,
+                    (time, id),
                     Candidate {
                         id,
                         feed,
                         time,
-                        story: story_id,
-                        simhash: s.simhash,
+                        story: story.unwrap_or(id),
+                        simhash: h,
                     },
                 );
-                sketches.insert(id, Some(s));
             }
         }
         tx.commit()?;

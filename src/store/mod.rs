@@ -17,7 +17,7 @@ pub use carry::{CarriedState, CarryStats};
 pub use read::Unsubscribed;
 pub use remote::{outbox_status, Change, Flag, FlagStats, RemoteFeed, RemoteItem};
 pub use view::{Counts, SearchError, ViewFilter};
-pub use write::{keep_newest, PurgeStats};
+pub use write::{keep_newest, prepare, PurgeStats};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};

@@ -17,6 +17,8 @@ pub const MIGRATIONS: &[&str] = &[
     // 6: prefix indexes in the full-text index.
     crate::query::FTS_PREFIX_MIGRATION,
     STORY_LEADS,
+    // 8: a prefix index for one character only.
+    crate::query::FTS_ONE_PREFIX_MIGRATION,
 ];
 
 /// From this many articles, re-indexing says so on stderr.
@@ -26,6 +28,7 @@ const REINDEX_NOTICE: i64 = 5_000;
 const REINDEX: &[&str] = &[
     crate::query::FTS_MIGRATION,
     crate::query::FTS_PREFIX_MIGRATION,
+    crate::query::FTS_ONE_PREFIX_MIGRATION,
 ];
 
 /// 7: one copy of each story leads it (the earliest by sort time, then
@@ -414,11 +417,12 @@ mod tests {
         let path = dir.path().join("c.db");
         {
             let conn = Connection::open(&path).unwrap();
-            for sql in &MIGRATIONS[..MIGRATIONS.len() - 1] {
+            let before = MIGRATIONS.iter().position(|m| *m == STORY_LEADS).unwrap();
+            for sql in &MIGRATIONS[..before] {
                 conn.execute_batch(sql).unwrap();
             }
             // Story 1: article 2 was published first. Article 4 is alone.
-            let before = MIGRATIONS.len() as i64 - 1;
+            let before = before as i64;
             conn.pragma_update(None, "user_version", before).unwrap();
             conn.execute_batch(
                 "INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'a'), (2, 'B', 'b');

@@ -4,9 +4,9 @@
 use super::{to_ts, Result, Store, StoreError};
 use crate::config::FeedConfig;
 use crate::model::{
-    ArticleId, FeedId, FetchOutcome, FetchReport, FetchState, ParsedArticle, WriteStats,
+    ArticleId, FeedId, FetchOutcome, FetchReport, FetchState, ParsedArticle, Prepared, WriteStats,
 };
-use crate::query::fts_upsert;
+use crate::query::{body_text, fts_upsert, fts_upsert_text};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -351,8 +351,8 @@ fn write_report<'a>(
 /// statement savepoint taken after it joins the transaction, so writing it
 /// between the other statements made bulk fetches twice as slow.
 fn index(tx: &Transaction, to_index: &[ToIndex]) -> Result<()> {
-    for (id, a, content) in to_index {
-        fts_upsert(tx, *id, &a.title, a.summary.as_deref(), content.as_deref())?;
+    for (id, title, body) in to_index {
+        fts_upsert_text(tx, *id, title, body)?;
     }
     Ok(())
 }
@@ -383,8 +383,20 @@ pub fn keep_newest<T>(
     items
 }
 
-/// An article to (re)index, with the body content now cached.
-type ToIndex<'a> = (i64, &'a ParsedArticle, Option<String>);
+/// An article to (re)index: id, title, body text.
+type ToIndex<'a> = (i64, &'a str, String);
+
+/// What storing `a` derives from it. The fetcher calls this on its own
+/// threads (see [`ParsedArticle::prepared`]); the writer only when it did not.
+pub fn prepare(a: &ParsedArticle) -> Prepared {
+    let sketch = crate::story::sketch(&a.title, a.summary.as_deref(), a.content.as_deref());
+    Prepared {
+        content_hash: content_hash(a),
+        index_body: body_text(a.summary.as_deref(), a.content.as_deref()),
+        link_key: a.link.as_deref().and_then(crate::story::link_key),
+        simhash: sketch.map(|s| s.simhash),
+    }
+}
 
 fn upsert_articles<'a>(
     tx: &Transaction,
@@ -406,8 +418,8 @@ fn upsert_articles<'a>(
     }
     let mut insert = tx.prepare_cached(
         "INSERT INTO articles (feed_id, guid, title, link, author, published, updated,
-           first_seen, sort_time, content_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?6, ?8), ?9)",
+           first_seen, sort_time, content_hash, link_key, simhash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?6, ?8), ?9, ?10, ?11)",
     )?;
     let mut update = tx.prepare_cached(
         "UPDATE articles SET title = ?2, link = ?3, author = ?4, published = ?5, updated = ?6,
@@ -429,7 +441,15 @@ fn upsert_articles<'a>(
     // Documents list newest first: insert in reverse so that undated
     // articles seen together keep the document's order (newer id = newer).
     for a in articles.into_iter().rev() {
-        let hash = content_hash(a);
+        let worked_out;
+        let p = match &a.prepared {
+            Some(p) => p,
+            None => {
+                worked_out = prepare(a);
+                &worked_out
+            }
+        };
+        let hash = p.content_hash;
         let published = a.published.map(to_ts);
         let updated = a.updated.map(to_ts);
         let id = match known.get(&a.guid) {
@@ -445,20 +465,22 @@ fn upsert_articles<'a>(
                     params![id, a.summary, a.content, a.content_from_page],
                     |r| r.get(0),
                 )?;
-                to_index.push((id, a, content));
+                let body = body_text(a.summary.as_deref(), content.as_deref());
+                to_index.push((id, a.title.as_str(), body));
                 stats.updated += 1;
                 id
             }
             None => {
                 insert.execute(params![
-                    feed.0, a.guid, a.title, a.link, a.author, published, updated, now, hash
+                    feed.0, a.guid, a.title, a.link, a.author, published, updated, now, hash,
+                    p.link_key, p.simhash
                 ])?;
                 let id = tx.last_insert_rowid();
                 body.query_row(
                     params![id, a.summary, a.content, a.content_from_page],
                     |_| Ok(()),
                 )?;
-                to_index.push((id, a, a.content.clone()));
+                to_index.push((id, a.title.as_str(), p.index_body.clone()));
                 stats.new += 1;
                 id
             }

@@ -62,6 +62,7 @@ fn article(item: &Map<String, Value>, base: &Url, feed_author: Option<&str>) -> 
         summary,
         content,
         content_from_page: false,
+        prepared: None,
     }
 }
 

@@ -88,6 +88,7 @@ fn article(e: Entry, x: Option<&Extra>, base: &Url, feed_author: Option<&str>) -
         summary,
         content,
         content_from_page: false,
+        prepared: None,
     }
 }
 
