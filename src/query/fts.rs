@@ -494,6 +494,40 @@ fn fold_into(c: char, out: &mut String) {
     }
 }
 
+/// Whether some token of `s` starts with `prefix` (folded): as
+/// [`tokens`] would say, without building them.
+pub(crate) fn has_token_prefix(s: &str, prefix: &str) -> bool {
+    let want = prefix.chars().count();
+    let mut head = String::new();
+    let (mut in_word, mut decided) = (false, false);
+    for c in s.chars() {
+        if !is_token_char(c) {
+            in_word = false;
+            continue;
+        }
+        if !in_word {
+            in_word = true;
+            decided = false;
+            head.clear();
+        }
+        if decided {
+            continue;
+        }
+        if c.is_ascii() {
+            head.push(c.to_ascii_lowercase());
+        } else {
+            fold_into(c, &mut head);
+        }
+        if head.chars().count() >= want {
+            if head.starts_with(prefix) {
+                return true;
+            }
+            decided = true;
+        }
+    }
+    false
+}
+
 /// The tokens of `s`, each as its byte range and folded text.
 pub(crate) fn tokens(s: &str) -> Vec<(Range<usize>, String)> {
     let mut out = Vec::new();

@@ -12,6 +12,7 @@ mod fts;
 mod highlight;
 mod lexer;
 mod parser;
+mod short;
 mod sql;
 
 #[cfg(test)]
@@ -29,6 +30,7 @@ pub use fts::{
 };
 pub use highlight::title_highlights;
 pub use parser::{parse, parse_with, ParseOptions};
+pub use short::{has_prefix, split_short_prefix};
 pub use sql::{to_sql, IgnoreRule, SqlOptions, SqlQuery};
 
 /// Why a query cannot be used, and where in its text.

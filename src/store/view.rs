@@ -8,6 +8,7 @@ use crate::query::{to_sql, Query, QueryError, SqlOptions};
 use chrono::{DateTime, Utc};
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// Which articles a view of the interface shows. Newest first.
@@ -99,6 +100,9 @@ impl From<rusqlite::Error> for SearchError {
     }
 }
 
+/// An article's summary and content.
+type Bodies = (Option<String>, Option<String>);
+
 fn sql_limit(limit: usize) -> Value {
     Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX))
 }
@@ -136,6 +140,15 @@ impl Store {
         skip: usize,
         limit: usize,
     ) -> std::result::Result<Vec<ArticleSummary>, SearchError> {
+        if skip == 0 {
+            if let Some((rest, prefix)) = crate::query::split_short_prefix(q) {
+                if let Some(rows) =
+                    self.walk_short_prefix(&rest, &prefix, view, opts, now, limit)?
+                {
+                    return Ok(rows);
+                }
+            }
+        }
         let q = view.with_view(q)?;
         let m = to_sql(&q, now, opts)?;
         let (view_sql, view_param) = view.condition();
@@ -167,6 +180,79 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The first `limit` articles matching `rest` and having a word that
+    /// starts with the two-letter `prefix` (see [`crate::query::split_short_prefix`]):
+    /// `rest` is walked in list order and each article's words tested here.
+    /// None when the prefix proves rare (the index then answers faster).
+    fn walk_short_prefix(
+        &self,
+        rest: &Query,
+        prefix: &str,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> std::result::Result<Option<Vec<ArticleSummary>>, SearchError> {
+        /// Articles read at a time, and at most before giving up.
+        const CHUNK: usize = 500;
+        const SCAN: usize = 1_500;
+        let mut out = Vec::new();
+        let mut skip = 0;
+        while out.len() < limit {
+            if skip >= SCAN {
+                return Ok(None);
+            }
+            // A first read a little past the page: common prefixes fill
+            // it in one.
+            let want = if skip == 0 { limit + limit / 4 } else { CHUNK };
+            let chunk = self.search_from(rest, view, opts, now, skip, want)?;
+            let ids: Vec<i64> = chunk.iter().map(|a| a.id.0).collect();
+            let bodies = self.bodies(&ids)?;
+            let n = chunk.len();
+            for a in chunk {
+                let body = bodies.get(&a.id.0);
+                let hit = crate::query::has_prefix(&a.title, prefix)
+                    || body.is_some_and(|(s, c)| {
+                        crate::query::has_prefix(
+                            &crate::query::body_text(s.as_deref(), c.as_deref()),
+                            prefix,
+                        )
+                    });
+                if hit {
+                    out.push(a);
+                    if out.len() == limit {
+                        break;
+                    }
+                }
+            }
+            if n < want {
+                break;
+            }
+            skip += n;
+        }
+        Ok(Some(out))
+    }
+
+    /// Summary and content of these articles.
+    fn bodies(&self, ids: &[i64]) -> Result<HashMap<i64, Bodies>> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT article_id, summary, content FROM article_bodies
+                 WHERE article_id IN ({marks})"
+            ))?;
+            let rows = stmt.query_map(params_from_iter(chunk), |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+            })?;
+            for row in rows {
+                let (id, b) = row?;
+                out.insert(id, b);
+            }
+        }
+        Ok(out)
+    }
+
     /// How many articles of a view match `q`.
     pub fn count_view(
         &self,
@@ -189,6 +275,40 @@ impl Store {
             |r| r.get(0),
         )?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// As [`Store::count_view`], given up (None) as soon as `stop` says so:
+    /// a count nobody will see (the filter changed meanwhile) never delays
+    /// the next list.
+    pub fn count_view_unless(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+        stop: impl Fn() -> bool + Send + std::panic::RefUnwindSafe + 'static,
+    ) -> std::result::Result<Option<u64>, SearchError> {
+        // SQLite asks every this many virtual machine steps (well under a
+        // millisecond).
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stopped = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = stopped.clone();
+        self.conn.progress_handler(
+            10_000,
+            Some(move || {
+                let stop = stop();
+                if stop {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                stop
+            }),
+        );
+        let counted = self.count_view(q, view, opts, now);
+        self.conn.progress_handler(0, None::<fn() -> bool>);
+        match counted {
+            Err(_) if stopped.load(Ordering::Relaxed) => Ok(None),
+            other => other.map(Some),
+        }
     }
 
     /// Marks every unread article of a view that matches `q` read, and
@@ -301,6 +421,66 @@ mod tests {
     ) -> std::result::Result<Vec<ArticleSummary>, SearchError> {
         let q = crate::query::parse(text)?;
         s.search(&q, &view, &SqlOptions::default(), Utc::now(), limit)
+    }
+
+    #[test]
+    fn a_two_letter_prefix_finds_what_the_index_finds() {
+        let mut s = Store::open_in_memory().unwrap();
+        let ids = s
+            .sync_feeds(&[FeedConfig::new(
+                "a",
+                url::Url::parse("http://a.test/").unwrap(),
+                &["nhs"],
+            )])
+            .unwrap();
+        // Title, summary HTML: a word starting "di" in the title, in the
+        // body, behind an entity, only in markup, or nowhere.
+        let docs = [
+            ("Diagnostic centres", "<p>Open</p>"),
+            ("Centres open", "<p>New <b>digital</b> hubs</p>"),
+            ("Café", "<p>&Dstrok;igits? no: &#68;ialysis</p>"),
+            ("Markup only", "<div class=\"dim\">Wards</div>"),
+            ("Nothing", "<p>At all</p>"),
+        ];
+        let articles = docs
+            .iter()
+            .enumerate()
+            .map(|(i, (t, b))| ParsedArticle {
+                guid: i.to_string(),
+                title: t.to_string(),
+                summary: Some(b.to_string()),
+                published: Some(
+                    Utc.with_ymd_and_hms(2023, 5, 1 + i as u32, 0, 0, 0)
+                        .unwrap(),
+                ),
+                ..Default::default()
+            })
+            .collect();
+        let feed = ParsedFeed {
+            articles,
+            ..Default::default()
+        };
+        s.record(&FetchReport::fetched(ids[0], feed, Utc::now()))
+            .unwrap();
+        let (opts, now) = (SqlOptions::default(), Utc::now());
+        for text in ["di*", "tag:nhs DI*", "op* di*"] {
+            let q = crate::query::parse(text).unwrap();
+            let walked = titles(s.search(&q, &ViewFilter::All, &opts, now, 10).unwrap());
+            // The index's own answer, through the count and a page past the
+            // first (which never walks).
+            let n = s.count_view(&q, &ViewFilter::All, &opts, now).unwrap();
+            assert_eq!(walked.len() as u64, n, "{text}: {walked:?}");
+            let paged = titles(
+                s.search_from(&q, &ViewFilter::All, &opts, now, 1, 10)
+                    .unwrap(),
+            );
+            assert_eq!(walked[1..], paged, "{text}");
+        }
+        let q = crate::query::parse("di*").unwrap();
+        assert_eq!(
+            titles(s.search(&q, &ViewFilter::All, &opts, now, 10).unwrap()),
+            ["Café", "Centres open", "Diagnostic centres"]
+        );
     }
 
     #[test]

@@ -1013,6 +1013,7 @@ impl App {
         }
         self.view = view;
         self.list.limit = FIRST_LIMIT;
+        self.list.total = None;
         vec![self.request_list(ListPurpose::NewView, self.filter.applied.clone())]
     }
 
@@ -1207,6 +1208,10 @@ impl App {
             Ok(rows) => {
                 if self.mode == Mode::Filter && query == self.filter.input {
                     self.filter.error = None;
+                }
+                // A new filter is counted again: "500+" meanwhile.
+                if query != self.filter.applied {
+                    self.list.total = None;
                 }
                 self.filter.applied = query;
                 let h = self.list_height();

@@ -20,6 +20,7 @@ use ratatui::layout::Rect;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{self, error::TrySendError};
@@ -84,6 +85,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
     // Dates are shown in the system's zone; tests pass a fixed one.
     let zone = crate::render::Zone::Local;
     let notify_terminal = config.settings.notify_terminal;
+    let newest_list = Arc::new(AtomicU64::new(0));
     let handle = worker::spawn(Worker {
         store,
         config,
@@ -95,6 +97,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         zone,
         cache_path: cache_path.clone(),
         sync: Default::default(),
+        newest_list: newest_list.clone(),
     })?;
 
     let mut app = App::new(
@@ -113,7 +116,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
             app.restore(view, article);
         }
     }
-    let result = runtime.block_on(ui_loop(&mut app, cmd_tx, ev_rx));
+    let result = runtime.block_on(ui_loop(&mut app, cmd_tx, ev_rx, &newest_list));
     if let Some(p) = &state_path {
         let (view, article) = app.saved();
         if let Err(e) = state::save(p, &cache_path, &view, article, app.layout()) {
@@ -130,6 +133,7 @@ async fn ui_loop(
     app: &mut App,
     cmd_tx: mpsc::Sender<StoreCmd>,
     mut ev_rx: mpsc::Receiver<Event>,
+    newest_list: &AtomicU64,
 ) -> Result<(), UiError> {
     let mut tui = Tui::enter()?;
     let size = tui.terminal.size()?;
@@ -141,6 +145,14 @@ async fn ui_loop(
     let mut dirty = true;
     let result = loop {
         perform(app, cmds, &mut pending, &mut tui);
+        // The worker gives up counting a list the interface has replaced.
+        let newest = pending.iter().filter_map(|c| match c {
+            StoreCmd::List { generation, .. } => Some(*generation),
+            _ => None,
+        });
+        if let Some(g) = newest.max() {
+            newest_list.fetch_max(g, Ordering::Relaxed);
+        }
         if let Err(e) = send_pending(&cmd_tx, &mut pending) {
             break Err(e);
         }

@@ -1147,6 +1147,7 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
         zone: Zone::utc(),
         cache_path: ":memory:".into(),
         sync: Default::default(),
+        newest_list: Default::default(),
     })
     .unwrap();
     let mut a = app(120, 40, true);
@@ -1315,4 +1316,28 @@ fn status_bar_shows_the_last_sync_and_waiting_changes() {
     a.on_event(Event::Counted(Box::new(s)));
     let text = screen(&a);
     assert!(text.contains("sync failed · 1 change waiting"), "{text}");
+}
+
+#[test]
+fn a_new_filter_reads_500_plus_until_counted() {
+    let mut a = loaded(120, 36, false, rows());
+    a.on_event(Event::ListCounted {
+        generation: 1,
+        total: 30_941,
+    });
+    assert_eq!(a.list.position(), "1/30,941");
+    a.on_key(key('/'));
+    let cmds = a.on_key(key('d'));
+    let g = list_gen(&cmds);
+    // The rows come first; the count follows.
+    a.on_event(Event::Listed {
+        generation: g,
+        result: Ok(page_of(0, FIRST_LIMIT, 20_000)),
+    });
+    assert_eq!(a.list.position(), "1/500+");
+    a.on_event(Event::ListCounted {
+        generation: g,
+        total: 20_000,
+    });
+    assert_eq!(a.list.position(), "1/20,000");
 }

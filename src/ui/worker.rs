@@ -11,6 +11,7 @@ use crate::sanitize;
 use crate::store::{SearchError, Store, ViewFilter};
 use chrono::Utc;
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc::{Receiver, Sender};
 
@@ -36,6 +37,9 @@ pub struct Worker {
     /// The cache, opened again by the sync thread.
     pub cache_path: std::path::PathBuf,
     pub sync: SyncRun,
+    /// The generation of the newest list the interface has asked for: a
+    /// count for an older one is given up.
+    pub newest_list: Arc<AtomicU64>,
 }
 
 /// The sync with the server: at most one at a time, beside fetching.
@@ -55,28 +59,41 @@ pub fn spawn(worker: Worker) -> std::io::Result<std::thread::JoinHandle<()>> {
 
 impl Worker {
     /// A view's articles matching the filter text, with the config's
-    /// ignore rules.
+    /// ignore rules; and how many there are when the page says so (it is
+    /// short of its limit).
     fn search(
         &self,
         text: &str,
         view: &ViewFilter,
         skip: usize,
         limit: usize,
-    ) -> Result<(Vec<ArticleSummary>, u64), SearchError> {
+    ) -> Result<(Vec<ArticleSummary>, Option<u64>), SearchError> {
         let q = parse_filter(text)?;
         let (opts, now) = (self.config.sql_options(), Utc::now());
         let mut rows = self.store.search_from(&q, view, &opts, now, skip, limit)?;
         if opts.stories {
             self.store.fill_also_in(&mut rows)?;
         }
-        // Counting is cheap next to listing; a page short of its limit
-        // already says how many there are.
-        let total = if rows.len() < limit {
-            u64::try_from(skip + rows.len()).unwrap_or(u64::MAX)
-        } else {
-            self.store.count_view(&q, view, &opts, now)?
-        };
+        let total =
+            (rows.len() < limit).then(|| u64::try_from(skip + rows.len()).unwrap_or(u64::MAX));
         Ok((rows, total))
+    }
+
+    /// How many articles list `generation` has, counted after its rows
+    /// are shown; None when the interface has asked for a newer list
+    /// meanwhile (or the count failed: the list says "500+").
+    fn count(&self, generation: u64, text: &str, view: &ViewFilter) -> Option<u64> {
+        let q = parse_filter(text).ok()?;
+        let newest = self.newest_list.clone();
+        let stale = move || newest.load(Ordering::Relaxed) > generation;
+        if stale() {
+            return None;
+        }
+        let (opts, now) = (self.config.sql_options(), Utc::now());
+        self.store
+            .count_view_unless(&q, view, &opts, now, stale)
+            .ok()
+            .flatten()
     }
 
     fn mark_view_read(
@@ -105,16 +122,37 @@ impl Worker {
                     limit,
                 } => {
                     let (result, total) = match self.search(&query, &view, skip, limit) {
-                        Ok((rows, total)) => (
-                            Ok(rows.into_iter().map(clean_summary).collect()),
-                            Some(total),
-                        ),
+                        Ok((rows, total)) => {
+                            (Ok(rows.into_iter().map(clean_summary).collect()), total)
+                        }
                         Err(e) => (Err(e), None),
                     };
+                    let failed = result.is_err();
                     let listed = Event::Listed { generation, result };
                     if self.events.blocking_send(listed).is_err() {
                         break;
                     }
+                    // The rows are on screen; counting them all can wait
+                    // for nothing newer.
+                    let total = match total {
+                        Some(t) => Some(t),
+                        None if failed => None,
+                        None => {
+                            let newer = match self.cmds.try_recv() {
+                                Ok(cmd) => {
+                                    let newer = matches!(cmd, StoreCmd::List { .. });
+                                    next = Some(cmd);
+                                    newer
+                                }
+                                Err(_) => false,
+                            };
+                            if newer {
+                                None
+                            } else {
+                                self.count(generation, &query, &view)
+                            }
+                        }
+                    };
                     total.map(|total| Event::ListCounted { generation, total })
                 }
                 StoreCmd::LoadArticle {
