@@ -109,28 +109,38 @@ def filtered(text, count=None):
     return lambda: pat.search(title()) is not None
 
 
+def counted(text):
+    """The list's title shows the exact count for filter `text` (a list of
+    a full page reads "500+" until counted)."""
+    pat = re.compile(r"· [0-9,]+ · /" + re.escape(text) + "[ ─]")
+    return lambda: pat.search(title()) is not None
+
+
 def query(text, count):
-    """Types `text`; times its last keystroke until the result is on screen."""
+    """Types `text`; times its last keystroke until the rows are on screen,
+    and until their count is."""
     for c in text[:-1]:
         os.write(fd, c.encode())
     drain()
     t = time.monotonic()
     os.write(fd, text[-1].encode())
-    done = wait_for(filtered(text, count))
-    print(f"filter {text!r}: keystroke to result on screen {1000*(done-t):.1f} ms")
+    done, total = wait_for(filtered(text, count), counted(text))
+    print(f"filter {text!r}: keystroke to result on screen {1000*(done-t):.1f} ms, counted {1000*(total-t):.1f} ms")
     os.write(fd, b"\x15")  # Ctrl-u clears the filter text
     drain()
 
 
 def typing(word):
-    """Types `word` a key at a time, each after the last result is shown."""
+    """Types `word` a key at a time, each after the last result is counted:
+    ms to the rows on screen (and to their count, when later)."""
     times = []
     for i in range(1, len(word) + 1):
         t = time.monotonic()
         os.write(fd, word[i - 1].encode())
-        done = wait_for(filtered(word[:i]))
-        times.append(f"{word[:i]} {1000*(done-t):.0f}")
-    print(f"typing {word!r}, ms per key: " + ", ".join(times))
+        done, total = wait_for(filtered(word[:i]), counted(word[:i]))
+        later = f" ({1000*(total-t):.0f})" if total > done else ""
+        times.append(f"{word[:i]} {1000*(done-t):.0f}{later}")
+    print(f"typing {word!r}, ms per key (to the count): " + ", ".join(times))
     os.write(fd, b"\x15")
     drain()
 

@@ -162,8 +162,14 @@ fn rebuild_inner(conn: &Connection) -> rusqlite::Result<usize> {
 /// The body to index: the summary and content as text, the summary left out
 /// when the content already contains it.
 pub fn body_text(summary_html: Option<&str>, content_html: Option<&str>) -> String {
-    let summary = summary_html.map(html_to_text).unwrap_or_default();
-    let content = content_html.map(html_to_text).unwrap_or_default();
+    join_body(
+        summary_html.map(html_to_text).unwrap_or_default(),
+        content_html.map(html_to_text).unwrap_or_default(),
+    )
+}
+
+/// [`body_text`] of the summary and content already as text.
+pub fn join_body(summary: String, content: String) -> String {
     let s = summary.trim();
     if s.is_empty() || content.contains(s) {
         return content;

@@ -25,8 +25,8 @@ use std::ops::Range;
 
 pub use ast::{Expr, Flag, Query, Sort, SortKey, Term, TermKind, Text, Unit, When};
 pub use fts::{
-    body_text, fts_delete, fts_upsert, fts_upsert_text, html_to_text, rebuild_fts, FTS_MIGRATION,
-    FTS_ONE_PREFIX_MIGRATION, FTS_PREFIX_MIGRATION,
+    body_text, fts_delete, fts_upsert, fts_upsert_text, html_to_text, join_body, rebuild_fts,
+    FTS_MIGRATION, FTS_ONE_PREFIX_MIGRATION, FTS_PREFIX_MIGRATION,
 };
 pub use highlight::title_highlights;
 pub use parser::{parse, parse_with, ParseOptions};

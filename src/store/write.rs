@@ -6,7 +6,7 @@ use crate::config::FeedConfig;
 use crate::model::{
     ArticleId, FeedId, FetchOutcome, FetchReport, FetchState, ParsedArticle, Prepared, WriteStats,
 };
-use crate::query::{body_text, fts_upsert, fts_upsert_text};
+use crate::query::{body_text, fts_upsert, fts_upsert_text, html_to_text, join_body};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -389,12 +389,18 @@ type ToIndex<'a> = (i64, &'a str, String);
 /// What storing `a` derives from it. The fetcher calls this on its own
 /// threads (see [`ParsedArticle::prepared`]); the writer only when it did not.
 pub fn prepare(a: &ParsedArticle) -> Prepared {
-    let sketch = crate::story::sketch(&a.title, a.summary.as_deref(), a.content.as_deref());
+    // Each body is made text once, for the index and for stories (which
+    // compare the summary, or the content when there is none).
+    let text = |html: &Option<String>| html.as_deref().map(html_to_text).unwrap_or_default();
+    let (summary, content) = (text(&a.summary), text(&a.content));
+    let has_summary = a.summary.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let opening = if has_summary { &summary } else { &content };
+    let simhash = crate::story::Sketch::new(&a.title, opening).map(|s| s.simhash);
     Prepared {
         content_hash: content_hash(a),
-        index_body: body_text(a.summary.as_deref(), a.content.as_deref()),
+        index_body: join_body(summary, content),
         link_key: a.link.as_deref().and_then(crate::story::link_key),
-        simhash: sketch.map(|s| s.simhash),
+        simhash,
     }
 }
 
@@ -600,6 +606,31 @@ mod tests {
             next_fetch_after: None,
             max_articles: 0,
             max_age_cutoff: None,
+        }
+    }
+
+    #[test]
+    fn prepared_fields_are_what_the_writer_would_work_out() {
+        let bodies = [
+            (Some("<p>Virtual wards &amp; beds reach 10,000</p>"), None),
+            (Some("  "), Some("<p>Only the content: wards at home</p>")),
+            (None, Some("<div>Content <b>only</b> here today</div>")),
+            (Some("<p>Summary words</p>"), Some("<p>Summary words and more</p>")),
+            (None, None),
+        ];
+        for (summary, content) in bodies {
+            let a = ParsedArticle {
+                title: "Virtual wards news".into(),
+                link: Some("https://www.example.org/a/?utm_source=x".into()),
+                summary: summary.map(str::to_string),
+                content: content.map(str::to_string),
+                ..Default::default()
+            };
+            let p = prepare(&a);
+            assert_eq!(p.index_body, body_text(summary, content));
+            assert_eq!(p.simhash, crate::story::fingerprint(&a.title, summary, content));
+            assert_eq!(p.link_key.as_deref(), Some("example.org/a"));
+            assert_eq!(p.content_hash, content_hash(&a));
         }
     }
 
