@@ -615,7 +615,10 @@ mod tests {
             (Some("<p>Virtual wards &amp; beds reach 10,000</p>"), None),
             (Some("  "), Some("<p>Only the content: wards at home</p>")),
             (None, Some("<div>Content <b>only</b> here today</div>")),
-            (Some("<p>Summary words</p>"), Some("<p>Summary words and more</p>")),
+            (
+                Some("<p>Summary words</p>"),
+                Some("<p>Summary words and more</p>"),
+            ),
             (None, None),
         ];
         for (summary, content) in bodies {
@@ -628,7 +631,10 @@ mod tests {
             };
             let p = prepare(&a);
             assert_eq!(p.index_body, body_text(summary, content));
-            assert_eq!(p.simhash, crate::story::fingerprint(&a.title, summary, content));
+            assert_eq!(
+                p.simhash,
+                crate::story::fingerprint(&a.title, summary, content)
+            );
             assert_eq!(p.link_key.as_deref(), Some("example.org/a"));
             assert_eq!(p.content_hash, content_hash(&a));
         }
