@@ -115,6 +115,8 @@ pub struct Sketch {
     pub simhash: i64,
     /// Sorted, without repeats.
     shingles: Vec<u64>,
+    /// Hashes of the title's words, sorted, without repeats.
+    title: Vec<u64>,
 }
 
 impl Sketch {
@@ -123,35 +125,52 @@ impl Sketch {
         let simhash = simhash_of(&shingles);
         shingles.sort_unstable();
         shingles.dedup();
-        Some(Sketch { simhash, shingles })
+        let mut title: Vec<u64> = words(title).map(|w| fnv(w.as_bytes(), b"")).collect();
+        title.sort_unstable();
+        title.dedup();
+        Some(Sketch {
+            simhash,
+            shingles,
+            title,
+        })
     }
 
     /// Whether the two are one story: SimHashes within [`MAX_DISTANCE`]
-    /// bits, and at least [`MIN_OVERLAP`] of the smaller set of shingles
-    /// shared. The second test removes the chance matches the first makes
-    /// among many thousands of unrelated articles.
+    /// bits, at least [`MIN_OVERLAP`] of the smaller set of shingles
+    /// shared, and as much of the shorter title's words. The second test
+    /// removes the chance matches the first makes among many thousands of
+    /// unrelated articles; the third, different announcements that open
+    /// with the same boilerplate ("Read more on our website").
     pub fn same_story(&self, other: &Sketch) -> bool {
-        near(self.simhash, other.simhash) && self.overlap(other) >= MIN_OVERLAP
+        near(self.simhash, other.simhash)
+            && self.overlap(other) >= MIN_OVERLAP
+            && !self.title.is_empty()
+            && !other.title.is_empty()
+            && share(&self.title, &other.title) >= MIN_OVERLAP
     }
 
     /// The share of the smaller set of shingles found in the other.
     pub fn overlap(&self, other: &Sketch) -> f64 {
-        let (mut i, mut j, mut shared) = (0, 0, 0usize);
-        let (a, b) = (&self.shingles, &other.shingles);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    shared += 1;
-                    i += 1;
-                    j += 1;
-                }
+        share(&self.shingles, &other.shingles)
+    }
+}
+
+/// The share of the smaller of two sorted sets found in the other.
+fn share(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
             }
         }
-        let smaller = a.len().min(b.len()).max(1);
-        shared as f64 / smaller as f64
     }
+    let smaller = a.len().min(b.len()).max(1);
+    shared as f64 / smaller as f64
 }
 
 /// Bits in which two SimHashes differ.
@@ -269,13 +288,27 @@ mod tests {
         let a = Sketch {
             simhash: 0b1011,
             shingles: vec![1, 2, 3, 4, 5],
+            title: vec![1, 2],
         };
         let b = Sketch {
             simhash: 0b1001,
             shingles: vec![6, 7, 8, 9, 10],
+            title: vec![1, 2],
         };
         assert!(near(a.simhash, b.simhash));
         assert!(!a.same_story(&b));
         assert!(a.same_story(&a));
+    }
+
+    #[test]
+    fn a_shared_boilerplate_opening_is_not_a_story() {
+        let boilerplate = "Read the full announcement on our website, where you can also find \
+                           contact details for the press office and our privacy notice.";
+        let a = Sketch::new("Pharmacy opening hours", boilerplate).unwrap();
+        let b = Sketch::new("Board meeting papers", boilerplate).unwrap();
+        assert!(near(a.simhash, b.simhash) && a.overlap(&b) >= MIN_OVERLAP);
+        assert!(!a.same_story(&b));
+        let c = Sketch::new("Pharmacy opening hours | Trust", boilerplate).unwrap();
+        assert!(a.same_story(&c));
     }
 }

@@ -164,7 +164,7 @@ fn precision_and_recall_on_labelled_pairs() {
     }
     let (precision, recall) = rate(&|a, b| a.same_story(b));
     println!(
-        "used (distance <= {MAX_DISTANCE} and overlap >= {MIN_OVERLAP}): precision {precision:.3}, recall {recall:.3}"
+        "used (distance <= {MAX_DISTANCE}, shingles and title words shared >= {MIN_OVERLAP}): precision {precision:.3}, recall {recall:.3}"
     );
     assert!(precision >= 0.9, "precision {precision:.3}");
     assert!(recall >= 0.85, "recall {recall:.3}");
