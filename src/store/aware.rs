@@ -166,6 +166,26 @@ impl Store {
     }
 }
 
+/// The articles stories compare new ones with, by (sort time, id): those
+/// of a range of times read from the cache, and those this store has
+/// grouped since. Kept between batches so that a long fetch reads each
+/// article once, not once per batch; cleared when articles are deleted.
+#[derive(Debug, Default)]
+pub(super) struct Candidates {
+    /// The sort times read so far, inclusive.
+    read: Option<(i64, i64)>,
+    map: BTreeMap<(i64, i64), Candidate>,
+}
+
+impl Candidates {
+    pub(super) fn clear(&mut self) {
+        *self = Candidates::default();
+    }
+}
+
+/// Most articles kept in [`Candidates`] (about 10 MB).
+const MAX_CANDIDATES: usize = 200_000;
+
 /// An article stories are compared on: id, feed, sort time, story.
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
@@ -213,37 +233,51 @@ impl Store {
         // Earlier articles near these articles' times, read once for the
         // whole batch (one index range scan), in time order; the batch's
         // own articles are added as they are grouped.
-        let mut candidates: BTreeMap<(i64, i64), Candidate> =
-            match (new.iter().map(|a| a.3).min(), new.iter().map(|a| a.3).max()) {
-                (Some(lo), Some(hi)) => {
-                    let mut stmt = tx.prepare_cached(
-                        "SELECT id, feed_id, sort_time, COALESCE(story_id, id), simhash
-                         FROM articles
-                         WHERE sort_time BETWEEN ?1 AND ?2 AND simhash IS NOT NULL
-                         ORDER BY sort_time",
-                    )?;
-                    let rows = stmt.query_map(params![lo - window, hi + window], |r| {
-                        let c = Candidate {
-                            id: r.get(0)?,
-                            feed: r.get(1)?,
-                            time: r.get(2)?,
-                            story: r.get(3)?,
-                            simhash: r.get(4)?,
-                        };
-                        Ok(((c.time, c.id), c))
-                    })?;
-                    let mut all = BTreeMap::new();
-                    for row in rows {
-                        let (k, c) = row?;
-                        // The batch's own are added as they are grouped.
-                        if !pending.contains(&c.id) {
-                            all.insert(k, c);
-                        }
-                    }
-                    all
-                }
-                _ => BTreeMap::new(),
+        // A bound on memory in a long-running interface.
+        if self.candidates.map.len() > MAX_CANDIDATES {
+            self.candidates.clear();
+        }
+        // Articles near these articles' times: the times not read before,
+        // read in at most two index range scans; the batch's own are added
+        // as they are grouped.
+        if let (Some(lo), Some(hi)) = (new.iter().map(|a| a.3).min(), new.iter().map(|a| a.3).max())
+        {
+            let (lo, hi) = (lo - window, hi + window);
+            let missing = match self.candidates.read {
+                None => vec![(lo, hi)],
+                Some((a, b)) => [(lo, a - 1), (b + 1, hi)]
+                    .into_iter()
+                    .filter(|(x, y)| x <= y)
+                    .collect(),
             };
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, feed_id, sort_time, COALESCE(story_id, id), simhash
+                 FROM articles
+                 WHERE sort_time BETWEEN ?1 AND ?2 AND simhash IS NOT NULL",
+            )?;
+            for (x, y) in missing {
+                let rows = stmt.query_map(params![x, y], |r| {
+                    Ok(Candidate {
+                        id: r.get(0)?,
+                        feed: r.get(1)?,
+                        time: r.get(2)?,
+                        story: r.get(3)?,
+                        simhash: r.get(4)?,
+                    })
+                })?;
+                for row in rows {
+                    let c = row?;
+                    if !pending.contains(&c.id) {
+                        self.candidates.map.insert((c.time, c.id), c);
+                    }
+                }
+            }
+            self.candidates.read = Some(match self.candidates.read {
+                None => (lo, hi),
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+            });
+        }
+        let candidates = &mut self.candidates.map;
         // Sketches read so far (None: too few words), only for the few
         // pairs whose SimHashes are near.
         let mut sketches: HashMap<i64, Option<crate::story::Sketch>> = HashMap::new();

@@ -57,6 +57,8 @@ pub struct Store {
     conn: Connection,
     /// Marking one copy of a story marks them all (`group_stories`).
     group_stories: bool,
+    /// What stories compare new articles with, kept between batches.
+    candidates: aware::Candidates,
 }
 
 impl Store {
@@ -102,6 +104,7 @@ impl Store {
             schema::MigrateOutcome::Ok => Ok(Store {
                 conn,
                 group_stories: true,
+                candidates: Default::default(),
             }),
             schema::MigrateOutcome::TooNew { found, supported } => Err(StoreError::TooNew {
                 path: path.to_path_buf(),

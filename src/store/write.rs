@@ -156,6 +156,9 @@ impl Store {
         let (stats, to_index) = write_report(&tx, report)?;
         index(&tx, &to_index)?;
         tx.commit()?;
+        if stats.purged > 0 {
+            self.candidates.clear();
+        }
         Ok(stats)
     }
 
@@ -183,6 +186,9 @@ impl Store {
         }
         index(&tx, &to_index)?;
         tx.commit()?;
+        if all.iter().any(|s| s.purged > 0) {
+            self.candidates.clear();
+        }
         Ok(all)
     }
 
