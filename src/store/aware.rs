@@ -8,7 +8,7 @@ use crate::query::{to_sql, Query, SqlOptions};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// A newly stored article that matched an alerting view and had never
 /// alerted before.
@@ -166,20 +166,47 @@ impl Store {
     }
 }
 
-/// The articles stories compare new ones with, by (sort time, id): those
-/// of a range of times read from the cache, and those this store has
-/// grouped since. Kept between batches so that a long fetch reads each
-/// article once, not once per batch; cleared when articles are deleted.
+/// The articles stories compare new ones with, by day: those of a range of
+/// times read from the cache, and those this store has grouped since.
+/// Kept between batches so that a long fetch reads each article once, not
+/// once per batch; cleared when articles are deleted.
 #[derive(Debug, Default)]
 pub(super) struct Candidates {
     /// The sort times read so far, inclusive.
     read: Option<(i64, i64)>,
-    map: BTreeMap<(i64, i64), Candidate>,
+    days: HashMap<i64, Vec<Candidate>>,
+    ids: HashSet<i64>,
 }
+
+const DAY: i64 = 86_400;
 
 impl Candidates {
     pub(super) fn clear(&mut self) {
         *self = Candidates::default();
+    }
+
+    fn add(&mut self, c: Candidate) {
+        if self.ids.insert(c.id) {
+            self.days.entry(c.time.div_euclid(DAY)).or_default().push(c);
+        }
+    }
+
+    /// Those of other feeds than `feed` within `window` seconds of `time`
+    /// whose SimHash is near `hash`, nearest first.
+    fn near(&self, time: i64, window: i64, feed: i64, hash: i64) -> Vec<Candidate> {
+        let mut out: Vec<(u32, Candidate)> = Vec::new();
+        for day in (time - window).div_euclid(DAY)..=(time + window).div_euclid(DAY) {
+            for c in self.days.get(&day).into_iter().flatten() {
+                if c.feed != feed && (c.time - time).abs() <= window {
+                    let d = crate::story::distance(hash, c.simhash);
+                    if d <= crate::story::MAX_DISTANCE {
+                        out.push((d, *c));
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|(d, c)| (*d, c.id));
+        out.into_iter().map(|(_, c)| c).collect()
     }
 }
 
@@ -234,7 +261,7 @@ impl Store {
         // whole batch (one index range scan), in time order; the batch's
         // own articles are added as they are grouped.
         // A bound on memory in a long-running interface.
-        if self.candidates.map.len() > MAX_CANDIDATES {
+        if self.candidates.ids.len() > MAX_CANDIDATES {
             self.candidates.clear();
         }
         // Articles near these articles' times: the times not read before,
@@ -268,7 +295,7 @@ impl Store {
                 for row in rows {
                     let c = row?;
                     if !pending.contains(&c.id) {
-                        self.candidates.map.insert((c.time, c.id), c);
+                        self.candidates.add(c);
                     }
                 }
             }
@@ -277,7 +304,7 @@ impl Store {
                 Some((a, b)) => (a.min(lo), b.max(hi)),
             });
         }
-        let candidates = &mut self.candidates.map;
+        let candidates = &mut self.candidates;
         // Sketches read so far (None: too few words), only for the few
         // pairs whose SimHashes are near.
         let mut sketches: HashMap<i64, Option<crate::story::Sketch>> = HashMap::new();
@@ -335,15 +362,8 @@ impl Store {
                 }
             }
             if let (None, Some(h)) = (story, hash) {
-                let mut near: Vec<(u32, Candidate)> = candidates
-                    .range((time - window, i64::MIN)..=(time + window, i64::MAX))
-                    .map(|(_, c)| c)
-                    .filter(|c| c.feed != feed)
-                    .map(|c| (crate::story::distance(h, c.simhash), *c))
-                    .filter(|(d, _)| *d <= crate::story::MAX_DISTANCE)
-                    .collect();
-                near.sort_by_key(|(d, c)| (*d, c.id));
-                for (_, c) in near {
+                let near = candidates.near(time, window, feed, h);
+                for c in near {
                     let (Some(mine), Some(other)) = (sketch_of(&tx, id)?, sketch_of(&tx, c.id)?)
                     else {
                         continue;
@@ -372,16 +392,13 @@ impl Store {
             }
             done.insert(id);
             if let Some(h) = hash {
-                candidates.insert(
-                    (time, id),
-                    Candidate {
-                        id,
-                        feed,
-                        time,
-                        story: story.unwrap_or(id),
-                        simhash: h,
-                    },
-                );
+                candidates.add(Candidate {
+                    id,
+                    feed,
+                    time,
+                    story: story.unwrap_or(id),
+                    simhash: h,
+                });
             }
         }
         tx.commit()?;
