@@ -616,6 +616,39 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_that_fails_stores_each_result_on_its_own() {
+        let mut s = Store::open_in_memory().unwrap();
+        let ids = s
+            .sync_feeds(&[
+                feed("a", "http://a.test/", &[]),
+                feed("b", "http://b.test/", &[]),
+            ])
+            .unwrap();
+        let one = report(ids[0], vec![art("1", "One", Some(1))]);
+        // A feed the cache does not have: its articles break the foreign key.
+        let bad = report(FeedId(999), vec![art("x", "Lost", Some(2))]);
+        let two = report(
+            ids[1],
+            vec![art("2", "Two", Some(3)), art("3", "Three", Some(4))],
+        );
+        let got = s.record_all(&[&one, &bad, &two]);
+        assert_eq!(got[0].as_ref().unwrap().new, 1);
+        assert!(got[1].is_err());
+        assert_eq!(got[2].as_ref().unwrap().new, 2);
+        assert_eq!(list(&s, ""), ["Three", "Two", "One"]);
+        // A batch that works is stored in one go, with what each result added.
+        let three = report(ids[0], vec![art("4", "Four", Some(5))]);
+        let four = report(ids[1], vec![art("2", "Two again", Some(3))]);
+        let got: Vec<_> = s
+            .record_all(&[&three, &four])
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!((got[0].new, got[1].updated), (1, 1));
+        assert_eq!(list(&s, "again"), ["Two again"]);
+    }
+
+    #[test]
     fn prepared_fields_are_what_the_writer_would_work_out() {
         let bodies = [
             (Some("<p>Virtual wards &amp; beds reach 10,000</p>"), None),
