@@ -210,6 +210,35 @@ impl Candidates {
     }
 }
 
+/// Gives the articles that have none their link key and SimHash (see
+/// [`crate::story`]), a page at a time; returns how many it read.
+pub(super) fn fill_story_keys(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+    let ids: Vec<i64> = {
+        let mut stmt = conn.prepare("SELECT id FROM articles WHERE simhash IS NULL")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut read = conn.prepare(
+        "SELECT a.title, a.link, b.summary, b.content FROM articles a
+         LEFT JOIN article_bodies b ON b.article_id = a.id WHERE a.id = ?1",
+    )?;
+    let mut update = conn.prepare(
+        "UPDATE articles SET link_key = COALESCE(link_key, ?2), simhash = ?3 WHERE id = ?1",
+    )?;
+    for id in &ids {
+        let (title, link, summary, content): (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = read.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let key = link.as_deref().and_then(crate::story::link_key);
+        let hash = crate::story::fingerprint(&title, summary.as_deref(), content.as_deref());
+        update.execute(params![id, key, hash])?;
+    }
+    Ok(ids.len())
+}
+
 /// Most articles kept in [`Candidates`] (about 10 MB).
 const MAX_CANDIDATES: usize = 200_000;
 

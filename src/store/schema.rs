@@ -22,7 +22,13 @@ pub const MIGRATIONS: &[&str] = &[
     // 9: stories read their candidates once per run, through the time
     // index; one index fewer to write for every article.
     "DROP INDEX articles_by_simhash_time;",
+    STORY_KEYS,
 ];
+
+/// 10: articles cached before stories existed get their link key and
+/// SimHash (worked out in Rust after this runs), so new copies can join
+/// them.
+const STORY_KEYS: &str = "UPDATE articles SET simhash = simhash WHERE 0;";
 
 /// From this many articles, re-indexing says so on stderr.
 const REINDEX_NOTICE: i64 = 5_000;
@@ -263,6 +269,19 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
         .next_back();
     for (i, sql) in pending() {
         tx.execute_batch(sql)?;
+        if *sql == STORY_KEYS && current > 0 {
+            let missing: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM articles WHERE simhash IS NULL",
+                [],
+                |r| r.get(0),
+            )?;
+            if missing >= REINDEX_NOTICE {
+                eprintln!(
+                    "tidings: upgrading the cache: preparing {missing} articles for stories (once)"
+                );
+            }
+            super::aware::fill_story_keys(&tx)?;
+        }
         // A new cache has nothing to index.
         if Some(i) == reindex_at && current > 0 {
             let articles: i64 = tx.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))?;
@@ -412,6 +431,58 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM sync_outbox", [], |r| r.get(0))
             .unwrap();
         assert_eq!(waiting, 0);
+    }
+
+    #[test]
+    fn articles_cached_before_stories_can_be_joined() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let text = "<p>Virtual wards let patients get hospital-level care at home, monitored by clinical teams through apps.</p>";
+        {
+            let conn = Connection::open(&path).unwrap();
+            let before = MIGRATIONS.iter().position(|m| *m == STORY_KEYS).unwrap();
+            for sql in &MIGRATIONS[..before] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", before as i64)
+                .unwrap();
+            conn.execute(
+                "INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'http://a.test/'), (2, 'B', 'http://b.test/')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO articles (id, feed_id, guid, title, link, first_seen, sort_time, content_hash)
+                 VALUES (1, 1, 'g1', 'Virtual wards reach 10,000 beds', 'https://a.test/1', 0, 86400, 0)",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO article_bodies (article_id, summary) VALUES (1, ?1)",
+                [text],
+            )
+            .unwrap();
+        }
+        let mut s = Store::open(&path).unwrap();
+        let (key, hash): (Option<String>, Option<i64>) = s
+            .conn
+            .query_row(
+                "SELECT link_key, simhash FROM articles WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(key.as_deref(), Some("a.test/1"));
+        assert!(hash.is_some());
+        // A copy from another feed, stored now, joins it.
+        s.conn
+            .execute_batch(&format!(
+                "INSERT INTO articles (id, feed_id, guid, title, first_seen, sort_time, content_hash)
+                 VALUES (2, 2, 'g2', 'Virtual wards reach 10,000 beds | B', 0, 90000, 0);
+                 INSERT INTO article_bodies (article_id, summary) VALUES (2, '{text}');"
+            ))
+            .unwrap();
+        assert_eq!(s.assign_stories(&[crate::model::FeedId(2)], 1).unwrap(), 1);
     }
 
     #[test]
