@@ -49,25 +49,6 @@ impl Alerter {
         !self.views.is_empty()
     }
 
-    /// Stores one fetch result, groups the articles it added into stories,
-    /// and returns those that alert for the first time.
-    pub fn record(
-        &self,
-        store: &mut Store,
-        report: &FetchReport,
-    ) -> Result<(WriteStats, Vec<NewMatch>), StoreError> {
-        if !self.is_active() && !self.stories {
-            return Ok((store.record(report)?, Vec::new()));
-        }
-        let mark = store.last_article_id()?;
-        let stats = store.record(report)?;
-        if stats.new == 0 {
-            return Ok((stats, Vec::new()));
-        }
-        let new = self.stored(store, &[report.feed_id], mark)?;
-        Ok((stats, new))
-    }
-
     /// Stores several fetch results in one transaction (see
     /// [`Store::record_all`]), groups the articles they added into stories
     /// and returns each result's outcome with the articles that alert for

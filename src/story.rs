@@ -199,12 +199,20 @@ fn fnv(a: &[u8], b: &[u8]) -> u64 {
     h ^ (h >> 31)
 }
 
+/// Whether an article's opening text is its summary (one that is not
+/// blank), else its content.
+pub fn compares_summary(summary: Option<&str>) -> bool {
+    summary.is_some_and(|s| !s.trim().is_empty())
+}
+
 /// The title and opening text an article is compared on.
 pub fn sketch(title: &str, summary: Option<&str>, content: Option<&str>) -> Option<Sketch> {
-    let body = summary
-        .filter(|s| !s.trim().is_empty())
-        .or(content)
-        .unwrap_or("");
+    let body = if compares_summary(summary) {
+        summary
+    } else {
+        content
+    };
+    let body = body.unwrap_or("");
     let text = crate::query::html_to_text(body);
     Sketch::new(title, &text)
 }

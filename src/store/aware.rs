@@ -211,32 +211,44 @@ impl Candidates {
 }
 
 /// Gives the articles that have none their link key and SimHash (see
-/// [`crate::story`]), a page at a time; returns how many it read.
+/// [`crate::story`]), one at a time; returns how many it read.
 pub(super) fn fill_story_keys(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
-    let ids: Vec<i64> = {
-        let mut stmt = conn.prepare("SELECT id FROM articles WHERE simhash IS NULL")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
+    let missing: Vec<(i64, Option<String>)> = {
+        let mut stmt = conn.prepare("SELECT id, link FROM articles WHERE simhash IS NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    let mut read = conn.prepare(
-        "SELECT a.title, a.link, b.summary, b.content FROM articles a
-         LEFT JOIN article_bodies b ON b.article_id = a.id WHERE a.id = ?1",
-    )?;
     let mut update = conn.prepare(
         "UPDATE articles SET link_key = COALESCE(link_key, ?2), simhash = ?3 WHERE id = ?1",
     )?;
-    for id in &ids {
-        let (title, link, summary, content): (
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ) = read.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    for (id, link) in &missing {
         let key = link.as_deref().and_then(crate::story::link_key);
-        let hash = crate::story::fingerprint(&title, summary.as_deref(), content.as_deref());
+        let hash = stored_sketch(conn, *id)?.map(|s| s.simhash);
         update.execute(params![id, key, hash])?;
     }
-    Ok(ids.len())
+    Ok(missing.len())
+}
+
+/// The sketch of a cached article (None: gone, or too few words).
+fn stored_sketch(
+    conn: &rusqlite::Connection,
+    id: i64,
+) -> rusqlite::Result<Option<crate::story::Sketch>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT a.title, b.summary, b.content FROM articles a
+             LEFT JOIN article_bodies b ON b.article_id = a.id
+             WHERE a.id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .optional()?;
+    Ok(row.and_then(|(t, s, b)| crate::story::sketch(&t, s.as_deref(), b.as_deref())))
 }
 
 /// Most articles kept in [`Candidates`] (about 10 MB).
@@ -285,10 +297,7 @@ impl Store {
             }
         }
         let pending: HashSet<i64> = new.iter().map(|a| a.0).collect();
-        let window = crate::story::WINDOW_DAYS * 86_400;
-        // Earlier articles near these articles' times, read once for the
-        // whole batch (one index range scan), in time order; the batch's
-        // own articles are added as they are grouped.
+        let window = crate::story::WINDOW_DAYS * DAY;
         // A bound on memory in a long-running interface.
         if self.candidates.ids.len() > MAX_CANDIDATES {
             self.candidates.clear();
@@ -337,30 +346,15 @@ impl Store {
         // Sketches read so far (None: too few words), only for the few
         // pairs whose SimHashes are near.
         let mut sketches: HashMap<i64, Option<crate::story::Sketch>> = HashMap::new();
-        let mut sketch_of = |tx: &rusqlite::Transaction,
-                             id: i64|
-         -> Result<Option<crate::story::Sketch>> {
-            if let Some(s) = sketches.get(&id) {
-                return Ok(s.clone());
-            }
-            let row = tx
-                .prepare_cached(
-                    "SELECT a.title, b.summary, b.content FROM articles a
-                     LEFT JOIN article_bodies b ON b.article_id = a.id
-                     WHERE a.id = ?1",
-                )?
-                .query_row([id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                    ))
-                })
-                .optional()?;
-            let s = row.and_then(|(t, s, b)| crate::story::sketch(&t, s.as_deref(), b.as_deref()));
-            sketches.insert(id, s.clone());
-            Ok(s)
-        };
+        let mut sketch_of =
+            |tx: &rusqlite::Transaction, id: i64| -> Result<Option<crate::story::Sketch>> {
+                if let Some(s) = sketches.get(&id) {
+                    return Ok(s.clone());
+                }
+                let s = stored_sketch(tx, id)?;
+                sketches.insert(id, s.clone());
+                Ok(s)
+            };
         let mut joined = 0;
         // The batch's articles grouped so far (their story may be their own).
         let mut done: HashSet<i64> = HashSet::new();

@@ -288,11 +288,11 @@ impl Store {
         now: DateTime<Utc>,
         stop: impl Fn() -> bool + Send + std::panic::RefUnwindSafe + 'static,
     ) -> std::result::Result<Option<u64>, SearchError> {
-        // SQLite asks every this many virtual machine steps (well under a
-        // millisecond).
         use std::sync::atomic::{AtomicBool, Ordering};
         let stopped = std::sync::Arc::new(AtomicBool::new(false));
         let flag = stopped.clone();
+        // SQLite asks every this many virtual machine steps (well under a
+        // millisecond).
         self.conn.progress_handler(
             10_000,
             Some(move || {

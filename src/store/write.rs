@@ -152,14 +152,8 @@ impl Store {
 
     /// Stores one fetch result in a single transaction.
     pub fn record(&mut self, report: &FetchReport) -> Result<WriteStats> {
-        let tx = self.conn.transaction()?;
-        let (stats, to_index) = write_report(&tx, report)?;
-        index(&tx, &to_index)?;
-        tx.commit()?;
-        if stats.purged > 0 {
-            self.candidates.clear();
-        }
-        Ok(stats)
+        let stats = self.try_record_all(&[report])?;
+        Ok(stats.into_iter().next().unwrap_or_default())
     }
 
     /// Stores several fetch results in one transaction: far fewer commits
@@ -399,8 +393,11 @@ pub fn prepare(a: &ParsedArticle) -> Prepared {
     // compare the summary, or the content when there is none).
     let text = |html: &Option<String>| html.as_deref().map(html_to_text).unwrap_or_default();
     let (summary, content) = (text(&a.summary), text(&a.content));
-    let has_summary = a.summary.as_deref().is_some_and(|s| !s.trim().is_empty());
-    let opening = if has_summary { &summary } else { &content };
+    let opening = if crate::story::compares_summary(a.summary.as_deref()) {
+        &summary
+    } else {
+        &content
+    };
     let simhash = crate::story::Sketch::new(&a.title, opening).map(|s| s.simhash);
     Prepared {
         content_hash: content_hash(a),

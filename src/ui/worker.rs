@@ -132,26 +132,12 @@ impl Worker {
                     if self.events.blocking_send(listed).is_err() {
                         break;
                     }
-                    // The rows are on screen; counting them all can wait
-                    // for nothing newer.
-                    let total = match total {
-                        Some(t) => Some(t),
-                        None if failed => None,
-                        None => {
-                            let newer = match self.cmds.try_recv() {
-                                Ok(cmd) => {
-                                    let newer = matches!(cmd, StoreCmd::List { .. });
-                                    next = Some(cmd);
-                                    newer
-                                }
-                                Err(_) => false,
-                            };
-                            if newer {
-                                None
-                            } else {
-                                self.count(generation, &query, &view)
-                            }
-                        }
+                    // The rows are on screen; the count follows, unless the
+                    // interface has asked for a newer list meanwhile.
+                    let total = if failed {
+                        None
+                    } else {
+                        total.or_else(|| self.count(generation, &query, &view))
                     };
                     total.map(|total| Event::ListCounted { generation, total })
                 }
