@@ -1,5 +1,6 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod freshrss;
 pub mod server;
 
 use std::path::{Path, PathBuf};
