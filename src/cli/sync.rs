@@ -32,12 +32,18 @@ pub fn run(ctx: &Context, args: &SyncArgs) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
     let bar = progress_bar(args.quiet || args.json);
     let tokens = TokenCache::default_location();
-    let result = runtime.block_on(sync::sync(&mut store, &config, &tokens, &mut |p| {
-        if let Some(n) = p.expected {
-            bar.set_length(n);
-        }
-        bar.set_position(p.items);
-    }));
+    let result = runtime.block_on(sync::sync(
+        &mut store,
+        &config,
+        &tokens,
+        sync::Asking::Now,
+        &mut |p| {
+            if let Some(n) = p.expected {
+                bar.set_length(n);
+            }
+            bar.set_position(p.items);
+        },
+    ));
     bar.finish_and_clear();
     let report = match result {
         Ok(r) => r,

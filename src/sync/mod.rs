@@ -34,6 +34,14 @@ pub enum SyncError {
     #[error("no [sync] section in the config")]
     NotConfigured,
     #[error("{0}")]
+    Unsupported(String),
+    #[error("the sync server {url} could not subscribe to {feed}: {reason}")]
+    Subscribe {
+        url: String,
+        feed: String,
+        reason: String,
+    },
+    #[error("{0}")]
     Store(#[from] StoreError),
 }
 
@@ -81,48 +89,102 @@ pub struct RemoteFlags {
     pub starred: Vec<String>,
 }
 
-/// A signed-in server API.
+/// How a backend may get the password when it has to sign in.
+#[derive(Clone, Debug)]
+pub enum Asking {
+    /// From the configured source, now (the command line).
+    Now,
+    /// Under the interface, where a `password_command` must not run (it
+    /// may prompt in the terminal): the password asked for before the
+    /// interface took the screen, if it was needed then. A password file or
+    /// the environment is still read.
+    Before(Option<Secret>),
+}
+
+/// The user name and the way to the password, for signing in (again).
+pub struct Credentials {
+    pub username: String,
+    source: crate::config::PasswordSource,
+    asking: Asking,
+}
+
+impl Credentials {
+    pub fn new(cfg: &SyncConfig, asking: Asking) -> Credentials {
+        Credentials {
+            username: cfg.username.clone(),
+            source: cfg.password.clone(),
+            asking,
+        }
+    }
+
+    pub fn password(&self) -> Result<Secret, SyncError> {
+        match (&self.asking, &self.source) {
+            (Asking::Before(Some(s)), _) => Ok(s.clone()),
+            (Asking::Before(None), crate::config::PasswordSource::Command(_)) => {
+                Err(SyncError::Secret(
+                    "the server wants the password again; run `tidings sync` in a terminal \
+                     to sign in"
+                        .into(),
+                ))
+            }
+            _ => password(&self.source),
+        }
+    }
+}
+
+/// The password asked for before the interface takes the screen: only a
+/// `password_command` is run, and only when no token is cached for the
+/// account. Failures are left for the sync to report.
+pub fn password_before_screen(cfg: &SyncConfig, tokens: &TokenCache) -> Option<Secret> {
+    let needed = matches!(cfg.password, crate::config::PasswordSource::Command(_))
+        && tokens.load(&cfg.account()).is_none();
+    if !needed {
+        return None;
+    }
+    match password(&cfg.password) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::warn!("{e}");
+            None
+        }
+    }
+}
+
+/// A server API. It signs in when it first needs to, and again once if the
+/// server refuses a cached or expired token.
 pub enum Backend {
     Fever(fever::Fever),
     Greader(greader::Greader),
 }
 
 impl Backend {
-    /// A backend for `cfg`, with `token` if one is cached, else signing in
-    /// with the password.
-    async fn open(
+    /// A backend for `cfg`, with `token` if one is cached. Makes no request.
+    pub fn open(
         cfg: &SyncConfig,
         http: reqwest::Client,
         token: Option<Secret>,
-    ) -> Result<Backend, SyncError> {
-        Ok(match cfg.kind {
+        asking: Asking,
+    ) -> Backend {
+        let creds = Credentials::new(cfg, asking);
+        match cfg.kind {
             SyncKind::Fever => {
-                let key = match token {
-                    Some(t) => t,
-                    None => fever::Fever::api_key(&cfg.username, &password(&cfg.password)?),
-                };
-                Backend::Fever(fever::Fever::new(http, cfg.url.clone(), key))
+                Backend::Fever(fever::Fever::new(http, cfg.url.clone(), token, creds))
             }
             SyncKind::Greader => {
-                let auth = match token {
-                    Some(t) => t,
-                    None => {
-                        let pw = password(&cfg.password)?;
-                        greader::Greader::login(&http, &cfg.url, &cfg.username, &pw).await?
-                    }
-                };
-                Backend::Greader(greader::Greader::new(http, cfg.url.clone(), auth))
+                Backend::Greader(greader::Greader::new(http, cfg.url.clone(), token, creds))
             }
-        })
+        }
     }
 
-    fn token(&self) -> &Secret {
+    /// The token in use, once signed in.
+    fn token(&self) -> Option<Secret> {
         match self {
             Backend::Fever(b) => b.token(),
             Backend::Greader(b) => b.token(),
         }
     }
 
+    /// Requests made so far, signing in included.
     pub fn requests(&self) -> usize {
         match self {
             Backend::Fever(b) => b.requests(),
@@ -159,7 +221,27 @@ impl Backend {
             Backend::Greader(b) => b.push(batch).await,
         }
     }
+
+    /// Subscribes to a feed on the server; returns its title there.
+    pub async fn subscribe(&self, url: &url::Url) -> Result<String, SyncError> {
+        match self {
+            Backend::Fever(_) => Err(SyncError::Unsupported(FEVER_CANNOT_SUBSCRIBE.into())),
+            Backend::Greader(b) => b.subscribe(url).await,
+        }
+    }
+
+    /// Unsubscribes from the server's feed `remote_id`.
+    pub async fn unsubscribe(&self, remote_id: &str) -> Result<(), SyncError> {
+        match self {
+            Backend::Fever(_) => Err(SyncError::Unsupported(FEVER_CANNOT_SUBSCRIBE.into())),
+            Backend::Greader(b) => b.unsubscribe(remote_id).await,
+        }
+    }
 }
+
+pub const FEVER_CANNOT_SUBSCRIBE: &str =
+    "the Fever API cannot subscribe or unsubscribe; do it in the server's own interface, \
+     then run `tidings sync`";
 
 /// The HTTP client for the server: no redirects (a redirected POST could
 /// carry the key elsewhere), the configured timeout and user agent.
@@ -177,33 +259,35 @@ pub fn http_client(settings: &Settings) -> Result<reqwest::Client, SyncError> {
         })
 }
 
-/// Signs in and lists the subscriptions. A cached token the server refuses
-/// is forgotten and the password asked for once.
-pub async fn connect(
+/// A backend for the configured server, with the cached token if any.
+pub fn connect(
     cfg: &SyncConfig,
     settings: &Settings,
     tokens: &TokenCache,
-) -> Result<(Backend, Vec<RemoteFeed>), SyncError> {
+    asking: Asking,
+) -> Result<Backend, SyncError> {
     let http = http_client(settings)?;
+    Ok(Backend::open(
+        cfg,
+        http,
+        tokens.load(&cfg.account()),
+        asking,
+    ))
+}
+
+/// Keeps the token the backend signed in with for the next run, or
+/// forgets a cached one the server refused.
+fn keep_token<T>(
+    cfg: &SyncConfig,
+    tokens: &TokenCache,
+    backend: &Backend,
+    result: &Result<T, SyncError>,
+) {
     let account = cfg.account();
-    let cached = tokens.load(&account);
-    let from_cache = cached.is_some();
-    let backend = Backend::open(cfg, http.clone(), cached).await?;
-    match backend.subscriptions().await {
-        Ok(subs) => {
-            if !from_cache {
-                tokens.save(&account, backend.token());
-            }
-            Ok((backend, subs))
-        }
-        Err(SyncError::Auth { .. }) if from_cache => {
-            tokens.forget();
-            let fresh = Backend::open(cfg, http, None).await?;
-            let subs = fresh.subscriptions().await?;
-            tokens.save(&account, fresh.token());
-            Ok((fresh, subs))
-        }
-        Err(e) => Err(e),
+    match (backend.token(), result) {
+        (_, Err(SyncError::Auth { .. })) => tokens.forget(),
+        (Some(t), _) if tokens.load(&account).as_ref() != Some(&t) => tokens.save(&account, &t),
+        _ => {}
     }
 }
 
@@ -237,26 +321,56 @@ pub struct SyncReport {
 /// Changes pushed per outbox batch (acknowledged together).
 const PUSH_BATCH: usize = 50;
 
+/// The subscription list is read again at least this often (seconds).
+const FEEDS_MAX_AGE: i64 = 24 * 3600;
+
 /// Push, pull, take the server's flags. Each step commits as it goes, so an
 /// error (the server gone mid-way) loses nothing: the next sync resumes.
+///
+/// The subscription list is read on the first sync, after tidings changed
+/// it, when new items arrive (an item of an unknown feed, or a renamed
+/// feed) and at least daily; an idle sync does without it.
 pub async fn sync(
     store: &mut Store,
     config: &Config,
     tokens: &TokenCache,
+    asking: Asking,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
     store.begin_account(&cfg.account())?;
-    let (backend, subs) = connect(cfg, &config.settings, tokens).await?;
-    let reserved: Vec<String> = config.feeds.iter().map(|f| f.name.clone()).collect();
-    let mut feeds = store.replace_remote_feeds(&subs, &reserved)?;
-    let mut report = SyncReport {
-        feeds: feeds.len(),
-        ..Default::default()
-    };
+    let backend = connect(cfg, &config.settings, tokens, asking)?;
+    let mut report = SyncReport::default();
+    let result = run(store, config, &backend, &mut report, progress).await;
+    keep_token(cfg, tokens, &backend, &result);
+    report.requests = backend.requests();
+    report.seconds = started.elapsed().as_secs_f64();
+    result.map(|()| report)
+}
 
-    report.pushed = push(store, &backend).await?;
+async fn run(
+    store: &mut Store,
+    config: &Config,
+    backend: &Backend,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    let reserved: Vec<String> = config.feeds.iter().map(|f| f.name.clone()).collect();
+    let now = chrono::Utc::now().timestamp();
+    let listed_at: Option<i64> = store
+        .sync_state("feeds_listed")?
+        .and_then(|t| t.parse().ok());
+    let stale = store.sync_state("feeds_stale")?.is_some_and(|v| v == "1");
+    let mut feeds = store.remote_feeds()?;
+    let mut listed = false;
+    if stale || feeds.is_empty() || listed_at.is_none_or(|t| now - t > FEEDS_MAX_AGE) {
+        feeds = list_feeds(store, backend, &reserved).await?;
+        listed = true;
+    }
+    report.feeds = feeds.len();
+
+    report.pushed = push(store, backend).await?;
 
     // New articles are grouped into stories and checked against the
     // alerting views once the pull is done, as a fetch does.
@@ -264,13 +378,12 @@ pub async fn sync(
     let mut cursor = store.sync_state("cursor")?;
     let already = store.remote_article_count()?;
     let mut pulled = 0u64;
-    let mut refreshed = false;
     loop {
         let page = backend.items_after(cursor.as_deref()).await?;
-        // An item of a feed subscribed since the list was read: read it again.
-        if !refreshed && page.items.iter().any(|i| !feeds.contains_key(&i.feed)) {
-            refreshed = true;
-            feeds = store.replace_remote_feeds(&backend.subscriptions().await?, &reserved)?;
+        // New items: the list may have a new or renamed feed.
+        if !listed && !page.items.is_empty() {
+            feeds = list_feeds(store, backend, &reserved).await?;
+            listed = true;
             report.feeds = feeds.len();
         }
         let w = store.store_remote_items(&page.items, &feeds, &[("cursor", &page.cursor)])?;
@@ -296,9 +409,20 @@ pub async fn sync(
     report.from_server = store.apply_remote_flags(&flags.unread, &flags.starred)?;
     report.waiting = store.outbox_len()?;
     store.set_sync_state("last_sync", &chrono::Utc::now().timestamp().to_string())?;
-    report.requests = backend.requests();
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    Ok(())
+}
+
+/// Reads the subscription list into the cache.
+async fn list_feeds(
+    store: &mut Store,
+    backend: &Backend,
+    reserved: &[String],
+) -> Result<std::collections::HashMap<String, crate::model::FeedId>, SyncError> {
+    let subs = backend.subscriptions().await?;
+    let feeds = store.replace_remote_feeds(&subs, reserved)?;
+    store.set_sync_state("feeds_listed", &chrono::Utc::now().timestamp().to_string())?;
+    store.set_sync_state("feeds_stale", "0")?;
+    Ok(feeds)
 }
 
 /// Pushes the outbox in batches; each batch's acknowledged changes are
@@ -331,9 +455,66 @@ pub struct Check {
 /// Signs in and lists the subscriptions, changing nothing.
 pub async fn check(config: &Config, tokens: &TokenCache) -> Result<Check, SyncError> {
     let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
-    let (backend, subs) = connect(cfg, &config.settings, tokens).await?;
+    let backend = connect(cfg, &config.settings, tokens, Asking::Now)?;
+    let result = backend.subscriptions().await;
+    keep_token(cfg, tokens, &backend, &result);
+    let subs = result?;
     Ok(Check {
         subscriptions: subs.len(),
+        requests: backend.requests(),
+    })
+}
+
+/// What subscribing or unsubscribing on the server did.
+pub struct Subscribed {
+    /// The feed's title on the server (subscribing).
+    pub title: String,
+    pub requests: usize,
+}
+
+/// Subscribes to `url` on the server. The next sync reads the list again.
+pub async fn subscribe(
+    store: &mut Store,
+    config: &Config,
+    tokens: &TokenCache,
+    url: &url::Url,
+) -> Result<Subscribed, SyncError> {
+    let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
+    if cfg.kind == SyncKind::Fever {
+        return Err(SyncError::Unsupported(FEVER_CANNOT_SUBSCRIBE.into()));
+    }
+    store.begin_account(&cfg.account())?;
+    let backend = connect(cfg, &config.settings, tokens, Asking::Now)?;
+    let result = backend.subscribe(url).await;
+    keep_token(cfg, tokens, &backend, &result);
+    let title = result?;
+    store.set_sync_state("feeds_stale", "1")?;
+    Ok(Subscribed {
+        title,
+        requests: backend.requests(),
+    })
+}
+
+/// Unsubscribes from the server's feed `remote_id`; the next sync reads the
+/// list again (the feed's articles are kept).
+pub async fn unsubscribe(
+    store: &mut Store,
+    config: &Config,
+    tokens: &TokenCache,
+    remote_id: &str,
+) -> Result<Subscribed, SyncError> {
+    let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
+    if cfg.kind == SyncKind::Fever {
+        return Err(SyncError::Unsupported(FEVER_CANNOT_SUBSCRIBE.into()));
+    }
+    store.begin_account(&cfg.account())?;
+    let backend = connect(cfg, &config.settings, tokens, Asking::Now)?;
+    let result = backend.unsubscribe(remote_id).await;
+    keep_token(cfg, tokens, &backend, &result);
+    result?;
+    store.set_sync_state("feeds_stale", "1")?;
+    Ok(Subscribed {
+        title: String::new(),
         requests: backend.requests(),
     })
 }

@@ -55,6 +55,14 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         offline,
         state_path,
     } = opts;
+    // A password_command may prompt in the terminal: it runs now, before
+    // the interface takes the screen, and only if no token is cached.
+    let password = match (&config.sync, offline) {
+        (Some(cfg), false) => {
+            crate::sync::password_before_screen(cfg, &crate::sync::TokenCache::default_location())
+        }
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(config.settings.concurrency)
@@ -96,7 +104,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         events: ev_tx,
         zone,
         cache_path: cache_path.clone(),
-        sync: Default::default(),
+        sync: worker::SyncRun::with_password(password),
         newest_list: newest_list.clone(),
     })?;
 

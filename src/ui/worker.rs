@@ -47,6 +47,18 @@ pub struct Worker {
 pub struct SyncRun {
     running: bool,
     failed: bool,
+    /// The sync password, asked for before the interface took the screen
+    /// (a `password_command` never runs under it).
+    password: Option<crate::sync::Secret>,
+}
+
+impl SyncRun {
+    pub fn with_password(password: Option<crate::sync::Secret>) -> SyncRun {
+        SyncRun {
+            password,
+            ..Default::default()
+        }
+    }
 }
 
 /// Starts the worker thread; it ends on `Shutdown` or when every sender
@@ -229,10 +241,8 @@ impl Worker {
                     failed,
                     alerts,
                 } => {
-                    self.sync = SyncRun {
-                        running: false,
-                        failed,
-                    };
+                    self.sync.running = false;
+                    self.sync.failed = failed;
                     self.alert(crate::alerts::Alerter::new(&self.config), alerts);
                     runs = runs.saturating_sub(1);
                     let stored = Event::FeedStored {
@@ -497,6 +507,7 @@ impl Worker {
         let config = self.config.clone();
         let path = self.cache_path.clone();
         let back = self.own.clone();
+        let asking = crate::sync::Asking::Before(self.sync.password.clone());
         let spawned = std::thread::Builder::new()
             .name("tidings-sync".into())
             .spawn(move || {
@@ -517,6 +528,7 @@ impl Worker {
                             &mut store,
                             &config,
                             &tokens,
+                            asking,
                             &mut |_| {},
                         ))
                     });

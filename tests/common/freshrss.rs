@@ -37,7 +37,10 @@ pub fn archive() -> PathBuf {
 /// false, or fails in CI.
 pub fn available(test: &str) -> bool {
     let php = Command::new("php")
-        .args(["-r", "exit(extension_loaded('pdo_sqlite') && extension_loaded('curl') ? 0 : 1);"])
+        .args([
+            "-r",
+            "exit(extension_loaded('pdo_sqlite') && extension_loaded('curl') ? 0 : 1);",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -256,7 +259,9 @@ impl FreshRss {
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             if let Some(php) = self.php_pid_of(c.id()) {
-                let _ = Command::new("kill").args(["-KILL", &php.to_string()]).status();
+                let _ = Command::new("kill")
+                    .args(["-KILL", &php.to_string()])
+                    .status();
             }
             let _ = c.kill();
             let _ = c.wait();
