@@ -184,6 +184,13 @@ impl Backend {
         }
     }
 
+    /// Whether reading the subscription list every sync keeps an idle
+    /// sync within three requests (Fever: no sign-in request, one call for
+    /// both flag lists).
+    fn lists_cheaply(&self) -> bool {
+        matches!(self, Backend::Fever(_))
+    }
+
     /// Requests made so far, signing in included.
     pub fn requests(&self) -> usize {
         match self {
@@ -327,9 +334,10 @@ const FEEDS_MAX_AGE: i64 = 24 * 3600;
 /// Push, pull, take the server's flags. Each step commits as it goes, so an
 /// error (the server gone mid-way) loses nothing: the next sync resumes.
 ///
-/// The subscription list is read on the first sync, after tidings changed
-/// it, when new items arrive (an item of an unknown feed, or a renamed
-/// feed) and at least daily; an idle sync does without it.
+/// With the Google Reader API the subscription list is read on the first
+/// sync, after tidings changed it, when new items arrive (an item of an
+/// unknown feed, or a renamed feed) and at least daily, so that an idle sync
+/// makes three requests; Fever reads it every sync in the same three.
 pub async fn sync(
     store: &mut Store,
     config: &Config,
@@ -364,7 +372,11 @@ async fn run(
     let stale = store.sync_state("feeds_stale")?.is_some_and(|v| v == "1");
     let mut feeds = store.remote_feeds()?;
     let mut listed = false;
-    if stale || feeds.is_empty() || listed_at.is_none_or(|t| now - t > FEEDS_MAX_AGE) {
+    if backend.lists_cheaply()
+        || stale
+        || feeds.is_empty()
+        || listed_at.is_none_or(|t| now - t > FEEDS_MAX_AGE)
+    {
         feeds = list_feeds(store, backend, &reserved).await?;
         listed = true;
     }

@@ -64,6 +64,7 @@ pub fn available(test: &str) -> bool {
 /// A feed to subscribe to: its category on the server, and URL.
 pub struct Sub<'a> {
     pub category: &'a str,
+    pub title: &'a str,
     pub url: &'a str,
 }
 
@@ -73,6 +74,8 @@ pub struct FreshRss {
     data: PathBuf,
     pub port: u16,
     child: Option<Child>,
+    /// The API password now.
+    api_password: std::sync::Mutex<String>,
 }
 
 impl FreshRss {
@@ -116,6 +119,7 @@ impl FreshRss {
             data,
             port,
             child: None,
+            api_password: std::sync::Mutex::new(API_PASSWORD.to_string()),
         };
         fr.php(&["cli/prepare.php"]);
         fr.php(&[
@@ -200,8 +204,9 @@ impl FreshRss {
         let mut body = String::new();
         for s in subs {
             body.push_str(&format!(
-                "<outline text=\"{c}\"><outline type=\"rss\" text=\"{u}\" xmlUrl=\"{u}\"/></outline>",
+                "<outline text=\"{c}\"><outline type=\"rss\" text=\"{t}\" xmlUrl=\"{u}\"/></outline>",
                 c = s.category,
+                t = s.title,
                 u = s.url
             ));
         }
@@ -218,6 +223,18 @@ impl FreshRss {
             "--filename",
             opml.to_str().unwrap(),
         ]);
+    }
+
+    /// Changes alice's API password: tokens given before stop working.
+    pub fn php_update_api_password(&self, password: &str) {
+        self.php(&[
+            "cli/update-user.php",
+            "--user",
+            USER,
+            "--api-password",
+            password,
+        ]);
+        *self.api_password.lock().unwrap() = password.to_string();
     }
 
     /// Fetches every feed now (exit 1 only means nothing changed).
@@ -343,7 +360,10 @@ impl FreshRss {
                 "POST",
                 "/api/greader.php/accounts/ClientLogin",
                 &[],
-                Some(&encode(&[("Email", USER), ("Passwd", API_PASSWORD)])),
+                Some(&encode(&[
+                    ("Email", USER),
+                    ("Passwd", &self.api_password.lock().unwrap().clone()),
+                ])),
             )
             .expect("ClientLogin");
         assert_eq!(status, 200, "{login}");
