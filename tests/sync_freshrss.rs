@@ -328,7 +328,7 @@ fn scenario(kind: &str) {
     );
     let unread = fr.unread_ids();
     assert!(!unread.contains(&sa) && !unread.contains(&sb) && unread.contains(&sc));
-    assert_eq!(fr.starred_ids(), [sc.clone()]);
+    assert_eq!(fr.starred_ids(), std::slice::from_ref(&sc));
     if greader {
         let edits = calls.iter().filter(|c| c.contains("edit-tag")).count();
         assert_eq!(edits, 2, "{calls:#?}");

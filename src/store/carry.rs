@@ -167,7 +167,7 @@ mod tests {
             read: true,
             starred: true,
         };
-        let dry = s.carry_state(&[carried.clone()], true).unwrap();
+        let dry = s.carry_state(std::slice::from_ref(&carried), true).unwrap();
         assert_eq!((dry.marked_read, dry.starred), (1, 1));
         assert!(s.outbox(10).unwrap().is_empty());
         let st = s.carry_state(&[carried], false).unwrap();
