@@ -361,6 +361,12 @@ fn scenario(kind: &str) {
     let extra = feeds.url("/extra.xml");
     let subs_before = fr.subscription_urls();
     if greader {
+        // A URL the server cannot read as a feed: a clear error.
+        let missing = feeds.url("/missing.xml");
+        let (code, _, err) = t.run(&["feeds", "--add", &missing]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("could not subscribe to"), "{err}");
+        assert_eq!(fr.subscription_urls(), subs_before);
         let out = t.ok(&["feeds", "--add", &extra]);
         assert!(out.contains("subscribed to"), "{out}");
         assert!(fr.subscription_urls().contains(&extra));
