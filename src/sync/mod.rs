@@ -390,10 +390,14 @@ async fn run(
     let mut cursor = store.sync_state("cursor")?;
     let already = store.remote_article_count()?;
     let mut pulled = 0u64;
+    let mut relisted = false;
     loop {
         let page = backend.items_after(cursor.as_deref()).await?;
-        // New items: the list may have a new or renamed feed.
-        if !listed && !page.items.is_empty() {
+        // New items: the list may have a new or renamed feed. An item of a
+        // feed subscribed since the list was read: read it again, once.
+        let unknown = page.items.iter().any(|i| !feeds.contains_key(&i.feed));
+        if (!listed && !page.items.is_empty()) || (unknown && !relisted) {
+            relisted = listed;
             feeds = list_feeds(store, backend, &reserved).await?;
             listed = true;
             report.feeds = feeds.len();
