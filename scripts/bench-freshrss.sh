@@ -5,11 +5,12 @@
 # the requests tidings counted and those the server logged.
 # Needs scripts/freshrss-setup.sh to have run.
 #
-#   scripts/bench-freshrss.sh [greader|fever] [FEEDS] [ITEMS]
+#   scripts/bench-freshrss.sh [greader|fever|both] [FEEDS] [ITEMS]
 #   TIDINGS=target/release/tidings scripts/bench-freshrss.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kind="${1:-greader}"
+kinds="${1:-both}"
+[ "$kinds" = both ] && kinds="greader fever"
 feeds="${2:-200}"
 items="${3:-50}"
 tidings="${TIDINGS:-target/debug/tidings}"
@@ -64,28 +65,30 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
-case "$kind" in
-    greader) url="http://127.0.0.1:$port/api/greader.php" ;;
-    fever) url="http://127.0.0.1:$port/api/fever.php" ;;
-    *) echo "kind must be greader or fever" >&2; exit 2 ;;
-esac
-cat >"$work/config.toml" <<TOML
-[sync]
-kind = "$kind"
-url = "$url"
-username = "$user"
-TOML
 export TIDINGS_SYNC_PASSWORD="$password"
 served() { grep -c ']: [A-Z]* /api/' "$work/server.log" || true; }
 run() {
     local before
     before=$(served)
-    "$tidings" --config "$work/config.toml" --cache "$work/cache.db" sync --json >"$work/out.json"
+    "$tidings" --config "$work/config.toml" --cache "$work/cache-$kind.db" sync --json >"$work/out.json"
     python3 - "$work/out.json" "$(( $(served) - before ))" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("%6d new  %4d requests (server logged %s)  %.2f s" % (r["new"], r["requests"], sys.argv[2], r["seconds"]))
 PY
 }
-echo "$kind, first sync:"; run
-for i in 1 2 3; do echo "idle sync $i:"; run; done
+for kind in $kinds; do
+    case "$kind" in
+        greader) url="http://127.0.0.1:$port/api/greader.php" ;;
+        fever) url="http://127.0.0.1:$port/api/fever.php" ;;
+        *) echo "kind must be greader, fever or both" >&2; exit 2 ;;
+    esac
+    cat >"$work/config.toml" <<TOML
+[sync]
+kind = "$kind"
+url = "$url"
+username = "$user"
+TOML
+    echo "$kind, first sync:"; run
+    for i in 1 2 3; do echo "$kind, idle sync $i:"; run; done
+done

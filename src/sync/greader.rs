@@ -23,10 +23,11 @@ use std::sync::Mutex;
 
 /// Items per page of the reading list.
 const PAGE: usize = 100;
-/// Ids per page of an id list.
-const IDS_PAGE: usize = 10_000;
+/// Ids per page of an id list: ids are small, so most accounts' unread
+/// list is one request.
+const IDS_PAGE: usize = 50_000;
 /// Pages of ids read at most (a million items).
-const MAX_ID_PAGES: usize = 100;
+const MAX_ID_PAGES: usize = 20;
 const READING_LIST: &str = "user/-/state/com.google/reading-list";
 const READ: &str = "user/-/state/com.google/read";
 const STARRED: &str = "user/-/state/com.google/starred";
