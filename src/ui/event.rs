@@ -59,8 +59,8 @@ pub enum StoreCmd {
         view: ViewFilter,
         query: String,
     },
-    /// A sync with the server ended (`new` articles, the alerts among
-    /// them, or it failed).
+    /// A sync with the server ended (`new`: articles new or changed and
+    /// flags the server changed; the alerts among them, or it failed).
     SyncDone {
         new: usize,
         failed: bool,

@@ -533,8 +533,15 @@ impl Worker {
                         ))
                     });
                 let done = match result {
+                    // Flags the server changed show as new articles do:
+                    // the list is read again.
                     Ok(r) => StoreCmd::SyncDone {
-                        new: r.new,
+                        new: r.new
+                            + r.updated
+                            + r.from_server.marked_read
+                            + r.from_server.marked_unread
+                            + r.from_server.starred
+                            + r.from_server.unstarred,
                         failed: false,
                         alerts: r.alerts,
                     },
