@@ -22,15 +22,8 @@ const WEB_PASSWORD: &str = "freshrss-web-pw-9920";
 const CLI_LIMIT: Duration = Duration::from_secs(60);
 const SERVER_LIMIT_SECONDS: u32 = 600;
 
-/// The shared material: `$TIDINGS_SHARED`, else `../shared` beside the repo.
-fn shared() -> PathBuf {
-    std::env::var_os("TIDINGS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(super::shared)
-}
-
 pub fn archive() -> PathBuf {
-    shared().join("servers/freshrss-1.24.3.tar.gz")
+    super::shared().join("servers/freshrss-1.24.3.tar.gz")
 }
 
 /// Whether FreshRSS can run here. When it cannot, says why and returns

@@ -5,9 +5,11 @@ pub mod server;
 
 use std::path::{Path, PathBuf};
 
-/// The shared fixtures beside the repository.
+/// The shared fixtures beside the repository (`$TIDINGS_SHARED` when set).
 pub fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+    std::env::var_os("TIDINGS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
 }
 
 /// A temporary home for one test: config and cache paths.
