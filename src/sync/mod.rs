@@ -1,13 +1,15 @@
 //! Keeping the cache in step with a feed server (`[sync]`).
 //!
 //! A backend provides subscriptions, pages of items after a cursor, the
-//! server's read and starred ids, and a push of one flag change. The runner
-//! here does the rest the same way for every backend: sign in (with the
-//! cached token, else the password), push the outbox, pull new items page
-//! by page (each page stored with its cursor, so an interrupted sync
-//! resumes), then take the server's flags (the store keeps any change
-//! still in the outbox). Adding a backend is one file plus its arm in
-//! [`Backend`].
+//! server's read and starred ids, and a push of one flag change. It signs
+//! in when it first needs to (with the cached token, else the password) and
+//! again once when the server refuses the token; every request, the sign-in
+//! included, is counted. The runner does the rest the same way for every
+//! backend: read the subscription list when needed, push the outbox, pull
+//! new items page by page (each page stored with its cursor, so an
+//! interrupted sync resumes), then take the server's flags (the store keeps
+//! any change still in the outbox). Adding a backend is one file plus its
+//! arm in [`Backend`].
 
 pub mod fever;
 pub mod greader;
