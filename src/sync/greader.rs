@@ -608,6 +608,38 @@ mod tests {
     }
 
     #[test]
+    fn the_newest_second_and_its_ids_are_noted() {
+        let item = |id: u64, usec: u64| {
+            serde_json::json!({
+                "id": format!("tag:google.com,2005:reader/item/{id:016x}"),
+                "timestampUsec": usec.to_string(),
+                "crawlTimeMsec": (usec / 1000).to_string(),
+                "origin": {"streamId": "feed/1"},
+                "title": "t",
+            })
+        };
+        let v = serde_json::json!({"items": [
+            item(10, 1_700_000_000_100_000),
+            item(11, 1_700_000_001_200_000),
+            item(12, 1_700_000_001_900_000),
+            {"id": "not an id", "origin": {"streamId": "feed/1"}},
+        ]});
+        let mut c = Cursor::default();
+        let items = parse_items(&v, &mut c);
+        assert_eq!(items.len(), 3);
+        assert_eq!(c.newest, 1_700_000_001);
+        assert_eq!(c.newest_seen, ["11", "12"]);
+        // The same items again change nothing; an older one is not noted.
+        let again = serde_json::json!({"items": [item(12, 1_700_000_001_900_000), item(9, 1_600_000_000_000_000)]});
+        parse_items(&again, &mut c);
+        assert_eq!(c.newest_seen, ["11", "12"]);
+        // An old cursor (before the seen ids were kept) still reads.
+        let old: Cursor =
+            serde_json::from_str(r#"{"since":5,"newest":5,"continuation":null}"#).unwrap();
+        assert_eq!((old.since, old.seen.len(), old.active), (5, 0, false));
+    }
+
+    #[test]
     fn paths_join_the_base() {
         let base = url::Url::parse("https://rss.example.org/api/greader.php").unwrap();
         assert_eq!(
