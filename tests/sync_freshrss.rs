@@ -163,6 +163,31 @@ fn write_private(path: &std::path::Path, text: &str) {
     }
 }
 
+/// A newsboat cache holding one read and starred item of `feed`, known to
+/// newsboat by another guid but the same link.
+fn newsboat_cache(path: &std::path::Path, feed: &str, link: &str) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE rss_feed (rssurl TEXT PRIMARY KEY NOT NULL, url TEXT NOT NULL,
+             title TEXT NOT NULL);
+         CREATE TABLE rss_item (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+             guid TEXT NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL,
+             feedurl TEXT NOT NULL, unread INTEGER NOT NULL, flags TEXT);",
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO rss_feed (rssurl, url, title) VALUES (?1, '', 'feed')",
+        [feed],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO rss_item (guid, title, url, feedurl, unread, flags)
+         VALUES ('newsboat-guid-3', 't', ?1, ?2, 0, 's')",
+        [link, feed],
+    )
+    .unwrap();
+}
+
 #[test]
 fn greader_against_freshrss() {
     scenario("greader");
@@ -333,6 +358,22 @@ fn scenario(kind: &str) {
         let edits = calls.iter().filter(|c| c.contains("edit-tag")).count();
         assert_eq!(edits, 2, "{calls:#?}");
     }
+
+    // Read and starred flags brought in from newsboat's cache reach the
+    // server too.
+    let nb = t.sandbox.dir.path().join("newsboat-cache.db");
+    newsboat_cache(&nb, &tech_url, "http://127.0.0.1/Tech-003");
+    let out = t.ok(&["import", "--newsboat-cache", nb.to_str().unwrap()]);
+    assert!(out.contains("1 marked read, 1 starred"), "{out}");
+    let r = t.sync();
+    assert_eq!(r["pushed"], 2, "{r}");
+    let s3 = fr.item_id("Tech 003");
+    assert!(!fr.unread_ids().contains(&s3));
+    assert!(fr.starred_ids().contains(&s3));
+    let d = t.id_of("Tech 003");
+    t.ok(&["unstar", &d]);
+    assert_eq!(t.sync()["pushed"], 1);
+    assert_eq!(fr.starred_ids(), std::slice::from_ref(&sc));
 
     // Read on the server shows here after the next sync.
     let sw = fr.item_id("World A");
