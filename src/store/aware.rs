@@ -223,13 +223,13 @@ pub(super) fn fill_story_keys(conn: &rusqlite::Connection) -> rusqlite::Result<u
     )?;
     for (id, link) in &missing {
         let key = link.as_deref().and_then(crate::story::link_key);
-        let hash = stored_sketch(conn, *id)?.map(|s| s.simhash);
+        let hash = stored_sketch(conn, *id)?.and_then(|s| s.simhash);
         update.execute(params![id, key, hash])?;
     }
     Ok(missing.len())
 }
 
-/// The sketch of a cached article (None: gone, or too few words).
+/// The sketch of a cached article (None: gone).
 fn stored_sketch(
     conn: &rusqlite::Connection,
     id: i64,
@@ -248,7 +248,71 @@ fn stored_sketch(
             ))
         })
         .optional()?;
-    Ok(row.and_then(|(t, s, b)| crate::story::sketch(&t, s.as_deref(), b.as_deref())))
+    Ok(row.map(|(t, s, b)| crate::story::sketch(&t, s.as_deref(), b.as_deref())))
+}
+
+/// Sketches read so far, each article's once: only the few articles whose
+/// links or SimHashes make them candidates are read.
+#[derive(Default)]
+struct Sketches(HashMap<i64, Option<crate::story::Sketch>>);
+
+impl Sketches {
+    fn get(
+        &mut self,
+        conn: &rusqlite::Connection,
+        id: i64,
+    ) -> rusqlite::Result<Option<crate::story::Sketch>> {
+        if let Some(s) = self.0.get(&id) {
+            return Ok(s.clone());
+        }
+        let s = stored_sketch(conn, id)?;
+        self.0.insert(id, s.clone());
+        Ok(s)
+    }
+}
+
+/// Whether story `story` (an article's id when alone) holds an article of
+/// `feed`: a story never holds two.
+fn story_has_feed(conn: &rusqlite::Connection, story: i64, feed: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM articles WHERE story_id = ?1 AND feed_id = ?2)
+             OR EXISTS(SELECT 1 FROM articles WHERE id = ?1 AND feed_id = ?2)",
+    )?
+    .query_row(params![story, feed], |r| r.get(0))
+}
+
+/// The link keys that name no item of `feed`: its own address and its
+/// site link.
+fn own_keys(conn: &rusqlite::Connection, feed: i64) -> rusqlite::Result<Vec<String>> {
+    let row: Option<(String, Option<String>)> = conn
+        .prepare_cached("SELECT url, site_url FROM feeds WHERE id = ?1")?
+        .query_row([feed], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row
+        .map(|(url, site)| {
+            [Some(url), site]
+                .into_iter()
+                .flatten()
+                .filter_map(|u| crate::story::link_key(&u))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Articles that carry one link, beyond which it names no single item (a
+/// page every source links to, such as a campaign's home).
+const MAX_LINK_SHARERS: usize = 100;
+
+/// The articles carrying link key `key`: id, feed, story.
+fn link_sharers(conn: &rusqlite::Connection, key: &str) -> rusqlite::Result<Vec<(i64, i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, feed_id, COALESCE(story_id, id) FROM articles
+         WHERE link_key = ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![key, MAX_LINK_SHARERS as i64 + 1], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    rows.collect()
 }
 
 /// Most articles kept in [`Candidates`] (about 10 MB).
@@ -343,18 +407,11 @@ impl Store {
             });
         }
         let candidates = &mut self.candidates;
-        // Sketches read so far (None: too few words), only for the few
-        // pairs whose SimHashes are near.
-        let mut sketches: HashMap<i64, Option<crate::story::Sketch>> = HashMap::new();
-        let mut sketch_of =
-            |tx: &rusqlite::Transaction, id: i64| -> Result<Option<crate::story::Sketch>> {
-                if let Some(s) = sketches.get(&id) {
-                    return Ok(s.clone());
-                }
-                let s = stored_sketch(tx, id)?;
-                sketches.insert(id, s.clone());
-                Ok(s)
-            };
+        let mut sketches = Sketches::default();
+        let mut own: HashMap<i64, Vec<String>> = HashMap::new();
+        // Links found to name no single item of a feed: read once, not
+        // once per article that carries them.
+        let mut generic: HashSet<(i64, String)> = HashSet::new();
         let mut joined = 0;
         // The batch's articles grouped so far (their story may be their own).
         let mut done: HashSet<i64> = HashSet::new();
@@ -364,37 +421,57 @@ impl Store {
                 .or_else(|| link.as_deref().and_then(crate::story::link_key));
             let hash = match stored_hash {
                 Some(h) => Some(h),
-                None => sketch_of(&tx, id)?.map(|s| s.simhash),
+                None => sketches.get(&tx, id)?.and_then(|s| s.simhash),
             };
-            let mut story: Option<i64> = None;
-            if let Some(k) = &key {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT id, COALESCE(story_id, id) FROM articles
-                     WHERE link_key = ?1 AND id != ?2 ORDER BY id",
-                )?;
-                let rows = stmt.query_map(params![k, id], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                })?;
-                for row in rows {
-                    let (other, s) = row?;
-                    // Not the batch's articles still to come.
-                    if !pending.contains(&other) || done.contains(&other) {
-                        story = Some(s);
-                        break;
-                    }
+            if !own.contains_key(&feed) {
+                own.insert(feed, own_keys(&tx, feed)?);
+            }
+            let identity = key.as_deref().filter(|k| {
+                crate::story::is_specific(k)
+                    && !own.get(&feed).is_some_and(|o| o.iter().any(|x| x == k))
+                    && !generic.contains(&(feed, k.to_string()))
+            });
+            // Other feeds' articles carrying the same link, when it names
+            // one item: no other article of this feed carries it.
+            let mut by_link: Vec<(i64, i64)> = Vec::new();
+            if let Some(k) = identity {
+                let sharers = link_sharers(&tx, k)?;
+                if sharers.len() > MAX_LINK_SHARERS
+                    || sharers.iter().any(|&(o, f, _)| f == feed && o != id)
+                {
+                    generic.insert((feed, k.to_string()));
+                } else {
+                    by_link = sharers
+                        .into_iter()
+                        .filter(|&(o, _, _)| o != id && (!pending.contains(&o) || done.contains(&o)))
+                        .map(|(o, _, s)| (o, s))
+                        .collect();
                 }
             }
-            if let (None, Some(h)) = (story, hash) {
-                let near = candidates.near(time, window, feed, h);
-                for c in near {
-                    let (Some(mine), Some(other)) = (sketch_of(&tx, id)?, sketch_of(&tx, c.id)?)
-                    else {
-                        continue;
-                    };
-                    if mine.same_story(&other) {
-                        story = Some(c.story);
-                        break;
-                    }
+            let mut near = Vec::new();
+            if let Some(h) = hash {
+                near = candidates
+                    .near(time, window, feed, h)
+                    .into_iter()
+                    .map(|c| (c.id, c.story))
+                    .collect();
+            }
+            let mut story: Option<i64> = None;
+            let tries = by_link
+                .into_iter()
+                .map(|c| (c, true))
+                .chain(near.into_iter().map(|c| (c, false)));
+            for ((other, s), same_link) in tries {
+                if story_has_feed(&tx, s, feed)? {
+                    continue;
+                }
+                let (Some(mine), Some(theirs)) = (sketches.get(&tx, id)?, sketches.get(&tx, other)?)
+                else {
+                    continue;
+                };
+                if crate::story::same_story(&mine, &theirs, same_link) {
+                    story = Some(s);
+                    break;
                 }
             }
             // An article alone keeps story_id NULL (its own story), which
@@ -557,7 +634,7 @@ mod tests {
     #[test]
     fn copies_from_two_feeds_are_one_story() {
         let mut s = Store::open_in_memory().unwrap();
-        let ids = s.sync_feeds(&[cfg("a"), cfg("b")]).unwrap();
+        let ids = s.sync_feeds(&[cfg("a"), cfg("b"), cfg("c")]).unwrap();
         let text = "Virtual wards let patients get hospital-level care at home, monitored by clinical teams.";
         let put = |s: &mut Store, feed: FeedId, items: &[(&str, &str, &str)]| {
             let mark = s.last_article_id().unwrap();
@@ -584,6 +661,9 @@ mod tests {
             ids[0],
             &[("1", "Virtual wards reach 10,000 beds", "https://a.test/1")],
         );
+        // B's copy joins; B's other article, though it carries A's link
+        // and the same text, does not: a story never holds two articles
+        // of one feed.
         let joined = put(
             &mut s,
             ids[1],
@@ -594,18 +674,33 @@ mod tests {
                     "https://b.test/x",
                 ),
                 (
-                    "y",
-                    "Something else entirely today",
+                    "z",
+                    "Virtual wards reach 10,000 beds, B says",
                     "https://www.a.test/1/?utm_source=b",
                 ),
             ],
         );
-        assert_eq!(joined, 2);
+        assert_eq!(joined, 1);
+        // C's copy carries A's link with tracking parameters.
+        let joined = put(
+            &mut s,
+            ids[2],
+            &[(
+                "y",
+                "Virtual wards: 10,000 beds",
+                "https://www.a.test/1/?utm_source=c",
+            )],
+        );
+        assert_eq!(joined, 1);
         let all = s
             .query(&Query::default(), &SqlOptions::default(), Utc::now(), None)
             .unwrap();
         let first = all.iter().find(|a| a.feed == "a").unwrap().id;
-        assert_eq!(s.story_copies(first).unwrap().len(), 2);
+        let copies = s.story_copies(first).unwrap();
+        assert_eq!(
+            copies.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(),
+            ["b", "c"]
+        );
         let unread = crate::query::parse("is:unread").unwrap();
         let unread_count = |s: &Store| {
             s.count(&unread, &SqlOptions::default(), Utc::now())
@@ -614,11 +709,11 @@ mod tests {
         // With grouping off, one copy is marked alone.
         s.set_group_stories(false);
         s.set_read(&[first], true).unwrap();
-        assert_eq!(unread_count(&s), 2);
+        assert_eq!(unread_count(&s), 3);
         s.set_read(&[first], false).unwrap();
         s.set_group_stories(true);
         s.set_read(&[first], true).unwrap();
-        assert_eq!(unread_count(&s), 0);
+        assert_eq!(unread_count(&s), 1);
     }
 
     #[test]
