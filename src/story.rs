@@ -121,9 +121,9 @@ fn words(s: &str) -> impl Iterator<Item = String> + '_ {
 const STOP_WORDS: &[&str] = &[
     "a", "about", "after", "all", "also", "an", "and", "are", "as", "at", "be", "been", "but",
     "by", "can", "for", "from", "has", "have", "how", "in", "into", "is", "it", "its", "more",
-    "new", "no", "not", "of", "on", "or", "our", "out", "over", "s", "says", "said", "so",
-    "that", "the", "their", "this", "to", "up", "was", "we", "were", "what", "when", "which",
-    "who", "will", "with", "you", "your",
+    "new", "no", "not", "of", "on", "or", "our", "out", "over", "s", "says", "said", "so", "that",
+    "the", "their", "this", "to", "up", "was", "we", "were", "what", "when", "which", "who",
+    "will", "with", "you", "your",
 ];
 
 /// A word's crude stem, so that "relicensed", "relicensing" and
@@ -276,8 +276,7 @@ impl Sketch {
         let shared = shared(&self.lead, &other.lead);
         shared >= MIN_SHARED
             && share_of(shared, &self.lead, &other.lead) >= MIN_LEAD_OVERLAP
-            && self.supported_by(other) >= MIN_SUPPORT
-            && other.supported_by(self) >= MIN_SUPPORT
+            && (self.supported_by(other) >= MIN_SUPPORT || other.supported_by(self) >= MIN_SUPPORT)
             && !self.numbers_differ(other)
     }
 
@@ -475,7 +474,10 @@ mod tests {
         let a = Sketch::new("Relicensing of AHSNs confirmed", &format!("{LEAD} {REST}"));
         let b = Sketch::new(
             "Health innovation networks relicensed for five years",
-            &format!("{} Read the full announcement from the HIN.", LEAD.replace("that that", "that")),
+            &format!(
+                "{} Read the full announcement from the HIN.",
+                LEAD.replace("that that", "that")
+            ),
         );
         assert!(a.copies(&b) && b.copies(&a), "{}", a.overlap(&b));
         let (ha, hb) = (a.simhash.unwrap(), b.simhash.unwrap());

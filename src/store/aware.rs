@@ -443,7 +443,9 @@ impl Store {
                 } else {
                     by_link = sharers
                         .into_iter()
-                        .filter(|&(o, _, _)| o != id && (!pending.contains(&o) || done.contains(&o)))
+                        .filter(|&(o, _, _)| {
+                            o != id && (!pending.contains(&o) || done.contains(&o))
+                        })
                         .map(|(o, _, s)| (o, s))
                         .collect();
                 }
@@ -465,7 +467,8 @@ impl Store {
                 if story_has_feed(&tx, s, feed)? {
                     continue;
                 }
-                let (Some(mine), Some(theirs)) = (sketches.get(&tx, id)?, sketches.get(&tx, other)?)
+                let (Some(mine), Some(theirs)) =
+                    (sketches.get(&tx, id)?, sketches.get(&tx, other)?)
                 else {
                     continue;
                 };

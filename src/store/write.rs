@@ -667,10 +667,7 @@ mod tests {
             };
             let p = prepare(&a);
             assert_eq!(p.index_body, body_text(summary, content));
-            assert_eq!(
-                p.simhash,
-                crate::story::fingerprint(summary, content)
-            );
+            assert_eq!(p.simhash, crate::story::fingerprint(summary, content));
             assert_eq!(p.link_key.as_deref(), Some("example.org/a"));
             assert_eq!(p.content_hash, content_hash(&a));
         }
