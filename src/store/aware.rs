@@ -315,6 +315,165 @@ fn link_sharers(conn: &rusqlite::Connection, key: &str) -> rusqlite::Result<Vec<
     rows.collect()
 }
 
+/// Days of articles, before the newest one stored, whose SimHash
+/// [`reapply_story_rules`] works out again: new articles are compared with
+/// those near their own dates only.
+const REHASH_DAYS: i64 = 14;
+
+/// One article of a story being checked again: id, feed, link key, sort
+/// time, sketch.
+struct Member {
+    id: i64,
+    feed: i64,
+    key: Option<String>,
+    time: i64,
+    sketch: crate::story::Sketch,
+}
+
+/// Brings a cache grouped under earlier rules in line with
+/// [`crate::story`]: the recent articles get the SimHash of their opening
+/// (the rest none, so they are never compared by text), and every story
+/// of two or more articles is taken apart and regrouped by the rules, so
+/// that no story holds two articles of one feed or rests on a link that
+/// names no item. Reads the bodies of the recent and the grouped articles
+/// only; returns how many articles left a story.
+pub(super) fn reapply_story_rules(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+    let newest: Option<i64> =
+        conn.query_row("SELECT MAX(first_seen) FROM articles", [], |r| r.get(0))?;
+    if let Some(newest) = newest {
+        let recent: Vec<i64> = {
+            let mut stmt =
+                conn.prepare("SELECT id FROM articles WHERE first_seen >= ?1 OR sort_time >= ?1")?;
+            let rows = stmt.query_map([newest - REHASH_DAYS * DAY], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut update = conn.prepare("UPDATE articles SET simhash = ?2 WHERE id = ?1")?;
+        for id in recent {
+            let hash = stored_sketch(conn, id)?.and_then(|s| s.simhash);
+            if hash.is_some() {
+                update.execute(params![id, hash])?;
+            }
+        }
+    }
+    // Every story of two or more, its articles in lead order.
+    let grouped: Vec<(i64, i64, i64, Option<String>, i64)> = {
+        let mut stmt = conn.prepare(
+            "SELECT story_id, id, feed_id, link_key, sort_time FROM articles
+             WHERE story_id IN (SELECT story_id FROM articles WHERE story_id IS NOT NULL
+                                GROUP BY story_id HAVING COUNT(*) > 1)
+             ORDER BY story_id, sort_time, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    // Articles alone in a story (the others purged) are simply alone.
+    conn.execute_batch(
+        "UPDATE articles SET story_id = NULL, story_lead = 1 WHERE story_id IN (
+             SELECT story_id FROM articles WHERE story_id IS NOT NULL
+             GROUP BY story_id HAVING COUNT(*) = 1)",
+    )?;
+    let mut own: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut left = 0;
+    let mut i = 0;
+    while i < grouped.len() {
+        let story = grouped[i].0;
+        let mut members = Vec::new();
+        while i < grouped.len() && grouped[i].0 == story {
+            let (_, id, feed, key, time) = grouped[i].clone();
+            i += 1;
+            if let Some(sketch) = stored_sketch(conn, id)? {
+                members.push(Member {
+                    id,
+                    feed,
+                    key,
+                    time,
+                    sketch,
+                });
+            }
+        }
+        // Regrouped greedily in lead order: each article joins the first
+        // new group that holds no article of its feed and a copy of it.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for m in 0..members.len() {
+            let mut home = None;
+            for (g, group) in groups.iter().enumerate() {
+                if group.iter().any(|&x| members[x].feed == members[m].feed) {
+                    continue;
+                }
+                let mut found = false;
+                for &x in group {
+                    if same_story_again(conn, &mut own, &members[m], &members[x])? {
+                        found = true;
+                        break;
+                    }
+                }
+                if found {
+                    home = Some(g);
+                    break;
+                }
+            }
+            match home {
+                Some(g) => groups[g].push(m),
+                None => groups.push(vec![m]),
+            }
+        }
+        if groups.len() == 1 && groups[0].len() == members.len() {
+            continue;
+        }
+        conn.prepare_cached(
+            "UPDATE articles SET story_id = NULL, story_lead = 1 WHERE story_id = ?1",
+        )?
+        .execute([story])?;
+        for group in &groups {
+            if group.len() < 2 {
+                left += 1;
+                continue;
+            }
+            let first = members[group[0]].id;
+            let mut set = conn.prepare_cached("UPDATE articles SET story_id = ?2 WHERE id = ?1")?;
+            for &m in group {
+                set.execute(params![members[m].id, first])?;
+            }
+        }
+    }
+    Ok(left)
+}
+
+/// [`crate::story::same_story`] for two articles of one story being checked
+/// again, with what the store knows of their links.
+fn same_story_again(
+    conn: &rusqlite::Connection,
+    own: &mut HashMap<i64, Vec<String>>,
+    a: &Member,
+    b: &Member,
+) -> rusqlite::Result<bool> {
+    let mut same_link = false;
+    if let (Some(k), Some(other)) = (&a.key, &b.key) {
+        if k == other && crate::story::is_specific(k) {
+            same_link = true;
+            for m in [a, b] {
+                if !own.contains_key(&m.feed) {
+                    own.insert(m.feed, own_keys(conn, m.feed)?);
+                }
+                let carried: i64 = conn
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM articles
+                         WHERE link_key = ?1 AND feed_id = ?2 LIMIT 2)",
+                    )?
+                    .query_row(params![k, m.feed], |r| r.get(0))?;
+                if carried > 1 || own.get(&m.feed).is_some_and(|o| o.contains(k)) {
+                    same_link = false;
+                }
+            }
+        }
+    }
+    let window = crate::story::WINDOW_DAYS * DAY;
+    Ok((same_link && a.sketch.related(&b.sketch))
+        || ((a.time - b.time).abs() <= window && a.sketch.copies(&b.sketch)))
+}
+
 /// Most articles kept in [`Candidates`] (about 10 MB).
 const MAX_CANDIDATES: usize = 200_000;
 
