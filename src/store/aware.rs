@@ -315,9 +315,9 @@ fn link_sharers(conn: &rusqlite::Connection, key: &str) -> rusqlite::Result<Vec<
     rows.collect()
 }
 
-/// Days of articles, before the newest one stored, whose SimHash
-/// [`reapply_story_rules`] works out again: new articles are compared with
-/// those near their own dates only.
+/// Days of articles, dated up to now, whose SimHash [`reapply_story_rules`]
+/// works out again: new articles are compared with those near their own
+/// dates only.
 const REHASH_DAYS: i64 = 14;
 
 /// One article of a story being checked again: id, feed, link key, sort
@@ -338,21 +338,17 @@ struct Member {
 /// names no item. Reads the bodies of the recent and the grouped articles
 /// only; returns how many articles left a story.
 pub(super) fn reapply_story_rules(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
-    let newest: Option<i64> =
-        conn.query_row("SELECT MAX(first_seen) FROM articles", [], |r| r.get(0))?;
-    if let Some(newest) = newest {
-        let recent: Vec<i64> = {
-            let mut stmt =
-                conn.prepare("SELECT id FROM articles WHERE first_seen >= ?1 OR sort_time >= ?1")?;
-            let rows = stmt.query_map([newest - REHASH_DAYS * DAY], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        let mut update = conn.prepare("UPDATE articles SET simhash = ?2 WHERE id = ?1")?;
-        for id in recent {
-            let hash = stored_sketch(conn, id)?.and_then(|s| s.simhash);
-            if hash.is_some() {
-                update.execute(params![id, hash])?;
-            }
+    let recent: Vec<i64> = {
+        let mut stmt = conn.prepare("SELECT id FROM articles WHERE sort_time >= ?1")?;
+        let since = super::to_ts(chrono::Utc::now()) - REHASH_DAYS * DAY;
+        let rows = stmt.query_map([since], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut update = conn.prepare("UPDATE articles SET simhash = ?2 WHERE id = ?1")?;
+    for id in recent {
+        let hash = stored_sketch(conn, id)?.and_then(|s| s.simhash);
+        if hash.is_some() {
+            update.execute(params![id, hash])?;
         }
     }
     // Every story of two or more, its articles in lead order.

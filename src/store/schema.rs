@@ -290,6 +290,12 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
             super::aware::fill_story_keys(&tx)?;
         }
         if *sql == STORY_RULES && current > 0 {
+            let articles: i64 = tx.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))?;
+            if articles >= REINDEX_NOTICE {
+                eprintln!(
+                    "tidings: upgrading the cache: checking stories against the new rules (once)"
+                );
+            }
             super::aware::reapply_story_rules(&tx)?;
         }
         // A new cache has nothing to index.
@@ -445,6 +451,8 @@ mod tests {
 
     #[test]
     fn articles_cached_before_stories_can_be_joined() {
+        // Recent: older articles are compared by their links only.
+        let now = chrono::Utc::now().timestamp();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
         let text = "<p>Virtual wards let patients get hospital-level care at home, monitored by clinical teams through apps.</p>";
@@ -463,8 +471,8 @@ mod tests {
             .unwrap();
             conn.execute(
                 "INSERT INTO articles (id, feed_id, guid, title, link, first_seen, sort_time, content_hash)
-                 VALUES (1, 1, 'g1', 'Virtual wards reach 10,000 beds', 'https://a.test/1', 0, 86400, 0)",
-                [],
+                 VALUES (1, 1, 'g1', 'Virtual wards reach 10,000 beds', 'https://a.test/1', 0, ?1, 0)",
+                [now - 5000],
             )
             .unwrap();
             conn.execute(
@@ -488,8 +496,9 @@ mod tests {
         s.conn
             .execute_batch(&format!(
                 "INSERT INTO articles (id, feed_id, guid, title, first_seen, sort_time, content_hash)
-                 VALUES (2, 2, 'g2', 'Virtual wards reach 10,000 beds | B', 0, 90000, 0);
-                 INSERT INTO article_bodies (article_id, summary) VALUES (2, '{text}');"
+                 VALUES (2, 2, 'g2', 'Virtual wards reach 10,000 beds | B', 0, {}, 0);
+                 INSERT INTO article_bodies (article_id, summary) VALUES (2, '{text}');",
+                now - 1000
             ))
             .unwrap();
         assert_eq!(s.assign_stories(&[crate::model::FeedId(2)], 1).unwrap(), 1);
@@ -580,6 +589,7 @@ mod tests {
                  INSERT INTO article_bodies (article_id, summary) VALUES
                      (4, '{lead}'), (5, '{lead} Read more.'), (10, '{lead}'), (11, '{lead}'),
                      (12, '{lead}');
+                 UPDATE articles SET sort_time = sort_time + CAST(strftime('%s', 'now') AS INTEGER) - 2000;
                  UPDATE articles SET story_lead = (id = (SELECT b.id FROM articles b
                      WHERE b.story_id = articles.story_id ORDER BY b.sort_time, b.id LIMIT 1))
                  WHERE story_id IS NOT NULL;"
