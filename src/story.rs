@@ -44,7 +44,7 @@ use std::collections::HashSet;
 /// Articles further apart than this are never copies by text alone.
 pub const WINDOW_DAYS: i64 = 3;
 /// Largest Hamming distance between the SimHashes of copies' openings.
-pub const MAX_DISTANCE: u32 = 18;
+pub const MAX_DISTANCE: u32 = 14;
 /// Words of the opening text that are compared.
 pub const LEAD_WORDS: usize = 60;
 /// Words of the opening text that go into the SimHash: copies keep the
