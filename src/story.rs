@@ -281,20 +281,20 @@ impl Sketch {
     }
 
     /// Whether two articles that carry the same link have words in common:
-    /// half the shorter headline's, or a headline borne out by the other's
-    /// words, or a fifth of the openings' shingles; and no number in one
-    /// headline that the other contradicts.
+    /// half the longer headline's, or a fifth of the openings' shingles
+    /// (at least three); and no number in one headline that the other
+    /// contradicts. A short headline whose words a long text happens to
+    /// hold is not enough.
     pub fn related(&self, other: &Sketch) -> bool {
         if self.numbers_differ(other) {
             return false;
         }
+        let longer = self.title.len().max(other.title.len());
         let titles = !self.title.is_empty()
             && !other.title.is_empty()
-            && share(&self.title, &other.title) >= MIN_SUPPORT;
-        let support =
-            self.supported_by(other) >= MIN_SUPPORT || other.supported_by(self) >= MIN_SUPPORT;
+            && shared(&self.title, &other.title) as f64 / longer as f64 >= MIN_SUPPORT;
         let lead = shared(&self.lead, &other.lead);
-        titles || support || (lead >= 3 && share_of(lead, &self.lead, &other.lead) >= 0.2)
+        titles || (lead >= 3 && share_of(lead, &self.lead, &other.lead) >= 0.2)
     }
 
     /// The share of this headline's words found in the other's headline
