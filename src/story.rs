@@ -173,9 +173,7 @@ fn numbers(s: &str) -> Vec<u64> {
             let joins = matches!(c, ',' | '.')
                 && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
                 && !n.is_empty();
-            if c.is_ascii_digit() {
-                n.push(c);
-            } else if c == '.' && joins {
+            if c.is_ascii_digit() || (c == '.' && joins) {
                 n.push(c);
             } else if !(c == ',' && joins) {
                 break;

@@ -23,7 +23,7 @@
 
 mod common;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use std::time::Instant;
 use tidings::config::FeedConfig;
 use tidings::model::{FetchReport, ParsedArticle, ParsedFeed};
@@ -186,7 +186,7 @@ fn grouped(p: &Pair) -> bool {
         published: Some(day + Duration::hours(it.hours)),
         ..Default::default()
     };
-    let mut put = |s: &mut Store, feed, arts: Vec<ParsedArticle>| {
+    let put = |s: &mut Store, feed, arts: Vec<ParsedArticle>| {
         let mark = s.last_article_id().unwrap();
         let doc = ParsedFeed {
             articles: arts,
@@ -632,7 +632,7 @@ fn pairs() -> Vec<Pair> {
             .is_some()
     };
     let mut n = 0;
-    let mut push = |out: &mut Vec<Pair>, class, a: Item, b: Item, one_fetch, what: String| {
+    let push = |out: &mut Vec<Pair>, class, a: Item, b: Item, one_fetch, what: String| {
         out.push(Pair {
             class,
             a,

@@ -450,8 +450,8 @@ fn same_story_again(
         if k == other && crate::story::is_specific(k) {
             same_link = true;
             for m in [a, b] {
-                if !own.contains_key(&m.feed) {
-                    own.insert(m.feed, own_keys(conn, m.feed)?);
+                if let std::collections::hash_map::Entry::Vacant(e) = own.entry(m.feed) {
+                    e.insert(own_keys(conn, m.feed)?);
                 }
                 let carried: i64 = conn
                     .prepare_cached(
@@ -578,8 +578,8 @@ impl Store {
                 Some(h) => Some(h),
                 None => sketches.get(&tx, id)?.and_then(|s| s.simhash),
             };
-            if !own.contains_key(&feed) {
-                own.insert(feed, own_keys(&tx, feed)?);
+            if let std::collections::hash_map::Entry::Vacant(e) = own.entry(feed) {
+                e.insert(own_keys(&tx, feed)?);
             }
             let identity = key.as_deref().filter(|k| {
                 crate::story::is_specific(k)
