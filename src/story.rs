@@ -7,16 +7,22 @@
 //! - their links identify the same item and their words agree: the links
 //!   are the same after normalisation ([`link_key`]: scheme, `www.`,
 //!   trailing slash, fragment and tracking parameters ignored), the link
-//!   is specific to one item (see below), and the titles or openings have
-//!   something in common ([`Sketch::related`]); or
+//!   is specific to one item (see below), and the headlines share half the
+//!   longer one's words or the openings a fifth of their word triples
+//!   ([`Sketch::related`]); or
 //! - they are dated within [`WINDOW_DAYS`] of each other and are copies of
 //!   one text ([`Sketch::copies`]): the word 3-shingles of the first
 //!   [`LEAD_WORDS`] words of their openings overlap by at least
-//!   [`MIN_LEAD_OVERLAP`] of the smaller set, and each headline, however
-//!   rewritten, is borne out by the other copy's words. A shared stock
-//!   opening ("NHS England today announced that…") followed by different
-//!   text shares too little; a shared boilerplate text under unrelated
-//!   headlines bears neither headline out.
+//!   [`MIN_LEAD_OVERLAP`] of the smaller set, and one headline, however
+//!   rewritten, is borne out by the other copy's words (half its words
+//!   are there). A shared stock opening ("NHS England today announced
+//!   that…") followed by different text shares too little; a shared
+//!   boilerplate text under unrelated headlines bears neither headline
+//!   out. So a copy whose new headline has no word of the other copy, nor
+//!   the other's headline a word of it, is listed apart.
+//!
+//! Headlines whose numbers all differ ("reach 10,000", "reach 12,000") are
+//! never one story.
 //!
 //! A link identifies nothing when it is the site's home page (an empty or
 //! `/` path and no query: [`link_identity`]), the feed's own address or
@@ -34,12 +40,13 @@
 //! ([`Sketch::simhash`]), stored with each article: near-duplicate
 //! openings have SimHashes within [`MAX_DISTANCE`] bits.
 //!
+//! A cache grouped under earlier rules is regrouped once by a migration
+//! (see `store::aware::reapply_story_rules`).
+//!
 //! Stories are assigned when articles are stored ([`crate::store::Store::assign_stories`],
 //! called by the fetch paths through [`crate::alerts::Alerter::record_all`]):
 //! `articles.story_id` is the id of the story's first article, or NULL for
 //! an article that is a story of its own.
-
-use std::collections::HashSet;
 
 /// Articles further apart than this are never copies by text alone.
 pub const WINDOW_DAYS: i64 = 3;
@@ -55,7 +62,7 @@ const MIN_LEAD_WORDS: usize = 12;
 /// Smallest share of the smaller set of opening shingles two copies share.
 pub const MIN_LEAD_OVERLAP: f64 = 0.5;
 /// Fewest opening shingles two copies share.
-const MIN_SHARED: usize = 8;
+pub const MIN_SHARED: usize = 8;
 /// Smallest share of a headline's words the other copy bears out.
 const MIN_SUPPORT: f64 = 0.5;
 
@@ -402,19 +409,6 @@ pub fn sketch(title: &str, summary: Option<&str>, content: Option<&str>) -> Sket
 /// The SimHash of [`sketch`].
 pub fn fingerprint(summary: Option<&str>, content: Option<&str>) -> Option<i64> {
     simhash(&opening(summary, content))
-}
-
-/// Which articles of one feed carry each link: a link two of them carry
-/// names no single item.
-pub fn shared_links<'a>(keys: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
-    let mut seen = HashSet::new();
-    let mut twice = HashSet::new();
-    for k in keys {
-        if !seen.insert(k) {
-            twice.insert(k);
-        }
-    }
-    twice
 }
 
 #[cfg(test)]
