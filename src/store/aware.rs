@@ -210,21 +210,21 @@ impl Candidates {
     }
 }
 
-/// Gives the articles that have none their link key and SimHash (see
-/// [`crate::story`]), one at a time; returns how many it read.
+/// Gives the articles that have none their link key (see
+/// [`crate::story`]); their SimHashes come with [`reapply_story_rules`],
+/// for recent articles only. Returns how many it read.
 pub(super) fn fill_story_keys(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
-    let missing: Vec<(i64, Option<String>)> = {
-        let mut stmt = conn.prepare("SELECT id, link FROM articles WHERE simhash IS NULL")?;
+    let missing: Vec<(i64, String)> = {
+        let mut stmt = conn
+            .prepare("SELECT id, link FROM articles WHERE link_key IS NULL AND link IS NOT NULL")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    let mut update = conn.prepare(
-        "UPDATE articles SET link_key = COALESCE(link_key, ?2), simhash = ?3 WHERE id = ?1",
-    )?;
+    let mut update = conn.prepare("UPDATE articles SET link_key = ?2 WHERE id = ?1")?;
     for (id, link) in &missing {
-        let key = link.as_deref().and_then(crate::story::link_key);
-        let hash = stored_sketch(conn, *id)?.and_then(|s| s.simhash);
-        update.execute(params![id, key, hash])?;
+        if let Some(key) = crate::story::link_key(link) {
+            update.execute(params![id, key])?;
+        }
     }
     Ok(missing.len())
 }

@@ -32,9 +32,9 @@ pub const MIGRATIONS: &[&str] = &[
 /// link that names no item are regrouped.
 const STORY_RULES: &str = "UPDATE articles SET simhash = NULL WHERE simhash IS NOT NULL;";
 
-/// 10: articles cached before stories existed get their link key and
-/// SimHash (worked out in Rust after this runs), so new copies can join
-/// them.
+/// 10: articles cached before stories existed get their link key (worked
+/// out in Rust after this runs; the SimHash comes with `STORY_RULES`), so
+/// new copies can join them.
 const STORY_KEYS: &str = "UPDATE articles SET simhash = simhash WHERE 0;";
 
 /// From this many articles, re-indexing says so on stderr.
@@ -277,16 +277,6 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
     for (i, sql) in pending() {
         tx.execute_batch(sql)?;
         if *sql == STORY_KEYS && current > 0 {
-            let missing: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM articles WHERE simhash IS NULL",
-                [],
-                |r| r.get(0),
-            )?;
-            if missing >= REINDEX_NOTICE {
-                eprintln!(
-                    "tidings: upgrading the cache: preparing {missing} articles for stories (once)"
-                );
-            }
             super::aware::fill_story_keys(&tx)?;
         }
         if *sql == STORY_RULES && current > 0 {
