@@ -335,12 +335,13 @@ struct Member {
 /// (the rest none, so they are never compared by text), and every story
 /// of two or more articles is taken apart and regrouped by the rules, so
 /// that no story holds two articles of one feed or rests on a link that
-/// names no item. Reads the bodies of the recent and the grouped articles
-/// only; returns how many articles left a story.
+/// names no item; then the recent articles alone are grouped as new ones
+/// are. Reads the bodies of the recent and the grouped articles only;
+/// returns how many articles left a story.
 pub(super) fn reapply_story_rules(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+    let since = super::to_ts(chrono::Utc::now()) - REHASH_DAYS * DAY;
     let recent: Vec<i64> = {
         let mut stmt = conn.prepare("SELECT id FROM articles WHERE sort_time >= ?1")?;
-        let since = super::to_ts(chrono::Utc::now()) - REHASH_DAYS * DAY;
         let rows = stmt.query_map([since], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
@@ -434,6 +435,26 @@ pub(super) fn reapply_story_rules(conn: &rusqlite::Connection) -> rusqlite::Resu
             }
         }
     }
+    // Copies the earlier rules missed (a rewritten headline over a shared
+    // lead) among the recent articles, in date order.
+    let alone: Vec<NewArticle> = {
+        let mut stmt = conn.prepare(
+            "SELECT id, feed_id, link, sort_time, link_key, simhash FROM articles
+             WHERE sort_time >= ?1 AND story_id IS NULL ORDER BY sort_time, id",
+        )?;
+        let rows = stmt.query_map([since], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    group_new(conn, &mut Candidates::default(), alone)?;
     Ok(left)
 }
 
@@ -470,6 +491,161 @@ fn same_story_again(
         || ((a.time - b.time).abs() <= window && a.sketch.copies(&b.sketch)))
 }
 
+/// An article to group: id, feed, link, sort time, link key, SimHash. The
+/// write path fills in the last two; articles stored otherwise get them
+/// when grouped.
+type NewArticle = (i64, i64, Option<String>, i64, Option<String>, Option<i64>);
+
+/// Puts `new` into stories, in order (see [`Store::assign_stories`]):
+/// each joins the story of an earlier article or stays alone. Returns how
+/// many joined one.
+fn group_new(
+    tx: &rusqlite::Connection,
+    candidates: &mut Candidates,
+    new: Vec<NewArticle>,
+) -> rusqlite::Result<usize> {
+    let pending: HashSet<i64> = new.iter().map(|a| a.0).collect();
+    let window = crate::story::WINDOW_DAYS * DAY;
+    // A bound on memory in a long-running interface.
+    if candidates.ids.len() > MAX_CANDIDATES {
+        candidates.clear();
+    }
+    // Articles near these articles' times: the times not read before,
+    // read in at most two index range scans; the batch's own are added
+    // as they are grouped.
+    if let (Some(lo), Some(hi)) = (new.iter().map(|a| a.3).min(), new.iter().map(|a| a.3).max()) {
+        let (lo, hi) = (lo - window, hi + window);
+        let missing = match candidates.read {
+            None => vec![(lo, hi)],
+            Some((a, b)) => [(lo, a - 1), (b + 1, hi)]
+                .into_iter()
+                .filter(|(x, y)| x <= y)
+                .collect(),
+        };
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, feed_id, sort_time, COALESCE(story_id, id), simhash
+             FROM articles
+             WHERE sort_time BETWEEN ?1 AND ?2 AND simhash IS NOT NULL",
+        )?;
+        for (x, y) in missing {
+            let rows = stmt.query_map(params![x, y], |r| {
+                Ok(Candidate {
+                    id: r.get(0)?,
+                    feed: r.get(1)?,
+                    time: r.get(2)?,
+                    story: r.get(3)?,
+                    simhash: r.get(4)?,
+                })
+            })?;
+            for row in rows {
+                let c = row?;
+                if !pending.contains(&c.id) {
+                    candidates.add(c);
+                }
+            }
+        }
+        candidates.read = Some(match candidates.read {
+            None => (lo, hi),
+            Some((a, b)) => (a.min(lo), b.max(hi)),
+        });
+    }
+    let mut sketches = Sketches::default();
+    let mut own: HashMap<i64, Vec<String>> = HashMap::new();
+    // Links found to name no single item of a feed: read once, not
+    // once per article that carries them.
+    let mut generic: HashSet<(i64, String)> = HashSet::new();
+    let mut joined = 0;
+    // The batch's articles grouped so far (their story may be their own).
+    let mut done: HashSet<i64> = HashSet::new();
+    for (id, feed, link, time, stored_key, stored_hash) in new {
+        let key = stored_key
+            .clone()
+            .or_else(|| link.as_deref().and_then(crate::story::link_key));
+        let hash = match stored_hash {
+            Some(h) => Some(h),
+            None => sketches.get(tx, id)?.and_then(|s| s.simhash),
+        };
+        if let std::collections::hash_map::Entry::Vacant(e) = own.entry(feed) {
+            e.insert(own_keys(tx, feed)?);
+        }
+        let identity = key.as_deref().filter(|k| {
+            crate::story::is_specific(k)
+                && !own.get(&feed).is_some_and(|o| o.iter().any(|x| x == k))
+                && !generic.contains(&(feed, k.to_string()))
+        });
+        // Other feeds' articles carrying the same link, when it names
+        // one item: no other article of this feed carries it.
+        let mut by_link: Vec<(i64, i64)> = Vec::new();
+        if let Some(k) = identity {
+            let sharers = link_sharers(tx, k)?;
+            if sharers.len() > MAX_LINK_SHARERS
+                || sharers.iter().any(|&(o, f, _)| f == feed && o != id)
+            {
+                generic.insert((feed, k.to_string()));
+            } else {
+                by_link = sharers
+                    .into_iter()
+                    .filter(|&(o, _, _)| o != id && (!pending.contains(&o) || done.contains(&o)))
+                    .map(|(o, _, s)| (o, s))
+                    .collect();
+            }
+        }
+        let mut near = Vec::new();
+        if let Some(h) = hash {
+            near = candidates
+                .near(time, window, feed, h)
+                .into_iter()
+                .map(|c| (c.id, c.story))
+                .collect();
+        }
+        let mut story: Option<i64> = None;
+        let tries = by_link
+            .into_iter()
+            .map(|c| (c, true))
+            .chain(near.into_iter().map(|c| (c, false)));
+        for ((other, s), same_link) in tries {
+            if story_has_feed(tx, s, feed)? {
+                continue;
+            }
+            let (Some(mine), Some(theirs)) = (sketches.get(tx, id)?, sketches.get(tx, other)?)
+            else {
+                continue;
+            };
+            if crate::story::same_story(&mine, &theirs, same_link) {
+                story = Some(s);
+                break;
+            }
+        }
+        // An article alone keeps story_id NULL (its own story), which
+        // spares the lead trigger; the first copy of a story that
+        // gains one gets its own id.
+        if let Some(s) = story {
+            joined += 1;
+            tx.prepare_cached(
+                "UPDATE articles SET story_id = id WHERE id = ?1 AND story_id IS NULL",
+            )?
+            .execute([s])?;
+            tx.prepare_cached("UPDATE articles SET story_id = ?2 WHERE id = ?1")?
+                .execute(params![id, s])?;
+        }
+        if stored_key != key || stored_hash != hash {
+            tx.prepare_cached("UPDATE articles SET link_key = ?2, simhash = ?3 WHERE id = ?1")?
+                .execute(params![id, key, hash])?;
+        }
+        done.insert(id);
+        if let Some(h) = hash {
+            candidates.add(Candidate {
+                id,
+                feed,
+                time,
+                story: story.unwrap_or(id),
+                simhash: h,
+            });
+        }
+    }
+    Ok(joined)
+}
+
 /// Most articles kept in [`Candidates`] (about 10 MB).
 const MAX_CANDIDATES: usize = 200_000;
 
@@ -490,9 +666,6 @@ impl Store {
     /// articles can join those of a feed before it.
     pub fn assign_stories(&mut self, feeds: &[FeedId], after: i64) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        // Id, feed, link, sort time, link key, SimHash. The write path
-        // fills in the last two; articles stored otherwise get them here.
-        type NewArticle = (i64, i64, Option<String>, i64, Option<String>, Option<i64>);
         let mut new: Vec<NewArticle> = Vec::new();
         {
             let mut stmt = tx.prepare_cached(
@@ -515,150 +688,7 @@ impl Store {
                 }
             }
         }
-        let pending: HashSet<i64> = new.iter().map(|a| a.0).collect();
-        let window = crate::story::WINDOW_DAYS * DAY;
-        // A bound on memory in a long-running interface.
-        if self.candidates.ids.len() > MAX_CANDIDATES {
-            self.candidates.clear();
-        }
-        // Articles near these articles' times: the times not read before,
-        // read in at most two index range scans; the batch's own are added
-        // as they are grouped.
-        if let (Some(lo), Some(hi)) = (new.iter().map(|a| a.3).min(), new.iter().map(|a| a.3).max())
-        {
-            let (lo, hi) = (lo - window, hi + window);
-            let missing = match self.candidates.read {
-                None => vec![(lo, hi)],
-                Some((a, b)) => [(lo, a - 1), (b + 1, hi)]
-                    .into_iter()
-                    .filter(|(x, y)| x <= y)
-                    .collect(),
-            };
-            let mut stmt = tx.prepare_cached(
-                "SELECT id, feed_id, sort_time, COALESCE(story_id, id), simhash
-                 FROM articles
-                 WHERE sort_time BETWEEN ?1 AND ?2 AND simhash IS NOT NULL",
-            )?;
-            for (x, y) in missing {
-                let rows = stmt.query_map(params![x, y], |r| {
-                    Ok(Candidate {
-                        id: r.get(0)?,
-                        feed: r.get(1)?,
-                        time: r.get(2)?,
-                        story: r.get(3)?,
-                        simhash: r.get(4)?,
-                    })
-                })?;
-                for row in rows {
-                    let c = row?;
-                    if !pending.contains(&c.id) {
-                        self.candidates.add(c);
-                    }
-                }
-            }
-            self.candidates.read = Some(match self.candidates.read {
-                None => (lo, hi),
-                Some((a, b)) => (a.min(lo), b.max(hi)),
-            });
-        }
-        let candidates = &mut self.candidates;
-        let mut sketches = Sketches::default();
-        let mut own: HashMap<i64, Vec<String>> = HashMap::new();
-        // Links found to name no single item of a feed: read once, not
-        // once per article that carries them.
-        let mut generic: HashSet<(i64, String)> = HashSet::new();
-        let mut joined = 0;
-        // The batch's articles grouped so far (their story may be their own).
-        let mut done: HashSet<i64> = HashSet::new();
-        for (id, feed, link, time, stored_key, stored_hash) in new {
-            let key = stored_key
-                .clone()
-                .or_else(|| link.as_deref().and_then(crate::story::link_key));
-            let hash = match stored_hash {
-                Some(h) => Some(h),
-                None => sketches.get(&tx, id)?.and_then(|s| s.simhash),
-            };
-            if let std::collections::hash_map::Entry::Vacant(e) = own.entry(feed) {
-                e.insert(own_keys(&tx, feed)?);
-            }
-            let identity = key.as_deref().filter(|k| {
-                crate::story::is_specific(k)
-                    && !own.get(&feed).is_some_and(|o| o.iter().any(|x| x == k))
-                    && !generic.contains(&(feed, k.to_string()))
-            });
-            // Other feeds' articles carrying the same link, when it names
-            // one item: no other article of this feed carries it.
-            let mut by_link: Vec<(i64, i64)> = Vec::new();
-            if let Some(k) = identity {
-                let sharers = link_sharers(&tx, k)?;
-                if sharers.len() > MAX_LINK_SHARERS
-                    || sharers.iter().any(|&(o, f, _)| f == feed && o != id)
-                {
-                    generic.insert((feed, k.to_string()));
-                } else {
-                    by_link = sharers
-                        .into_iter()
-                        .filter(|&(o, _, _)| {
-                            o != id && (!pending.contains(&o) || done.contains(&o))
-                        })
-                        .map(|(o, _, s)| (o, s))
-                        .collect();
-                }
-            }
-            let mut near = Vec::new();
-            if let Some(h) = hash {
-                near = candidates
-                    .near(time, window, feed, h)
-                    .into_iter()
-                    .map(|c| (c.id, c.story))
-                    .collect();
-            }
-            let mut story: Option<i64> = None;
-            let tries = by_link
-                .into_iter()
-                .map(|c| (c, true))
-                .chain(near.into_iter().map(|c| (c, false)));
-            for ((other, s), same_link) in tries {
-                if story_has_feed(&tx, s, feed)? {
-                    continue;
-                }
-                let (Some(mine), Some(theirs)) =
-                    (sketches.get(&tx, id)?, sketches.get(&tx, other)?)
-                else {
-                    continue;
-                };
-                if crate::story::same_story(&mine, &theirs, same_link) {
-                    story = Some(s);
-                    break;
-                }
-            }
-            // An article alone keeps story_id NULL (its own story), which
-            // spares the lead trigger; the first copy of a story that
-            // gains one gets its own id.
-            if let Some(s) = story {
-                joined += 1;
-                tx.prepare_cached(
-                    "UPDATE articles SET story_id = id WHERE id = ?1 AND story_id IS NULL",
-                )?
-                .execute([s])?;
-                tx.prepare_cached("UPDATE articles SET story_id = ?2 WHERE id = ?1")?
-                    .execute(params![id, s])?;
-            }
-            if stored_key != key || stored_hash != hash {
-                tx.prepare_cached("UPDATE articles SET link_key = ?2, simhash = ?3 WHERE id = ?1")?
-                    .execute(params![id, key, hash])?;
-            }
-            done.insert(id);
-            if let Some(h) = hash {
-                candidates.add(Candidate {
-                    id,
-                    feed,
-                    time,
-                    story: story.unwrap_or(id),
-                    simhash: h,
-                });
-            }
-        }
+        let joined = group_new(&tx, &mut self.candidates, new)?;
         tx.commit()?;
         Ok(joined)
     }

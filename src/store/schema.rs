@@ -544,6 +544,9 @@ mod tests {
         let lead = "Today the Government has confirmed that Academic Health Science Networks are \
                     being relicensed for a further five year period as part of a broader \
                     commitment to science, research and innovation.";
+        let wards = "Virtual wards let patients get hospital-level care at home, monitored by \
+                     clinical teams through apps and wearable devices, as the number of beds \
+                     passed the target.";
         {
             let conn = Connection::open(&path).unwrap();
             let before = MIGRATIONS.iter().position(|m| *m == STORY_RULES).unwrap();
@@ -556,7 +559,8 @@ mod tests {
             // Story 4: a copy with a rewritten headline. Story 6: two
             // feeds' items with a home-page link. Story 8: one link,
             // related headlines. Story 10: a copy, and a second article
-            // of the lead's feed that joined through it.
+            // of the lead's feed that joined through it. 13 and 14: copies
+            // under rewritten headlines, not grouped.
             conn.execute_batch(&format!(
                 "INSERT INTO feeds (id, name, url, site_url) VALUES
                      (1, 'Trust', 'http://t.test/feed.xml', 'http://t.test/'),
@@ -575,10 +579,12 @@ mod tests {
                      (9, 3, 'g9', 'Genomics funding: what it means', 'http://x.test/8?utm_source=c', 'x.test/8', 0, 900, 0, 8),
                      (10, 2, 'g10', 'Relicensing of AHSNs confirmed', 'http://b.test/s', 'b.test/s', 0, 1000, 0, 10),
                      (11, 3, 'g11', 'Relicensed: the networks', 'http://c.test/s', 'c.test/s', 0, 1100, 0, 10),
-                     (12, 2, 'g12', 'Relicensing: more from us', 'http://b.test/t', 'b.test/t', 0, 1200, 0, 10);
+                     (12, 2, 'g12', 'Relicensing: more from us', 'http://b.test/t', 'b.test/t', 0, 1200, 0, 10),
+                     (13, 2, 'g13', 'Virtual wards reach 10,000 beds', 'http://b.test/w', 'b.test/w', 0, 1300, 0, NULL),
+                     (14, 3, 'g14', 'Hospital care at home passes target', 'http://c.test/w', 'c.test/w', 0, 1400, 0, NULL);
                  INSERT INTO article_bodies (article_id, summary) VALUES
                      (4, '{lead}'), (5, '{lead} Read more.'), (10, '{lead}'), (11, '{lead}'),
-                     (12, '{lead}');
+                     (12, '{lead}'), (13, '{wards}'), (14, '{wards} More soon.');
                  UPDATE articles SET sort_time = sort_time + CAST(strftime('%s', 'now') AS INTEGER) - 2000;
                  UPDATE articles SET story_lead = (id = (SELECT b.id FROM articles b
                      WHERE b.story_id = articles.story_id ORDER BY b.sort_time, b.id LIMIT 1))
@@ -612,6 +618,9 @@ mod tests {
                 (10, Some(10), true),
                 (11, Some(10), false),
                 (12, None, true),
+                // Copies the old rules missed are found.
+                (13, Some(13), true),
+                (14, Some(13), false),
             ]
         );
         // Recent articles with an opening to compare have its SimHash.
@@ -622,6 +631,6 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(hashed, 5);
+        assert_eq!(hashed, 7);
     }
 }
