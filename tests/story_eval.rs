@@ -785,12 +785,15 @@ fn precision_and_recall_per_class() {
         let of: Vec<&Pair> = pairs.iter().filter(|p| p.class == class).collect();
         let got: Vec<bool> = of.iter().map(|p| grouped(p)).collect();
         let yes = got.iter().filter(|g| **g).count();
-        // Within a class every pair has one label: precision is the share
-        // of pairs grouped that should be, recall the share of copies found.
+        // Within a class every pair has one label. On copies, precision is
+        // the share of grouped pairs that are copies (all of them) and
+        // recall the share of copies grouped; on a class that is never a
+        // story, precision is the share of its pairs kept apart (1.000:
+        // none wrongly grouped), and recall does not apply.
         let (precision, recall) = if class.is_story() {
             (1.0, yes as f64 / of.len() as f64)
         } else {
-            (if yes == 0 { 1.0 } else { 0.0 }, f64::NAN)
+            (1.0 - yes as f64 / of.len() as f64, f64::NAN)
         };
         let recall = if recall.is_nan() {
             "-".to_string()
