@@ -343,6 +343,48 @@ fn as_i64(v: &Value) -> Option<i64> {
     }
 }
 
+impl super::Backend for Fever {
+    fn token(&self) -> Option<Secret> {
+        Fever::token(self)
+    }
+
+    fn requests(&self) -> usize {
+        Fever::requests(self)
+    }
+
+    /// No sign-in request, and one call for both flag lists.
+    fn lists_cheaply(&self) -> bool {
+        true
+    }
+
+    fn subscriptions(&self) -> super::Call<'_, Result<Vec<RemoteFeed>, SyncError>> {
+        Box::pin(Fever::subscriptions(self))
+    }
+
+    fn items_after<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+    ) -> super::Call<'a, Result<Page, SyncError>> {
+        Box::pin(Fever::items_after(self, cursor))
+    }
+
+    fn flags(&self) -> super::Call<'_, Result<RemoteFlags, SyncError>> {
+        Box::pin(Fever::flags(self))
+    }
+
+    fn push<'a>(&'a self, batch: &'a [Change]) -> super::Call<'a, (Vec<i64>, Option<SyncError>)> {
+        Box::pin(Fever::push(self, batch))
+    }
+
+    fn subscribe<'a>(&'a self, _: &'a url::Url) -> super::Call<'a, Result<String, SyncError>> {
+        Box::pin(async { Err(SyncError::Unsupported(super::FEVER_CANNOT_SUBSCRIBE.into())) })
+    }
+
+    fn unsubscribe<'a>(&'a self, _: &'a str) -> super::Call<'a, Result<(), SyncError>> {
+        Box::pin(async { Err(SyncError::Unsupported(super::FEVER_CANNOT_SUBSCRIBE.into())) })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -587,6 +587,43 @@ fn long_id(short: &str) -> String {
     }
 }
 
+impl super::Backend for Greader {
+    fn token(&self) -> Option<Secret> {
+        Greader::token(self)
+    }
+
+    fn requests(&self) -> usize {
+        Greader::requests(self)
+    }
+
+    fn subscriptions(&self) -> super::Call<'_, Result<Vec<RemoteFeed>, SyncError>> {
+        Box::pin(Greader::subscriptions(self))
+    }
+
+    fn items_after<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+    ) -> super::Call<'a, Result<Page, SyncError>> {
+        Box::pin(Greader::items_after(self, cursor))
+    }
+
+    fn flags(&self) -> super::Call<'_, Result<RemoteFlags, SyncError>> {
+        Box::pin(Greader::flags(self))
+    }
+
+    fn push<'a>(&'a self, batch: &'a [Change]) -> super::Call<'a, (Vec<i64>, Option<SyncError>)> {
+        Box::pin(Greader::push(self, batch))
+    }
+
+    fn subscribe<'a>(&'a self, url: &'a url::Url) -> super::Call<'a, Result<String, SyncError>> {
+        Box::pin(Greader::subscribe(self, url))
+    }
+
+    fn unsubscribe<'a>(&'a self, remote_id: &'a str) -> super::Call<'a, Result<(), SyncError>> {
+        Box::pin(Greader::unsubscribe(self, remote_id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@
 //! new items page by page (each page stored with its cursor, so an
 //! interrupted sync resumes), then take the server's flags (the store keeps
 //! any change still in the outbox). Adding a backend is one file plus its
-//! arm in [`Backend`].
+//! line in [`open`].
 
 pub mod fever;
 pub mod greader;
@@ -152,101 +152,69 @@ pub fn password_before_screen(cfg: &SyncConfig, tokens: &TokenCache) -> Option<S
     }
 }
 
+/// A future a backend returns; boxed so that backends can be chosen at
+/// run time.
+pub type Call<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+
 /// A server API. It signs in when it first needs to, and again once if the
-/// server refuses a cached or expired token.
-pub enum Backend {
-    Fever(fever::Fever),
-    Greader(greader::Greader),
-}
-
-impl Backend {
-    /// A backend for `cfg`, with `token` if one is cached. Makes no request.
-    pub fn open(
-        cfg: &SyncConfig,
-        http: reqwest::Client,
-        token: Option<Secret>,
-        asking: Asking,
-    ) -> Backend {
-        let creds = Credentials::new(cfg, asking);
-        match cfg.kind {
-            SyncKind::Fever => {
-                Backend::Fever(fever::Fever::new(http, cfg.url.clone(), token, creds))
-            }
-            SyncKind::Greader => {
-                Backend::Greader(greader::Greader::new(http, cfg.url.clone(), token, creds))
-            }
-        }
-    }
-
+/// server refuses a cached or expired token. Adding one is a file that
+/// implements this and a line in [`open`].
+pub trait Backend {
     /// The token in use, once signed in.
-    fn token(&self) -> Option<Secret> {
-        match self {
-            Backend::Fever(b) => b.token(),
-            Backend::Greader(b) => b.token(),
-        }
-    }
-
-    /// Whether reading the subscription list every sync keeps an idle
-    /// sync within three requests (Fever: no sign-in request, one call for
-    /// both flag lists).
-    fn lists_cheaply(&self) -> bool {
-        matches!(self, Backend::Fever(_))
-    }
+    fn token(&self) -> Option<Secret>;
 
     /// Requests made so far, signing in included.
-    pub fn requests(&self) -> usize {
-        match self {
-            Backend::Fever(b) => b.requests(),
-            Backend::Greader(b) => b.requests(),
-        }
+    fn requests(&self) -> usize;
+
+    /// Whether reading the subscription list every sync keeps an idle
+    /// sync within three requests.
+    fn lists_cheaply(&self) -> bool {
+        false
     }
 
-    pub async fn subscriptions(&self) -> Result<Vec<RemoteFeed>, SyncError> {
-        match self {
-            Backend::Fever(b) => b.subscriptions().await,
-            Backend::Greader(b) => b.subscriptions().await,
-        }
-    }
+    fn subscriptions(&self) -> Call<'_, Result<Vec<RemoteFeed>, SyncError>>;
 
-    pub async fn items_after(&self, cursor: Option<&str>) -> Result<Page, SyncError> {
-        match self {
-            Backend::Fever(b) => b.items_after(cursor).await,
-            Backend::Greader(b) => b.items_after(cursor).await,
-        }
-    }
+    /// Items after `cursor` (None = from the start), one page.
+    fn items_after<'a>(&'a self, cursor: Option<&'a str>) -> Call<'a, Result<Page, SyncError>>;
 
-    pub async fn flags(&self) -> Result<RemoteFlags, SyncError> {
-        match self {
-            Backend::Fever(b) => b.flags().await,
-            Backend::Greader(b) => b.flags().await,
-        }
-    }
+    /// The server's unread and starred ids.
+    fn flags(&self) -> Call<'_, Result<RemoteFlags, SyncError>>;
 
     /// Pushes a batch of changes; returns the `seq` of those the server
     /// took (or no longer has the item of), and the first error.
-    pub async fn push(&self, batch: &[Change]) -> (Vec<i64>, Option<SyncError>) {
-        match self {
-            Backend::Fever(b) => b.push(batch).await,
-            Backend::Greader(b) => b.push(batch).await,
-        }
-    }
+    fn push<'a>(&'a self, batch: &'a [Change]) -> Call<'a, (Vec<i64>, Option<SyncError>)>;
 
     /// Subscribes to a feed on the server; returns its title there.
-    pub async fn subscribe(&self, url: &url::Url) -> Result<String, SyncError> {
-        match self {
-            Backend::Fever(_) => Err(SyncError::Unsupported(FEVER_CANNOT_SUBSCRIBE.into())),
-            Backend::Greader(b) => b.subscribe(url).await,
-        }
+    fn subscribe<'a>(&'a self, url: &'a url::Url) -> Call<'a, Result<String, SyncError>> {
+        let _ = url;
+        Box::pin(async { Err(SyncError::Unsupported(CANNOT_SUBSCRIBE.into())) })
     }
 
     /// Unsubscribes from the server's feed `remote_id`.
-    pub async fn unsubscribe(&self, remote_id: &str) -> Result<(), SyncError> {
-        match self {
-            Backend::Fever(_) => Err(SyncError::Unsupported(FEVER_CANNOT_SUBSCRIBE.into())),
-            Backend::Greader(b) => b.unsubscribe(remote_id).await,
-        }
+    fn unsubscribe<'a>(&'a self, remote_id: &'a str) -> Call<'a, Result<(), SyncError>> {
+        let _ = remote_id;
+        Box::pin(async { Err(SyncError::Unsupported(CANNOT_SUBSCRIBE.into())) })
     }
 }
+
+/// A backend for `cfg`, with `token` if one is cached. Makes no request.
+pub fn open(
+    cfg: &SyncConfig,
+    http: reqwest::Client,
+    token: Option<Secret>,
+    asking: Asking,
+) -> Box<dyn Backend> {
+    let (url, creds) = (cfg.url.clone(), Credentials::new(cfg, asking));
+    match cfg.kind {
+        SyncKind::Fever => Box::new(fever::Fever::new(http, url, token, creds)),
+        SyncKind::Greader => Box::new(greader::Greader::new(http, url, token, creds)),
+    }
+}
+
+/// What a backend without subscribing says.
+const CANNOT_SUBSCRIBE: &str =
+    "this server's API cannot subscribe or unsubscribe; do it in the server's own interface, \
+     then run `tidings sync`";
 
 pub const FEVER_CANNOT_SUBSCRIBE: &str =
     "the Fever API cannot subscribe or unsubscribe; do it in the server's own interface, \
@@ -274,14 +242,9 @@ pub fn connect(
     settings: &Settings,
     tokens: &TokenCache,
     asking: Asking,
-) -> Result<Backend, SyncError> {
+) -> Result<Box<dyn Backend>, SyncError> {
     let http = http_client(settings)?;
-    Ok(Backend::open(
-        cfg,
-        http,
-        tokens.load(&cfg.account()),
-        asking,
-    ))
+    Ok(open(cfg, http, tokens.load(&cfg.account()), asking))
 }
 
 /// Keeps the token the backend signed in with for the next run, or
@@ -289,7 +252,7 @@ pub fn connect(
 fn keep_token<T>(
     cfg: &SyncConfig,
     tokens: &TokenCache,
-    backend: &Backend,
+    backend: &dyn Backend,
     result: &Result<T, SyncError>,
 ) {
     let account = cfg.account();
@@ -352,8 +315,8 @@ pub async fn sync(
     store.begin_account(&cfg.account())?;
     let backend = connect(cfg, &config.settings, tokens, asking)?;
     let mut report = SyncReport::default();
-    let result = run(store, config, &backend, &mut report, progress).await;
-    keep_token(cfg, tokens, &backend, &result);
+    let result = run(store, config, backend.as_ref(), &mut report, progress).await;
+    keep_token(cfg, tokens, backend.as_ref(), &result);
     report.requests = backend.requests();
     report.seconds = started.elapsed().as_secs_f64();
     result.map(|()| report)
@@ -362,7 +325,7 @@ pub async fn sync(
 async fn run(
     store: &mut Store,
     config: &Config,
-    backend: &Backend,
+    backend: &dyn Backend,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), SyncError> {
@@ -433,7 +396,7 @@ async fn run(
 /// Reads the subscription list into the cache.
 async fn list_feeds(
     store: &mut Store,
-    backend: &Backend,
+    backend: &dyn Backend,
     reserved: &[String],
 ) -> Result<std::collections::HashMap<String, crate::model::FeedId>, SyncError> {
     let subs = backend.subscriptions().await?;
@@ -445,7 +408,7 @@ async fn list_feeds(
 
 /// Pushes the outbox in batches; each batch's acknowledged changes are
 /// removed together. Stops at the first error, keeping what was not taken.
-async fn push(store: &mut Store, backend: &Backend) -> Result<usize, SyncError> {
+async fn push(store: &mut Store, backend: &dyn Backend) -> Result<usize, SyncError> {
     let mut pushed = 0;
     // Bounded: changes made while pushing wait for the next sync.
     let rounds = store.outbox_len()?.div_ceil(PUSH_BATCH as u64) + 1;
@@ -475,7 +438,7 @@ pub async fn check(config: &Config, tokens: &TokenCache) -> Result<Check, SyncEr
     let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
     let backend = connect(cfg, &config.settings, tokens, Asking::Now)?;
     let result = backend.subscriptions().await;
-    keep_token(cfg, tokens, &backend, &result);
+    keep_token(cfg, tokens, backend.as_ref(), &result);
     let subs = result?;
     Ok(Check {
         subscriptions: subs.len(),
@@ -498,13 +461,10 @@ pub async fn subscribe(
     url: &url::Url,
 ) -> Result<Subscribed, SyncError> {
     let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
-    if cfg.kind == SyncKind::Fever {
-        return Err(SyncError::Unsupported(FEVER_CANNOT_SUBSCRIBE.into()));
-    }
     store.begin_account(&cfg.account())?;
     let backend = connect(cfg, &config.settings, tokens, Asking::Now)?;
     let result = backend.subscribe(url).await;
-    keep_token(cfg, tokens, &backend, &result);
+    keep_token(cfg, tokens, backend.as_ref(), &result);
     let title = result?;
     store.set_sync_state("feeds_stale", "1")?;
     Ok(Subscribed {
@@ -522,13 +482,10 @@ pub async fn unsubscribe(
     remote_id: &str,
 ) -> Result<Subscribed, SyncError> {
     let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
-    if cfg.kind == SyncKind::Fever {
-        return Err(SyncError::Unsupported(FEVER_CANNOT_SUBSCRIBE.into()));
-    }
     store.begin_account(&cfg.account())?;
     let backend = connect(cfg, &config.settings, tokens, Asking::Now)?;
     let result = backend.unsubscribe(remote_id).await;
-    keep_token(cfg, tokens, &backend, &result);
+    keep_token(cfg, tokens, backend.as_ref(), &result);
     result?;
     store.set_sync_state("feeds_stale", "1")?;
     Ok(Subscribed {
