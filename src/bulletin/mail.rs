@@ -197,7 +197,9 @@ fn send_smtp(smtp: &SmtpConfig, msg: &Message, timeout: Duration) -> Result<(), 
         if let Some(p) = password.as_ref().map(|p| p.expose()).filter(|p| !p.is_empty()) {
             reason = reason.replace(p, "(hidden)");
         }
-        if smtp.tls == TlsMode::Starttls && reason.contains("STARTTLS") {
+        if reason.contains("certificate") {
+            reason.push_str(" (a company's own authority goes in mail.ca_file)");
+        } else if smtp.tls == TlsMode::Starttls && reason.contains("STARTTLS") {
             reason.push_str(" (the server must offer STARTTLS; tls = \"none\" is allowed only for a server on this machine)");
         }
         MailError::Smtp { server, reason }
