@@ -30,7 +30,7 @@ pub enum MailError {
     Password(String),
     #[error("mail.ca_file {path}: {reason}")]
     CaFile { path: String, reason: String },
-    #[error("the mail server {server} did not take the bulletin: {reason}")]
+    #[error("cannot send the bulletin through the mail server {server}: {reason}")]
     Smtp { server: String, reason: String },
     #[error("mail.command `{program}` failed: {reason}")]
     Command { program: String, reason: String },
