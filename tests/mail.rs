@@ -295,7 +295,8 @@ fn delivers_text_and_html_over_starttls_with_auth_and_the_password_shows_nowhere
     assert_eq!(header(m, "From"), ["Innovation team <team@example.org>"]);
 
     // The password is in no output, no log line, not in the config.
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("sent to 2 recipient(s)"), "{logged}");
     for (what, text) in [
         ("stdout", String::from_utf8_lossy(&out.stdout).into_owned()),
         ("stderr", stderr.into_owned()),
