@@ -15,7 +15,7 @@ pub mod fever;
 pub mod greader;
 mod secret;
 
-pub use secret::{password, Secret, TokenCache, PASSWORD_ENV};
+pub use secret::{password, read_password, Secret, TokenCache, PASSWORD_ENV};
 
 use crate::config::{Config, Settings, SyncConfig, SyncKind};
 use crate::store::{Change, FlagStats, RemoteFeed, RemoteItem, Store, StoreError};
