@@ -16,6 +16,9 @@ pub struct ParsedArticle {
     /// Identity within the feed: guid, else link, else a hash of title and date.
     pub guid: String,
     pub title: String,
+    /// The source gave no title: `title` was made from the text, the link
+    /// or the date.
+    pub title_derived: bool,
     pub link: Option<String>,
     pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,
