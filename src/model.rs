@@ -97,6 +97,8 @@ pub struct Article {
     pub guid: String,
     pub updated: Option<DateTime<Utc>>,
     pub first_seen: DateTime<Utc>,
+    /// The source gave no title: tidings made this one.
+    pub title_derived: bool,
     pub summary_html: Option<String>,
     pub content_html: Option<String>,
 }

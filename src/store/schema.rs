@@ -23,7 +23,15 @@ pub const MIGRATIONS: &[&str] = &[
     // index; one index fewer to write for every article.
     "DROP INDEX articles_by_simhash_time;",
     STORY_KEYS,
+    TITLE_DERIVED,
 ];
+
+/// Titles tidings made for articles whose source gave none; the few such
+/// articles are found through a partial index.
+const TITLE_DERIVED: &str = "
+ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX articles_title_derived ON articles(id) WHERE title_derived;
+";
 
 /// 10: articles cached before stories existed get their link key and
 /// SimHash (worked out in Rust after this runs), so new copies can join
