@@ -41,7 +41,7 @@ pub fn feed(
         .title
         .map(|t| html_to_text(&t.content))
         .filter(|t| !t.is_empty())
-        .or_else(|| feed_extra.dc_title.as_deref().map(html_to_text))
+        .or_else(|| feed_extra.dc_title.as_deref().map(collapse))
         .filter(|t| !t.is_empty());
     let parsed = ParsedFeed {
         title,
@@ -81,7 +81,7 @@ fn article(
         .title
         .map(|t| html_to_text(&t.content))
         .filter(|t| !t.is_empty())
-        .or_else(|| x.and_then(|x| x.dc_title.as_deref()).map(html_to_text))
+        .or_else(|| x.and_then(|x| x.dc_title.as_deref()).map(collapse))
         .unwrap_or_default();
     let summary = e
         .summary

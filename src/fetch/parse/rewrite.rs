@@ -993,7 +993,12 @@ impl<'a> Pass<'a> {
                         self.r.base64 += 1;
                         s
                     }
-                    _ => {
+                    // Binary data (an image, say) is not text to show.
+                    Some(Err(_)) => {
+                        self.r.base64 += 1;
+                        String::new()
+                    }
+                    None => {
                         self.r.unknown_types += 1;
                         text
                     }
