@@ -103,7 +103,7 @@ fn article(
         && e.id.trim().is_empty()
         && e.published.is_none()
         && e.updated.is_none()
-        && x.is_none_or(|x| x.published.is_none() && x.updated.is_none());
+        && x.is_none_or(|x| !x.filled);
     if empty {
         return None;
     }

@@ -53,6 +53,8 @@ pub struct Extra {
     pub about: Option<String>,
     /// `dc:title`, which feed-rs does not read.
     pub dc_title: Option<String>,
+    /// The item holds at least one element.
+    pub filled: bool,
 }
 
 #[derive(Debug, Default)]
@@ -518,6 +520,11 @@ impl<'a> Pass<'a> {
                 self.channel_seen = true;
                 self.out.push_str("<channel>");
                 self.defer_channel = Some(("", "channel"));
+            }
+        }
+        if !item && self.in_item() {
+            if let Some(e) = self.r.entries.last_mut() {
+                e.filled = true;
             }
         }
         if item {
