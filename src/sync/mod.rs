@@ -137,11 +137,17 @@ impl Backend {
         }
     }
 
+    /// The server's items after `cursor`; an item without a title gets
+    /// one made from its text, link or date, as a fetched one does.
     pub async fn items_after(&self, cursor: Option<&str>) -> Result<Page, SyncError> {
-        match self {
+        let mut page = match self {
             Backend::Fever(b) => b.items_after(cursor).await,
             Backend::Greader(b) => b.items_after(cursor).await,
+        }?;
+        for item in &mut page.items {
+            crate::fetch::parse::derive_title(&mut item.article);
         }
+        Ok(page)
     }
 
     pub async fn flags(&self) -> Result<RemoteFlags, SyncError> {

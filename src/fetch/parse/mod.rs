@@ -13,6 +13,7 @@ mod normalize;
 mod rewrite;
 mod text;
 
+pub use normalize::derive_title;
 pub use text::html_to_text;
 
 use crate::model::ParsedFeed;
