@@ -514,9 +514,9 @@ impl<'a> Pass<'a> {
         if !in_capture && depth == 1 && parent == "rss" && is_rss(uri) {
             if local == "channel" {
                 self.channel_seen = true;
-            } else if !self.channel_seen {
-                // Items (and channel elements) straight inside `<rss>`:
-                // read as if a channel held them.
+            } else if !self.channel_seen && !has_channel(self.src) {
+                // Items (and channel elements) straight inside `<rss>`, and
+                // no channel anywhere: read as if a channel held them.
                 self.channel_seen = true;
                 self.out.push_str("<channel>");
                 self.defer_channel = Some(("", "channel"));
@@ -1176,6 +1176,13 @@ fn text_declarations(html: String) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The document has a `<channel>` start tag (in any case).
+fn has_channel(src: &str) -> bool {
+    src.as_bytes()
+        .windows(8)
+        .any(|w| w[0] == b'<' && w[1..].eq_ignore_ascii_case(b"channel"))
 }
 
 /// `type/subtype`, as a media type is written.
