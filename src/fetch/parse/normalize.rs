@@ -328,6 +328,59 @@ mod tests {
     }
 
     #[test]
+    fn titles_are_derived_from_text_link_or_date() {
+        let mut a = ParsedArticle {
+            summary: Some("<p>Flu <b>clinics</b>\n open</p>".into()),
+            link: Some("https://a.example/news/1".into()),
+            ..Default::default()
+        };
+        derive_title(&mut a);
+        assert_eq!(
+            (a.title.as_str(), a.title_derived),
+            ("Flu clinics open", true)
+        );
+        let words = "one two three four five six seven eight nine ten eleven twelve thirteen";
+        let mut a = ParsedArticle {
+            content: Some(words.into()),
+            ..Default::default()
+        };
+        derive_title(&mut a);
+        assert_eq!(
+            a.title,
+            "one two three four five six seven eight nine ten eleven twelve…"
+        );
+        let mut a = ParsedArticle {
+            content: Some("x".repeat(200)),
+            ..Default::default()
+        };
+        derive_title(&mut a);
+        assert_eq!(a.title.chars().count(), DERIVED_CHARS + 1);
+        let mut a = ParsedArticle {
+            summary: Some("<img src=x>".into()),
+            link: Some("https://a.example/news/1/".into()),
+            ..Default::default()
+        };
+        derive_title(&mut a);
+        assert_eq!(a.title, "a.example/news/1");
+        let mut a = ParsedArticle {
+            published: DateTime::from_timestamp(1_700_000_000, 0),
+            ..Default::default()
+        };
+        derive_title(&mut a);
+        assert_eq!(a.title, "(untitled, 14 Nov 2023)");
+        let mut a = ParsedArticle::default();
+        derive_title(&mut a);
+        assert_eq!(a.title, "(untitled)");
+        let mut a = ParsedArticle {
+            title: "Given".into(),
+            summary: Some("text".into()),
+            ..Default::default()
+        };
+        derive_title(&mut a);
+        assert_eq!((a.title.as_str(), a.title_derived), ("Given", false));
+    }
+
+    #[test]
     fn identity_uses_the_text() {
         let a = identity("", None, "Service update", None, "<p>one</p>");
         let b = identity("", None, "Service update", None, "<p>two</p>");

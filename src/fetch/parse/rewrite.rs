@@ -1336,6 +1336,36 @@ mod tests {
     }
 
     #[test]
+    fn old_namespaces_are_read_by_what_they_are() {
+        assert_eq!(
+            classify("http://purl.org/atom/ns#draft-ietf-atompub-format-08"),
+            Ns::Atom03
+        );
+        assert_eq!(classify("http://my.netscape.com/rdf/simple/0.9"), Ns::Rss1);
+        assert_eq!(classify("http://purl.org/dc/elements/1.1"), Ns::Dc);
+        assert_eq!(classify("http://example.com/newformat#"), Ns::Other);
+        let r = rw(
+            r#"<feed version="0.3" xmlns="http://example.com/newformat#"><title>T</title></feed>"#,
+        );
+        assert!(r.xml.contains(ATOM10), "{}", r.xml);
+    }
+
+    #[test]
+    fn declarations_in_text_stay_text() {
+        assert_eq!(
+            text_declarations("<!' x <b>y</b>".into()),
+            "&lt;!' x <b>y</b>"
+        );
+        assert_eq!(
+            text_declarations("<!-- c --><!DOCTYPE html>".into()),
+            "<!-- c --><!DOCTYPE html>"
+        );
+        assert!(is_media_type("application/octet-stream"));
+        assert!(!is_media_type("weird thing"));
+        assert!(is_xml_type("application/atom+xml"));
+    }
+
+    #[test]
     fn broken_markup_is_repaired() {
         let r = rw("<rss><channel><title>AT&T &nbsp;x</title><item><title>a < b</title><foo></channel></rss>");
         assert!(r.repairs > 0);
