@@ -16,6 +16,9 @@ pub struct ParsedArticle {
     /// Identity within the feed: guid, else link, else a hash of title and date.
     pub guid: String,
     pub title: String,
+    /// The source gave no title: `title` was made from the text, the link
+    /// or the date.
+    pub title_derived: bool,
     pub link: Option<String>,
     pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,
@@ -94,6 +97,8 @@ pub struct Article {
     pub guid: String,
     pub updated: Option<DateTime<Utc>>,
     pub first_seen: DateTime<Utc>,
+    /// The source gave no title: tidings made this one.
+    pub title_derived: bool,
     pub summary_html: Option<String>,
     pub content_html: Option<String>,
 }

@@ -32,9 +32,36 @@ pub fn body_html(article: &Article) -> &str {
         .unwrap_or("")
 }
 
-/// The body of an article as wrapped text (sanitised).
+/// The body of an article as wrapped text (sanitised), after a note when
+/// its title was made by tidings.
 pub fn body(article: &Article, width: usize) -> String {
-    html_to_text(body_html(article), width)
+    let text = html_to_text(body_html(article), width);
+    match derived_note(article) {
+        Some(note) => format!("{}\n\n{text}", text::wrap(note, columns(width)).join("\n")),
+        None => text,
+    }
+}
+
+/// Says where a title tidings made came from (see
+/// `fetch::parse::normalize::derive_title`).
+pub fn derived_note(a: &Article) -> Option<&'static str> {
+    if !a.title_derived {
+        return None;
+    }
+    let title = a.summary.title.as_str();
+    let from_link = a.summary.link.as_deref().is_some_and(|l| {
+        let bare = l
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        !title.is_empty() && bare.starts_with(title)
+    });
+    Some(if title.starts_with("(untitled") {
+        "Untitled: the source gave no title, text or link."
+    } else if from_link {
+        "Title from the link: the source gave none."
+    } else {
+        "Title from the text: the source gave none."
+    })
 }
 
 /// HTML (or plain text) as text wrapped at `width` ([`UNWRAPPED`]: not
@@ -240,6 +267,7 @@ mod tests {
             guid: "g".into(),
             updated: None,
             first_seen: t,
+            title_derived: false,
             summary_html: None,
             content_html: Some(format!("<p>{}</p>", "x".repeat(500))),
         }

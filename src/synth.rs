@@ -260,6 +260,7 @@ pub fn fill(
             items.push(ParsedArticle {
                 guid: format!("f{f}-a{n}"),
                 title: capitalise(&vocabulary.words(&mut rng, title_words)),
+                title_derived: false,
                 link: Some(format!("https://example.test/{f}/{n}")),
                 author: Some(format!("Author {}", rng.below(200))),
                 published: Some(now - age),

@@ -3,10 +3,13 @@
 //! says what a liberal reader (feedparser's documented behaviour) finds.
 //!
 //! Expectation keys: `content_type` (as served), `feed_title`, `error` (a
-//! phrase of the expected error), `warnings` (phrases), and `entries`, in
-//! order, each with any of `title`, `link`, `author`, `date` (RFC 3339,
-//! UTC), `guid`, `body` (a phrase of the stored HTML) and `body_not`. A key
-//! that is present with `null` means "absent".
+//! phrase of the expected error), `warnings` (phrases), `count` (the exact
+//! number of articles), `note` (where and why tidings deliberately reads a
+//! document differently from feedparser) and `entries`, in order, each with
+//! any of `title`, `title_derived` (tidings made the title: the source gave
+//! none), `link`, `author`, `date` (RFC 3339, UTC), `guid`, `body` (a phrase
+//! of the stored HTML), `body_not` and `content` (a phrase of the content
+//! alone). A key that is present with `null` means "absent".
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -65,6 +68,14 @@ fn check_entry(a: &ParsedArticle, want: &Value, problems: &mut Vec<String>, i: u
     for (key, w) in want {
         let got = match key.as_str() {
             "title" => Value::String(a.title.clone()),
+            "title_derived" => Value::Bool(a.title_derived),
+            "content" => {
+                let content = a.content.as_deref().unwrap_or("");
+                if !content.contains(w.as_str().unwrap_or("")) {
+                    problems.push(format!("entry {i}: content {content:?} lacks {w}"));
+                }
+                continue;
+            }
             "link" => opt(&a.link),
             "author" => opt(&a.author),
             "guid" => Value::String(a.guid.clone()),
@@ -125,6 +136,11 @@ fn check(result: &Result<ParsedFeed, String>, expect: &Value) -> Vec<String> {
             problems.push(format!("no warning with {w:?} in {:?}", feed.warnings));
         }
     }
+    if let Some(n) = expect.get("count").and_then(Value::as_u64) {
+        if feed.articles.len() as u64 != n {
+            problems.push(format!("{} articles, expected {n}", feed.articles.len()));
+        }
+    }
     if let Some(entries) = expect.get("entries").and_then(Value::as_array) {
         if entries.len() > feed.articles.len() {
             problems.push(format!(
@@ -161,7 +177,7 @@ fn conformance_set() {
         }
     }
     for (cat, (pass, total)) in &by_cat {
-        eprintln!("{cat:<12} {pass:>3}/{total:<3}");
+        eprintln!("{cat:<24} {pass:>3}/{total:<3}");
     }
     assert!(docs.len() >= 80, "the set has {} documents", docs.len());
     assert!(

@@ -51,6 +51,7 @@ fuzz_target!(|data: &[u8]| {
         guid: "g".to_string(),
         updated: None,
         first_seen: now,
+        title_derived: false,
         summary_html: None,
         content_html: html,
     };

@@ -99,6 +99,9 @@ struct ArticleJson<'a> {
     published: Option<String>,
     read: bool,
     starred: bool,
+    /// The source gave no title: tidings made this one from the text, the
+    /// link or the date.
+    title_derived: bool,
     /// The other copies of its story, when `list` shows one row per story.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     also_in: Vec<CopyJson<'a>>,
@@ -110,8 +113,8 @@ struct CopyJson<'a> {
     feed: &'a str,
 }
 
-impl<'a> From<&'a ArticleSummary> for ArticleJson<'a> {
-    fn from(a: &'a ArticleSummary) -> Self {
+impl<'a> ArticleJson<'a> {
+    fn new(a: &'a ArticleSummary, title_derived: bool) -> Self {
         ArticleJson {
             id: a.id.0,
             feed: &a.feed,
@@ -121,6 +124,7 @@ impl<'a> From<&'a ArticleSummary> for ArticleJson<'a> {
             published: a.published.map(rfc3339),
             read: a.read,
             starred: a.starred,
+            title_derived,
             also_in: a
                 .also_in
                 .iter()
@@ -165,7 +169,11 @@ pub fn list(ctx: &Context, args: &ListArgs) -> Result<ExitCode, CliError> {
         store.fill_also_in(&mut articles)?;
     }
     if args.json {
-        let rows: Vec<ArticleJson> = articles.iter().map(ArticleJson::from).collect();
+        let derived = store.derived_titles()?;
+        let rows: Vec<ArticleJson> = articles
+            .iter()
+            .map(|a| ArticleJson::new(a, derived.contains(&a.id)))
+            .collect();
         emit(&to_json(&rows)?)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -252,7 +260,7 @@ pub fn show(ctx: &Context, args: &ShowArgs) -> Result<ExitCode, CliError> {
             body_html: &'a str,
         }
         let full = Full {
-            summary: ArticleJson::from(&a.summary),
+            summary: ArticleJson::new(&a.summary, a.title_derived),
             guid: &a.guid,
             updated: a.updated.map(rfc3339),
             first_seen: rfc3339(a.first_seen),

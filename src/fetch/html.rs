@@ -69,6 +69,7 @@ pub async fn scrape(
         let mut article = ParsedArticle {
             guid: link.clone(),
             title: item.title,
+            title_derived: false,
             link: Some(link.clone()),
             author: item.author,
             published: item.date,

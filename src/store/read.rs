@@ -79,10 +79,21 @@ impl Store {
         Ok(stmt.query_row(params_from_iter(sql.params), |r| r.get(0))?)
     }
 
+    /// The articles whose titles tidings made, the source having given
+    /// none (few: read through a partial index).
+    pub fn derived_titles(&self) -> Result<std::collections::HashSet<ArticleId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM articles WHERE title_derived")?;
+        let ids = stmt.query_map([], |r| r.get(0).map(ArticleId))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// One article with its bodies.
     pub fn article(&self, id: ArticleId) -> Result<Article> {
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, a.guid, a.updated, a.first_seen, b.summary, b.content
+            "SELECT {SUMMARY_COLUMNS}, a.guid, a.updated, a.first_seen, b.summary, b.content,
+               a.title_derived
              FROM articles a JOIN feeds f ON f.id = a.feed_id
              LEFT JOIN article_bodies b ON b.article_id = a.id WHERE a.id = ?1"
         );
@@ -96,6 +107,7 @@ impl Store {
                     first_seen: from_ts(r.get(12)?),
                     summary_html: r.get(13)?,
                     content_html: r.get(14)?,
+                    title_derived: r.get(15)?,
                 })
             })
             .optional()?

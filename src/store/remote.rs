@@ -277,13 +277,13 @@ impl Store {
                 tx.prepare_cached("SELECT id, content_hash FROM articles WHERE remote_id = ?1")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO articles (feed_id, guid, title, link, author, published, updated,
-                   first_seen, sort_time, content_hash, read, starred, remote_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?6, ?8), ?9, ?10, ?11, ?12)",
+                   first_seen, sort_time, content_hash, read, starred, remote_id, title_derived)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?6, ?8), ?9, ?10, ?11, ?12, ?13)",
             )?;
             let mut update = tx.prepare_cached(
                 "UPDATE articles SET feed_id = ?2, title = ?3, link = ?4, author = ?5,
                    published = ?6, updated = ?7, sort_time = COALESCE(?6, first_seen),
-                   content_hash = ?8
+                   content_hash = ?8, title_derived = ?9
                  WHERE id = ?1",
             )?;
             let mut body = tx.prepare_cached(
@@ -309,7 +309,15 @@ impl Store {
                     }
                     Some((id, _)) => {
                         update.execute(params![
-                            id, feed.0, a.title, a.link, a.author, published, updated, hash
+                            id,
+                            feed.0,
+                            a.title,
+                            a.link,
+                            a.author,
+                            published,
+                            updated,
+                            hash,
+                            a.title_derived
                         ])?;
                         stats.updated += 1;
                         id
@@ -327,7 +335,8 @@ impl Store {
                             hash,
                             item.read,
                             item.starred,
-                            item.remote_id
+                            item.remote_id,
+                            a.title_derived
                         ])?;
                         stats.new += 1;
                         tx.last_insert_rowid()

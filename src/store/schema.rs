@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     "DROP INDEX articles_by_simhash_time;",
     STORY_KEYS,
     STORY_RULES,
+    TITLE_DERIVED,
 ];
 
 /// Stories under the rules of `crate::story`: the SimHash is of the
@@ -31,6 +32,13 @@ pub const MIGRATIONS: &[&str] = &[
 /// articles), and stories that hold two articles of one feed or rest on a
 /// link that names no item are regrouped.
 const STORY_RULES: &str = "UPDATE articles SET simhash = NULL WHERE simhash IS NOT NULL;";
+
+/// Titles tidings made for articles whose source gave none; the few such
+/// articles are found through a partial index.
+const TITLE_DERIVED: &str = "
+ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX articles_title_derived ON articles(id) WHERE title_derived;
+";
 
 /// 10: articles cached before stories existed get their link key (worked
 /// out in Rust after this runs; the SimHash comes with `STORY_RULES`), so

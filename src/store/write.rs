@@ -427,12 +427,12 @@ fn upsert_articles<'a>(
     }
     let mut insert = tx.prepare_cached(
         "INSERT INTO articles (feed_id, guid, title, link, author, published, updated,
-           first_seen, sort_time, content_hash, link_key, simhash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?6, ?8), ?9, ?10, ?11)",
+           first_seen, sort_time, content_hash, link_key, simhash, title_derived)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?6, ?8), ?9, ?10, ?11, ?12)",
     )?;
     let mut update = tx.prepare_cached(
         "UPDATE articles SET title = ?2, link = ?3, author = ?4, published = ?5, updated = ?6,
-           sort_time = COALESCE(?5, first_seen), content_hash = ?7
+           sort_time = COALESCE(?5, first_seen), content_hash = ?7, title_derived = ?8
          WHERE id = ?1",
     )?;
     // A body from the article's own page is fetched once: an absent one
@@ -468,7 +468,14 @@ fn upsert_articles<'a>(
             }
             Some(&(id, _)) => {
                 update.execute(params![
-                    id, a.title, a.link, a.author, published, updated, hash
+                    id,
+                    a.title,
+                    a.link,
+                    a.author,
+                    published,
+                    updated,
+                    hash,
+                    a.title_derived
                 ])?;
                 let content: Option<String> = body.query_row(
                     params![id, a.summary, a.content, a.content_from_page],
@@ -481,8 +488,18 @@ fn upsert_articles<'a>(
             }
             None => {
                 insert.execute(params![
-                    feed.0, a.guid, a.title, a.link, a.author, published, updated, now, hash,
-                    p.link_key, p.simhash
+                    feed.0,
+                    a.guid,
+                    a.title,
+                    a.link,
+                    a.author,
+                    published,
+                    updated,
+                    now,
+                    hash,
+                    p.link_key,
+                    p.simhash,
+                    a.title_derived
                 ])?;
                 let id = tx.last_insert_rowid();
                 body.query_row(

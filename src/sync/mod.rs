@@ -357,7 +357,12 @@ async fn run(
     let mut pulled = 0u64;
     let mut relisted = false;
     loop {
-        let page = backend.items_after(cursor.as_deref()).await?;
+        let mut page = backend.items_after(cursor.as_deref()).await?;
+        // An item without a title gets one made from its text, link or
+        // date, as a fetched one does.
+        for item in &mut page.items {
+            crate::fetch::parse::derive_title(&mut item.article);
+        }
         // New items: the list may have a new or renamed feed. An item of a
         // feed subscribed since the list was read: read it again, once.
         let unknown = page.items.iter().any(|i| !feeds.contains_key(&i.feed));

@@ -55,6 +55,7 @@ fn article(item: &Map<String, Value>, base: &Url, feed_author: Option<&str>) -> 
     ParsedArticle {
         guid: identity(&id, link.as_deref(), &title, published, body),
         title,
+        title_derived: false,
         link,
         author,
         published,

@@ -13,6 +13,7 @@ mod normalize;
 mod rewrite;
 mod text;
 
+pub use normalize::derive_title;
 pub use text::html_to_text;
 
 use crate::model::ParsedFeed;
@@ -91,6 +92,7 @@ pub fn parse_document(
     } else {
         parse_xml(doc, base, &mut warnings)?
     };
+    feed.articles.iter_mut().for_each(normalize::derive_title);
     feed.warnings = warnings.iter().map(ToString::to_string).collect();
     Ok(feed)
 }
@@ -137,14 +139,9 @@ fn parse_xml(
     if rw.base64 > 0 {
         warnings.push(ParseWarning::Base64(rw.base64));
     }
-    let mut parsed = normalize::feed(feed, &extras, &rw.feed, base);
-    // An item with no title, link or text (say, cut off by a truncated
-    // download) is not an article.
-    let before = parsed.articles.len();
-    parsed.articles.retain(|a| {
-        !(a.title.is_empty() && a.link.is_none() && a.summary.is_none() && a.content.is_none())
-    });
-    let empty = before - parsed.articles.len();
+    // An item holding nothing (say, cut off by a truncated download) is not
+    // an article; one with only an id, a date or an author is.
+    let (parsed, empty) = normalize::feed(feed, &extras, &rw.feed, base);
     if empty > 0 && !parsed.articles.is_empty() {
         warnings.push(ParseWarning::SkippedEntries(empty));
     }

@@ -51,6 +51,10 @@ pub struct Extra {
     pub permalink: Option<bool>,
     /// `rdf:about`, resolved.
     pub about: Option<String>,
+    /// `dc:title`, which feed-rs does not read.
+    pub dc_title: Option<String>,
+    /// The item holds at least one element.
+    pub filled: bool,
 }
 
 #[derive(Debug, Default)]
@@ -76,6 +80,7 @@ enum Kind {
 
 enum Leaf {
     Author,
+    DcTitle,
     Published,
     Updated,
     Guid,
@@ -100,6 +105,9 @@ enum Ns {
     Other,
 }
 
+/// A namespace by what it is: old vocabularies were published under
+/// several addresses (Atom drafts as `http://purl.org/atom/ns#` with or
+/// without a draft suffix, RSS 0.90 with or without its last slash).
 fn classify(uri: &str) -> Ns {
     match uri {
         "" => Ns::Plain,
@@ -112,12 +120,69 @@ fn classify(uri: &str) -> Ns {
         CONTENT => Ns::Content,
         RDF => Ns::Rdf,
         u if RSS2_NAMESPACES.contains(&u) => Ns::Plain,
-        _ => Ns::Other,
+        u => {
+            let bare = u
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_start_matches("www.")
+                .trim_end_matches(['/', '#']);
+            if bare.starts_with("purl.org/atom/ns") {
+                Ns::Atom03
+            } else if bare == "my.netscape.com/rdf/simple/0.9" || bare == "purl.org/rss/1.0" {
+                Ns::Rss1
+            } else if bare == "purl.org/dc/elements/1.1" {
+                Ns::Dc
+            } else if bare == "purl.org/rss/1.0/modules/content" {
+                Ns::Content
+            } else {
+                Ns::Other
+            }
+        }
     }
+}
+
+/// Core RSS element names as the specifications spell them, for documents
+/// that spell them in another case (`<TiTlE>`, `<Item>`, `<LINK>`).
+const RSS_NAMES: &[&str] = &[
+    "rss",
+    "channel",
+    "item",
+    "title",
+    "link",
+    "description",
+    "pubDate",
+    "guid",
+    "author",
+    "category",
+    "enclosure",
+    "comments",
+    "source",
+    "language",
+    "copyright",
+    "managingEditor",
+    "webMaster",
+    "lastBuildDate",
+    "ttl",
+    "image",
+    "url",
+    "width",
+    "height",
+    "generator",
+    "docs",
+    "summary",
+];
+
+fn rss_name(local: &str) -> Option<&'static str> {
+    RSS_NAMES
+        .iter()
+        .copied()
+        .find(|n| n.eq_ignore_ascii_case(local))
 }
 
 struct Frame<'a> {
     prefix: &'a str,
+    /// The prefix as written (an RSS `<summary>` may become content:encoded).
+    out_prefix: &'a str,
     /// The name as read, and as written (Atom 0.3 names are renamed).
     local: &'a str,
     out_local: &'a str,
@@ -134,6 +199,8 @@ struct Capture {
     inner_start: usize,
     kind: Kind,
     base64: bool,
+    /// Base64 of a media type that is not text: kept only if it is UTF-8.
+    binary: bool,
     link: bool,
 }
 
@@ -159,6 +226,14 @@ struct Pass<'a> {
     /// The item being read has a `<link>`.
     item_link: bool,
     defer_channel: Option<(&'a str, &'a str)>,
+    /// An RSS channel was opened (written or supplied).
+    channel_seen: bool,
+    /// The namespace of a `<feed>` root that is neither Atom 1.0 nor a
+    /// known draft: read as Atom 0.3.
+    atom_alias: Option<&'a str>,
+    /// The item being read has a description or summary, and content.
+    item_summary: bool,
+    item_content: bool,
     r: Rewritten,
 }
 
@@ -179,6 +254,10 @@ pub fn rewrite(src: &str, base: &Url) -> Result<Rewritten, String> {
         item_start: 0,
         item_link: false,
         defer_channel: None,
+        channel_seen: false,
+        atom_alias: None,
+        item_summary: false,
+        item_content: false,
         r: Rewritten::default(),
     };
     let mut tokens = Tokenizer::from(src);
@@ -308,6 +387,10 @@ fn is_rss(ns: Ns) -> bool {
     matches!(ns, Ns::Plain | Ns::Rss1)
 }
 
+/// The link an RSS 1.0/0.90 item without one is given, for feed-rs keeps
+/// only items with a link; `normalize` takes it out again.
+pub const NO_LINK: &str = "urn:x-tidings:no-link";
+
 /// Namespaces some RSS 2.0 feeds put their elements in; RSS 2.0 has none.
 const RSS2_NAMESPACES: &[&str] = &[
     "http://backend.userland.com/rss2",
@@ -363,10 +446,21 @@ impl<'a> Pass<'a> {
         let ns_len = self.ns.len();
         let mut base = self.stack.last().map_or(0, |f| f.base);
         for (prefix, local, value) in &tag.attrs {
-            if *prefix == "xmlns" {
-                self.ns.push((local, classify(value.trim())));
+            let declared = if *prefix == "xmlns" {
+                Some(*local)
             } else if prefix.is_empty() && *local == "xmlns" {
-                self.ns.push(("", classify(value.trim())));
+                Some("")
+            } else {
+                None
+            };
+            if let Some(p) = declared {
+                let v = value.trim();
+                let ns = if self.atom_alias == Some(v) {
+                    Ns::Atom03
+                } else {
+                    classify(v)
+                };
+                self.ns.push((p, ns));
             } else if *prefix == "xml" && *local == "base" {
                 let href = self.attr_text(value)?;
                 if let Ok(u) = self.bases[base].join(href.trim()) {
@@ -375,9 +469,28 @@ impl<'a> Pass<'a> {
                 }
             }
         }
-        let uri = self.lookup(tag.prefix);
-        let local = tag.local;
         let depth = self.stack.len();
+        let mut uri = self.lookup(tag.prefix);
+        if depth == 0 && tag.local == "feed" && matches!(uri, Ns::Plain | Ns::Other) {
+            // A pre-release Atom draft under an address of its own.
+            self.atom_alias = tag
+                .attrs
+                .iter()
+                .find(|(p, l, _)| {
+                    if tag.prefix.is_empty() {
+                        p.is_empty() && *l == "xmlns"
+                    } else {
+                        *p == "xmlns" && *l == tag.prefix
+                    }
+                })
+                .map(|(_, _, v)| v.trim());
+            self.ns.push((tag.prefix, Ns::Atom03));
+            uri = Ns::Atom03;
+        }
+        let local = match rss_name(tag.local) {
+            Some(name) if is_rss(uri) => name,
+            _ => tag.local,
+        };
         let parent = self.parent_local();
         let attr = |name: &str| {
             tag.attrs
@@ -398,9 +511,27 @@ impl<'a> Pass<'a> {
                 self.close_tag(prefix, name);
             }
         }
+        if !in_capture && depth == 1 && parent == "rss" && is_rss(uri) {
+            if local == "channel" {
+                self.channel_seen = true;
+            } else if !self.channel_seen && !has_channel(self.src) {
+                // Items (and channel elements) straight inside `<rss>`, and
+                // no channel anywhere: read as if a channel held them.
+                self.channel_seen = true;
+                self.out.push_str("<channel>");
+                self.defer_channel = Some(("", "channel"));
+            }
+        }
+        if !item && self.in_item() {
+            if let Some(e) = self.r.entries.last_mut() {
+                e.filled = true;
+            }
+        }
         if item {
             self.item_start = self.out.len();
             self.item_link = false;
+            self.item_summary = false;
+            self.item_content = false;
             let mut extra = Extra::default();
             if let Some((_, _, about)) = tag
                 .attrs
@@ -412,11 +543,13 @@ impl<'a> Pass<'a> {
             }
             self.r.entries.push(extra);
         }
-        let scope = matches!(parent, "item" | "entry" | "channel" | "feed");
+        let scope = matches!(parent, "item" | "entry" | "channel" | "feed")
+            || (parent == "rss" && depth == 1);
         if !in_capture && !empty && scope {
             let leaf = match (local, uri) {
                 ("author" | "managingEditor", u) if is_rss(u) => Some(Leaf::Author),
                 ("creator", Ns::Dc) | ("author", Ns::Itunes) => Some(Leaf::Author),
+                ("title", Ns::Dc) => Some(Leaf::DcTitle),
                 ("pubDate", u) if is_rss(u) => Some(Leaf::Published),
                 ("date", Ns::Dc) | ("issued" | "created" | "available", Ns::Dcterms) => {
                     Some(Leaf::Published)
@@ -455,16 +588,20 @@ impl<'a> Pass<'a> {
             )
             && matches!(parent, "feed" | "entry" | "source")
             && attr("src").is_none();
+        let rss_parent = matches!(parent, "item" | "channel") || (parent == "rss" && depth == 1);
+        let rss_summary = is_rss(uri) && parent == "item" && local == "summary";
         let rss_text = !self.stack.last().is_some_and(|f| is_atom(f.uri))
             && ((is_rss(uri) && matches!(local, "title" | "description"))
+                || rss_summary
                 || (uri == Ns::Content && local == "encoded"))
-            && matches!(parent, "item" | "channel");
-        let rss_link = is_rss(uri) && local == "link" && matches!(parent, "item" | "channel");
+            && rss_parent;
+        let rss_link = is_rss(uri) && local == "link" && rss_parent;
         if rss_link && parent == "item" {
             self.item_link = true;
         }
         let mut kind = Kind::Html;
         let mut is_base64 = false;
+        let mut binary = false;
         if atom_text && !in_capture {
             let mode = attr("mode").map(str::trim);
             let ty = attr("type").map(|t| t.trim().to_ascii_lowercase());
@@ -474,6 +611,12 @@ impl<'a> Pass<'a> {
                 Some("html" | "text/html") => Kind::Html,
                 Some("xhtml" | "application/xhtml+xml") => Kind::Xhtml,
                 Some("text" | "text/plain") => Kind::Text,
+                Some(t) if t.starts_with("text/") => Kind::Text,
+                Some(t) if is_media_type(t) && !is_xml_type(t) => {
+                    // RFC 4287 §4.1.3.3: any other media type is base64.
+                    binary = true;
+                    Kind::Text
+                }
                 Some(_) => {
                     self.r.unknown_types += 1;
                     Kind::Text
@@ -482,8 +625,8 @@ impl<'a> Pass<'a> {
             if mode == Some("xml") && kind == Kind::Text && ty.is_none() {
                 kind = Kind::Xhtml;
             }
-            is_base64 = mode == Some("base64");
-            if is_base64 {
+            is_base64 = binary || mode == Some("base64");
+            if is_base64 && !binary {
                 self.r.base64 += 1;
             }
         }
@@ -494,20 +637,44 @@ impl<'a> Pass<'a> {
             return Ok(());
         }
 
+        // An RSS item's description and summary: the first is its summary,
+        // the second its content (as feedparser reads them).
+        let mut out_prefix = tag.prefix;
+        let mut declare_content = false;
+        if parent == "item"
+            && !in_capture
+            && (rss_summary || (is_rss(uri) && local == "description"))
+        {
+            if self.item_summary && !self.item_content {
+                out_prefix = "content";
+                declare_content = true;
+                self.item_content = true;
+            }
+            self.item_summary = true;
+        } else if parent == "item" && uri == Ns::Content && local == "encoded" {
+            self.item_content = true;
+        }
         // The element as written out.
         let out_local = match (local, uri) {
             ("tagline", Ns::Atom03) => "subtitle",
             ("copyright", Ns::Atom03) => "rights",
+            _ if declare_content => "encoded",
+            ("summary", u) if is_rss(u) && parent == "item" => "description",
             (l, _) => l,
         };
         let capture = !in_capture && !empty && (atom_text || rss_text || rss_link);
         if !in_capture {
             self.out.push('<');
-            if !tag.prefix.is_empty() {
-                self.out.push_str(tag.prefix);
+            if !out_prefix.is_empty() {
+                self.out.push_str(out_prefix);
                 self.out.push(':');
             }
             self.out.push_str(out_local);
+            if declare_content {
+                self.out.push_str(" xmlns:content=\"");
+                self.out.push_str(CONTENT);
+                self.out.push('"');
+            }
             for (prefix, name, value) in &tag.attrs {
                 let bad_src_type = is_atom(uri)
                     && local == "content"
@@ -524,9 +691,17 @@ impl<'a> Pass<'a> {
                 if drop {
                     continue;
                 }
+                let xmlns = *prefix == "xmlns" || (prefix.is_empty() && *name == "xmlns");
+                let declares = |ns: Ns| {
+                    xmlns
+                        && (classify(value.trim()) == ns
+                            || (ns == Ns::Atom03 && self.atom_alias == Some(value.trim())))
+                };
                 let value = match *value {
-                    ATOM03 if *prefix == "xmlns" || *name == "xmlns" => ATOM10.to_string(),
-                    RSS090 if *prefix == "xmlns" || *name == "xmlns" => RSS10.to_string(),
+                    _ if declares(Ns::Atom03) => ATOM10.to_string(),
+                    _ if declares(Ns::Rss1) => RSS10.to_string(),
+                    _ if declares(Ns::Dc) => DC.to_string(),
+                    _ if declares(Ns::Content) => CONTENT.to_string(),
                     v => {
                         let link_attr = (is_atom(uri) && *name == "href" && local == "link")
                             || (is_atom(uri) && *name == "src" && local == "content");
@@ -562,6 +737,7 @@ impl<'a> Pass<'a> {
                 inner_start,
                 kind,
                 base64: is_base64,
+                binary,
                 link: rss_link,
             });
         }
@@ -574,6 +750,7 @@ impl<'a> Pass<'a> {
         }
         self.stack.push(Frame {
             prefix: tag.prefix,
+            out_prefix,
             local,
             out_local,
             uri,
@@ -587,8 +764,11 @@ impl<'a> Pass<'a> {
 
     fn end(&mut self, prefix: &str, local: &str, at: usize) -> Result<(), String> {
         let Some(i) = self.stack.iter().rposition(|f| {
-            // Renamed elements close under either name.
-            f.prefix == prefix && (f.out_local == local || f.local == local)
+            // Renamed elements close under either name, RSS names in any case.
+            f.prefix == prefix
+                && (f.out_local == local
+                    || f.local == local
+                    || (is_rss(f.uri) && f.local.eq_ignore_ascii_case(local)))
         }) else {
             self.r.repairs += 1;
             return Ok(());
@@ -635,6 +815,9 @@ impl<'a> Pass<'a> {
                     Leaf::Updated => {
                         self.extra().updated.get_or_insert(text);
                     }
+                    Leaf::DcTitle => {
+                        self.extra().dc_title.get_or_insert(text);
+                    }
                     Leaf::Guid => {}
                 }
             }
@@ -648,11 +831,11 @@ impl<'a> Pass<'a> {
                 }
             }
             if write && frame.item && !self.item_link && frame.uri == Ns::Rss1 {
-                // feed-rs drops RSS 1.0 items without a link: rdf:about is one.
-                if let Some(about) = self.r.entries.last().and_then(|e| e.about.clone()) {
-                    self.out
-                        .push_str(&format!("<link>{}</link>", escape(&about)));
-                }
+                // feed-rs drops RSS 1.0 items without a link: rdf:about is
+                // one, else a placeholder `normalize` takes out.
+                let about = self.r.entries.last().and_then(|e| e.about.clone());
+                let link = about.as_deref().unwrap_or(NO_LINK);
+                self.out.push_str(&format!("<link>{}</link>", escape(link)));
             }
             if write {
                 if frame.local == "rss" && self.stack.is_empty() {
@@ -667,7 +850,7 @@ impl<'a> Pass<'a> {
                 } else if defer {
                     self.defer_channel = Some((frame.prefix, frame.out_local));
                 } else {
-                    self.close_tag(frame.prefix, frame.out_local);
+                    self.close_tag(frame.out_prefix, frame.out_local);
                 }
             }
             if frame.item {
@@ -808,9 +991,30 @@ impl<'a> Pass<'a> {
         let kind = c.kind;
         if c.base64 {
             let text = self.inner_text(inner, false)?;
-            let decoded = base64(&text)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or(text);
+            let decoded = if c.binary {
+                // Text that is not base64 of UTF-8 is read as it is
+                // (feedparser does the same).
+                let padded = text.bytes().filter(|b| !b.is_ascii_whitespace()).count() % 4 == 0;
+                match base64(&text).filter(|_| padded).map(String::from_utf8) {
+                    Some(Ok(s)) => {
+                        self.r.base64 += 1;
+                        s
+                    }
+                    // Binary data (an image, say) is not text to show.
+                    Some(Err(_)) => {
+                        self.r.base64 += 1;
+                        String::new()
+                    }
+                    None => {
+                        self.r.unknown_types += 1;
+                        text
+                    }
+                }
+            } else {
+                base64(&text)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or(text)
+            };
             return Ok(match kind {
                 Kind::Text => escape(&decoded),
                 Kind::Html | Kind::Xhtml => decoded,
@@ -818,7 +1022,7 @@ impl<'a> Pass<'a> {
         }
         let html = match kind {
             Kind::Text => return Ok(escape(&self.inner_text(inner, false)?)),
-            Kind::Html => self.inner_text(inner, true)?,
+            Kind::Html => text_declarations(self.inner_text(inner, true)?),
             Kind::Xhtml => self.xhtml(inner)?,
         };
         // Relative links in the markup follow xml:base, where one is set.
@@ -948,6 +1152,55 @@ impl<'a> Pass<'a> {
         out.push_str(rest);
         Ok(strip_div(out.trim()).to_string())
     }
+}
+
+/// HTML with each `<!` that opens no comment, CDATA section or doctype
+/// made text: escaped text such as `&lt;!'` is not a declaration, and
+/// HTML would hide what follows it up to the next `>`.
+fn text_declarations(html: String) -> String {
+    if !html.contains("<!") {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len() + 8);
+    let mut rest = html.as_str();
+    while let Some(at) = rest.find("<!") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let real = after.starts_with("--")
+            || after.starts_with("[CDATA[")
+            || after
+                .get(..7)
+                .is_some_and(|d| d.eq_ignore_ascii_case("doctype"));
+        out.push_str(if real { "<!" } else { "&lt;!" });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The document has a `<channel>` start tag (in any case).
+fn has_channel(src: &str) -> bool {
+    src.as_bytes()
+        .windows(8)
+        .any(|w| w[0] == b'<' && w[1..].eq_ignore_ascii_case(b"channel"))
+}
+
+/// `type/subtype`, as a media type is written.
+fn is_media_type(t: &str) -> bool {
+    t.split_once('/').is_some_and(|(a, b)| {
+        let token = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&c))
+        };
+        token(a) && token(b.split(';').next().unwrap_or("").trim())
+    })
+}
+
+/// XML media types (RFC 7303): their content is inline markup, not base64.
+fn is_xml_type(t: &str) -> bool {
+    let t = t.split(';').next().unwrap_or("").trim();
+    t.ends_with("/xml") || t.ends_with("+xml") || t.ends_with("-xml")
 }
 
 /// Where the next tag or reference starts.
@@ -1080,6 +1333,36 @@ mod tests {
         );
         assert!(r.xml.contains(r#"<rss version="2.0">"#));
         assert!(r.xml.ends_with("</item></channel></rss>"), "{}", r.xml);
+    }
+
+    #[test]
+    fn old_namespaces_are_read_by_what_they_are() {
+        assert_eq!(
+            classify("http://purl.org/atom/ns#draft-ietf-atompub-format-08"),
+            Ns::Atom03
+        );
+        assert_eq!(classify("http://my.netscape.com/rdf/simple/0.9"), Ns::Rss1);
+        assert_eq!(classify("http://purl.org/dc/elements/1.1"), Ns::Dc);
+        assert_eq!(classify("http://example.com/newformat#"), Ns::Other);
+        let r = rw(
+            r#"<feed version="0.3" xmlns="http://example.com/newformat#"><title>T</title></feed>"#,
+        );
+        assert!(r.xml.contains(ATOM10), "{}", r.xml);
+    }
+
+    #[test]
+    fn declarations_in_text_stay_text() {
+        assert_eq!(
+            text_declarations("<!' x <b>y</b>".into()),
+            "&lt;!' x <b>y</b>"
+        );
+        assert_eq!(
+            text_declarations("<!-- c --><!DOCTYPE html>".into()),
+            "<!-- c --><!DOCTYPE html>"
+        );
+        assert!(is_media_type("application/octet-stream"));
+        assert!(!is_media_type("weird thing"));
+        assert!(is_xml_type("application/atom+xml"));
     }
 
     #[test]
