@@ -63,6 +63,9 @@ const MIN_LEAD_WORDS: usize = 12;
 pub const MIN_LEAD_OVERLAP: f64 = 0.5;
 /// Fewest opening shingles two copies share.
 pub const MIN_SHARED: usize = 8;
+/// Smallest share of a headline's words the text two copies share must
+/// hold.
+const MIN_NEWS_SUPPORT: f64 = 0.15;
 /// Smallest share of a headline's words the other copy bears out.
 const MIN_SUPPORT: f64 = 0.5;
 
@@ -242,6 +245,10 @@ pub struct Sketch {
     /// Word 3-shingles of the first [`LEAD_WORDS`] words of the opening,
     /// sorted, without repeats.
     lead: Vec<u64>,
+    /// The same shingles in the order of the text.
+    order: Vec<u64>,
+    /// The stem of each word of the opening that carries meaning, else 0.
+    stems: Vec<u64>,
     /// Words in the opening, up to [`LEAD_WORDS`].
     lead_words: usize,
     /// Stems of the title's words that carry meaning.
@@ -256,12 +263,24 @@ impl Sketch {
     pub fn new(title: &str, text: &str) -> Sketch {
         let lead: Vec<String> = words(text).take(LEAD_WORDS).collect();
         let title_words: Vec<String> = words(title).collect();
-        let mut shingled = shingles(&lead, 3);
+        let order = shingles(&lead, 3);
+        let stems = lead
+            .iter()
+            .map(|w| {
+                content_stems(std::iter::once(w))
+                    .first()
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut shingled = order.clone();
         shingled.sort_unstable();
         shingled.dedup();
         Sketch {
             simhash: simhash(text),
             lead: shingled,
+            order,
+            stems,
             lead_words: lead.len(),
             title: content_stems(title_words.iter()),
             words: content_stems(title_words.iter().chain(&lead)),
@@ -283,6 +302,27 @@ impl Sketch {
             && share_of(shared, &self.lead, &other.lead) >= MIN_LEAD_OVERLAP
             && (self.supported_by(other) >= MIN_SUPPORT || other.supported_by(self) >= MIN_SUPPORT)
             && !self.numbers_differ(other)
+            && self.shared_text_is_the_news(other)
+    }
+
+    /// Whether the text the two openings share speaks of what a headline
+    /// says: a copy shares the announcement's lead, while a shared stock
+    /// opening ("This news release is issued by the press office…") holds
+    /// none of either headline's words.
+    fn shared_text_is_the_news(&self, other: &Sketch) -> bool {
+        let mut common: Vec<u64> = Vec::new();
+        for (i, h) in self.order.iter().enumerate() {
+            if other.lead.binary_search(h).is_ok() {
+                common.extend(self.stems.iter().skip(i).take(3).filter(|s| **s != 0));
+            }
+        }
+        common.sort_unstable();
+        common.dedup();
+        let borne = |title: &[u64]| {
+            !title.is_empty()
+                && shared(title, &common) as f64 / title.len() as f64 >= MIN_NEWS_SUPPORT
+        };
+        borne(&self.title) || borne(&other.title)
     }
 
     /// Whether two articles that carry the same link have words in common:
