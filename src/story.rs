@@ -302,7 +302,14 @@ impl Sketch {
             && share_of(shared, &self.lead, &other.lead) >= MIN_LEAD_OVERLAP
             && (self.supported_by(other) >= MIN_SUPPORT || other.supported_by(self) >= MIN_SUPPORT)
             && !self.numbers_differ(other)
-            && self.shared_text_is_the_news(other)
+            && (self.shared_text_is_the_news(other) || self.same_headline(other))
+    }
+
+    /// Whether the headlines say the same: three in four of the longer
+    /// one's words in the other.
+    fn same_headline(&self, other: &Sketch) -> bool {
+        let longer = self.title.len().max(other.title.len());
+        longer > 0 && shared(&self.title, &other.title) as f64 / longer as f64 >= 0.75
     }
 
     /// Whether the text the two openings share speaks of what a headline
