@@ -83,6 +83,8 @@ pub struct Settings {
     pub notify_terminal: bool,
     /// Group copies of one announcement from several sources into a story.
     pub group_stories: bool,
+    /// The interface's screen-reader mode (also `--screen-reader`).
+    pub screen_reader: bool,
 }
 
 impl Default for Settings {
@@ -101,6 +103,7 @@ impl Default for Settings {
             notify_command: Vec::new(),
             notify_terminal: false,
             group_stories: true,
+            screen_reader: false,
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub offline: bool,
     /// Where the last view and selection are kept; `None` keeps nothing.
     pub state_path: Option<PathBuf>,
+    /// The screen-reader mode, asked for on the command line.
+    pub screen_reader: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         cache_path,
         offline,
         state_path,
+        screen_reader,
     } = opts;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -77,6 +80,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         refresh_on_start: config.settings.refresh_on_start,
         refresh_minutes: config.settings.refresh_minutes,
         config_path: config.path.display().to_string(),
+        screen_reader: screen_reader || config.settings.screen_reader,
     };
     let keymap = Keymap::new(&config.keys);
     let theme = Theme::new(&config.theme, Theme::no_color_env());
@@ -108,7 +112,9 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         theme,
         options,
     );
-    app.flash = flash;
+    if let Some(f) = flash {
+        app.say(f);
+    }
     app.notify_terminal = notify_terminal;
     if let Some(p) = state_path.as_deref() {
         app.set_layout(state::load_layout(p));
@@ -218,7 +224,7 @@ fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut VecDeque<StoreCmd>, tui:
             Cmd::Store(c) => pending.push_back(c),
             Cmd::OpenUrl(url) => {
                 if let Err(e) = links::open(&url) {
-                    app.flash = Some(e);
+                    app.say(e);
                 }
             }
             Cmd::Notify(text) => {
@@ -233,7 +239,7 @@ fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut VecDeque<StoreCmd>, tui:
                     .and_then(|_| out.flush())
                     .is_err()
                 {
-                    app.flash = Some("cannot copy".into());
+                    app.say("cannot copy".into());
                 }
             }
         }
