@@ -844,6 +844,12 @@ impl App {
         let id = summary.id;
         let mut reader = Reader::new(summary);
         reader.spoken = self.screen_reader();
+        reader.copy_key = self
+            .keymap
+            .keys_for(Action::NextCopy)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         self.reader = Some(reader);
         self.load_article(id)
     }

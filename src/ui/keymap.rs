@@ -165,6 +165,11 @@ pub fn spoken_key(name: &str) -> String {
         "↓" => "Down".into(),
         "←" => "Left".into(),
         "→" => "Right".into(),
+        "PgDn" => "Page Down".into(),
+        "PgUp" => "Page Up".into(),
+        "Esc" => "Escape".into(),
+        "Del" => "Delete".into(),
+        "Ins" => "Insert".into(),
         _ => name
             .replace('–', " to ")
             .replace('↑', "Up")

@@ -17,6 +17,8 @@ pub struct Reader {
     pub shown: usize,
     /// Worded for the screen-reader mode.
     pub spoken: bool,
+    /// The key that shows the next copy, as the header names it.
+    pub copy_key: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +71,7 @@ impl Reader {
             story,
             shown: 0,
             spoken: false,
+            copy_key: String::new(),
         }
     }
 
@@ -114,7 +117,7 @@ impl Reader {
 
     /// Lines of header, gap and body at `width` columns.
     pub fn lines(&self, width: usize, zone: Zone) -> usize {
-        let head = self.head(width, zone, "").len();
+        let head = self.head(width, zone, &self.copy_key).len();
         head + 1 + self.article.as_ref().map_or(1, |a| a.body.len())
     }
 

@@ -259,14 +259,13 @@ fn reader(app: &App, r: Rect, buf: &mut Buffer) -> Position {
         .map(|i| format!(" {} of {}", app.list.base + i + 1, app.list.count()))
         .unwrap_or_default();
     let name = format!(
-        "Reader: article{place} in {}, {back} goes back",
+        "Reader:{place} in {}, {back} goes back",
         app.view_name(&app.view)
     );
     name_line(app, r, &name, buf);
     let area = rows_area(r);
     let width = usize::from(app.reader_width());
-    let key = first_key(app, Action::NextCopy).unwrap_or_default();
-    let head = rd.head(width, app.zone, &key);
+    let head = rd.head(width, app.zone, &rd.copy_key);
     let body: &[String] = rd.article.as_ref().map_or(&[], |a| a.body.as_slice());
     let line_at = |i: usize| -> String {
         if let Some((_, s)) = head.get(i) {
