@@ -120,6 +120,9 @@ pub struct App {
     pub flash: Option<String>,
     /// The status message arrived after the last key: the cursor is on it.
     pub fresh: bool,
+    /// In the screen-reader mode, alerts that arrived during a refresh,
+    /// announced with its end so that one message does not hide another.
+    pub held_alert: Option<String>,
     /// The last messages, oldest first, with when they were shown.
     pub log: std::collections::VecDeque<(DateTime<Utc>, String)>,
     /// New alerts per saved view (by name) since it was last opened.
@@ -174,6 +177,7 @@ impl App {
             last_failed: 0,
             flash: None,
             fresh: false,
+            held_alert: None,
             log: std::collections::VecDeque::new(),
             alert_badges: std::collections::HashMap::new(),
             notify_terminal: false,
@@ -1199,7 +1203,11 @@ impl App {
                 let p = self.refresh.take().unwrap_or_default();
                 self.last_failed = p.failed;
                 if self.screen_reader() {
-                    self.say(super::words::refresh_finished(&p));
+                    let mut msg = super::words::refresh_finished(&p);
+                    if let Some(alert) = self.held_alert.take() {
+                        msg.push_str(&format!(" Alert: {alert}"));
+                    }
+                    self.say(msg);
                 }
                 self.request_count().into_iter().collect()
             }
@@ -1337,13 +1345,21 @@ impl App {
         let Some(first) = alerts.first() else {
             return Vec::new();
         };
-        self.say(match alerts.len() {
+        let message = match alerts.len() {
             1 => format!("new in {}: {}", first.view, first.title),
             n => format!(
                 "{n} new in alerting views, first in {}: {}",
                 first.view, first.title
             ),
-        });
+        };
+        if self.screen_reader() && self.refresh.is_some() {
+            self.held_alert = Some(match self.held_alert.take() {
+                None => message,
+                Some(before) => format!("{before}; {message}"),
+            });
+        } else {
+            self.say(message);
+        }
         for a in &alerts {
             *self.alert_badges.entry(a.view.clone()).or_default() += 1;
         }

@@ -215,11 +215,36 @@ fn the_cursor_is_where_the_attention_is() {
         (Position::new(0, 23), "Refresh done: 4 feeds, 0 new articles.")
     );
 
+    // An alert during a refresh is announced with its end, once.
+    press(&mut a, key('R'));
+    a.on_event(Event::RefreshStarted { total: 1 });
+    let alert = crate::store::NewMatch {
+        id: ArticleId(98),
+        view: "NHS this week".into(),
+        title: "Wards open".into(),
+        feed: "NHS England".into(),
+        link: None,
+    };
+    a.on_event(Event::Alerted(vec![alert]));
+    assert_eq!(look(&a).2, "Refreshing 1 feed.");
+    a.on_event(Event::RefreshFinished);
+    let (s, p, _) = look(&a);
+    assert_eq!(p, Position::new(0, 23), "{s}");
+    assert!(
+        s.ends_with("\nRefresh done: 0 feeds, 0 new articles. Alert: new in NHS this week: Wards open"),
+        "{s}"
+    );
+    assert!(a.held_alert.is_none());
+
     // The message log lists them, newest first.
     press(&mut a, key('M'));
     let (s, p, line) = look(&a);
     assert!(s.starts_with("Messages, newest first. Escape closes."), "{s}");
-    assert_eq!((p, line.as_str()), (Position::new(0, 1), "15:30 Refresh done: 4 feeds, 0 new articles."));
+    assert_eq!(
+        (p, line.as_str()),
+        (Position::new(0, 1), "15:30 Refresh done: 0 feeds, 0 new articles. Alert: new in NHS this week: Wards")
+    );
+    assert!(s.contains("15:30 Refresh done: 4 feeds, 0 new articles."), "{s}");
     assert!(s.contains("15:30 new in NHS this week: Beds open"), "{s}");
     press(&mut a, code(KeyCode::Esc));
     assert_eq!(look(&a).1, Position::new(0, 1));
