@@ -181,7 +181,9 @@ pub fn spoken_body(html: &str, width: usize) -> (Vec<String>, Vec<String>) {
         }
         let out = sanitize::line(&out);
         // Drawn rules (a horizontal line) say nothing.
-        let drawn = out.chars().all(|c| c.is_whitespace() || ('\u{2500}'..='\u{259f}').contains(&c));
+        let drawn = out
+            .chars()
+            .all(|c| c.is_whitespace() || ('\u{2500}'..='\u{259f}').contains(&c));
         if drawn {
             lines.push(String::new());
             continue;
@@ -196,7 +198,13 @@ pub fn spoken_body(html: &str, width: usize) -> (Vec<String>, Vec<String>) {
             format!("{} links:", urls.len())
         });
         for (i, (url, label)) in urls.iter().zip(&labels).enumerate() {
-            let label = sanitize::line(label.split_whitespace().collect::<Vec<_>>().join(" ").as_str());
+            let label = sanitize::line(
+                label
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .as_str(),
+            );
             let entry = if label.is_empty() {
                 format!("link {}: {}", i + 1, short_url(url))
             } else {
@@ -363,7 +371,10 @@ mod tests {
         );
         let text = lines.join("\n");
         assert!(text.contains("heading: Relicensing"), "{text}");
-        assert!(text.contains("Read the full announcement (link 1)"), "{text}");
+        assert!(
+            text.contains("Read the full announcement (link 1)"),
+            "{text}"
+        );
         assert!(text.contains("(image: A map)"), "{text}");
         assert!(text.contains("(image without description)"), "{text}");
         assert!(

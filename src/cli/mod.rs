@@ -46,7 +46,11 @@ pub struct Cli {
     /// Screen-reader and braille mode: one pane at a time, rows read as
     /// sentences, no drawn frames or symbols, the cursor on the line to
     /// read next (also screen_reader = true in [settings])
-    #[arg(long, env = "TIDINGS_SCREEN_READER")]
+    #[arg(
+        long,
+        env = "TIDINGS_SCREEN_READER",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     screen_reader: bool,
     #[command(subcommand)]
     command: Option<Command>,

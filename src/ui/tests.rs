@@ -184,7 +184,8 @@ fn loaded_in(
     a
 }
 
-const BODY_HTML: &str = "<p>Today the Government has confirmed that Academic Health Science Networks \
+const BODY_HTML: &str =
+    "<p>Today the Government has confirmed that Academic Health Science Networks \
         (AHSNs) are being relicensed for a further five year period, as \
         <a href=\"https://www.gov.uk/news/ahsn\">announced</a> by the minister.</p>\
         <p>The networks will be known as <b>Health Innovation Networks</b>. See the \

@@ -107,8 +107,11 @@ impl Theme {
             star: fg(c(config.star, pick(Color::Yellow, Color::LightYellow))),
             error: fg(c(config.error, pick(Color::Red, Color::LightRed)))
                 .add_modifier(Modifier::BOLD),
-            highlight: fg(c(config.highlight, pick(Color::Magenta, Color::LightMagenta)))
-                .add_modifier(Modifier::UNDERLINED),
+            highlight: fg(c(
+                config.highlight,
+                pick(Color::Magenta, Color::LightMagenta),
+            ))
+            .add_modifier(Modifier::UNDERLINED),
             selected,
             heading: fg(accent).add_modifier(Modifier::BOLD),
             status: Style::new().add_modifier(Modifier::REVERSED),

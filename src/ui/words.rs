@@ -93,7 +93,10 @@ pub fn sidebar_row(
         Some(ViewFilter::Unread) => format!("Unread, {}", count(c.unread, "article")),
         Some(ViewFilter::Starred) => format!("Starred, {}", count(c.starred, "article")),
         Some(ViewFilter::Saved { name, .. }) => {
-            let mut s = format!("View {name}, {} unread", text_count(item.count.unwrap_or(0)));
+            let mut s = format!(
+                "View {name}, {} unread",
+                text_count(item.count.unwrap_or(0))
+            );
             if let Some(n) = badges.get(name) {
                 s.push_str(&format!(", {}", count(*n as u64, "new alert")));
             }
@@ -201,7 +204,10 @@ pub fn refresh_finished(p: &Progress) -> String {
 /// Characters the screen-reader mode never draws itself: box drawing,
 /// blocks, and the marks of the normal mode.
 pub fn is_decoration(c: char) -> bool {
-    matches!(c, '\u{2500}'..='\u{259f}' | '●' | '▶' | '✓' | '★' | '•' | '‹' | '✗')
+    matches!(
+        c,
+        '\u{2500}'..='\u{259f}' | '●' | '▶' | '✓' | '★' | '•' | '‹' | '✗'
+    )
 }
 
 #[cfg(test)]
@@ -289,7 +295,10 @@ mod tests {
             "www.example.org/…"
         );
         assert_eq!(short_url("https://www.example.org/"), "www.example.org");
-        assert_eq!(short_url("mailto:ann@example.org"), "mail to ann@example.org");
+        assert_eq!(
+            short_url("mailto:ann@example.org"),
+            "mail to ann@example.org"
+        );
         assert_eq!(short_url("not a url"), "not a url");
     }
 

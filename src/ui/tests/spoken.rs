@@ -88,9 +88,7 @@ fn rows_read_as_sentences() {
          also in NHS announcements"
     );
     assert!(
-        s.contains(
-            "unread, starred, today 12:30, Health Innovation NENC: Remote monitoring helps"
-        ),
+        s.contains("unread, starred, today 12:30, Health Innovation NENC: Remote monitoring helps"),
         "{s}"
     );
     assert!(
@@ -103,7 +101,10 @@ fn rows_read_as_sentences() {
     a.update(Action::NextPane);
     let (s, p, line) = look(&a);
     assert!(s.starts_with("Views and feeds: 3 feeds, 1 failing"), "{s}");
-    assert_eq!((p, line.as_str()), (Position::new(0, 1), "All, 6 articles, 3 unread, shown"));
+    assert_eq!(
+        (p, line.as_str()),
+        (Position::new(0, 1), "All, 6 articles, 3 unread, shown")
+    );
     for want in [
         "Unread, 3 articles",
         "Starred, 1 article",
@@ -124,7 +125,10 @@ fn the_cursor_is_where_the_attention_is() {
     press(&mut a, key('j'));
     let (_, p, line) = look(&a);
     assert_eq!(p, Position::new(0, 3), "the first row takes two lines");
-    assert!(line.starts_with("unread, starred, today 12:30, Health Innovation NENC"), "{line}");
+    assert!(
+        line.starts_with("unread, starred, today 12:30, Health Innovation NENC"),
+        "{line}"
+    );
     press(&mut a, key('k'));
     assert_eq!(look(&a).1, Position::new(0, 1));
 
@@ -132,7 +136,10 @@ fn the_cursor_is_where_the_attention_is() {
     press(&mut a, code(KeyCode::Enter));
     let (s, p, line) = look(&a);
     assert!(s.starts_with("Reader: 1 of 14 in All, q goes back"), "{s}");
-    assert_eq!((p, line.as_str()), (Position::new(0, 1), "Relicensing of AHSNs confirmed"));
+    assert_eq!(
+        (p, line.as_str()),
+        (Position::new(0, 1), "Relicensing of AHSNs confirmed")
+    );
     // Scroll: the cursor stays on the first visible line, which follows.
     press(&mut a, key('j'));
     let (_, p, line) = look(&a);
@@ -147,7 +154,10 @@ fn the_cursor_is_where_the_attention_is() {
     );
     press(&mut a, key('G'));
     let (s, _, line) = look(&a);
-    assert_eq!(line, "link 2: network's site, healthinnovationnetwork.com", "{s}");
+    assert_eq!(
+        line, "link 2: network's site, healthinnovationnetwork.com",
+        "{s}"
+    );
     press(&mut a, key('g'));
     assert_eq!(look(&a).2, "Relicensing of AHSNs confirmed");
     // Back, then Tab through the panes.
@@ -160,7 +170,10 @@ fn the_cursor_is_where_the_attention_is() {
     press(&mut a, code(KeyCode::Tab));
     let (s, p, line) = look(&a);
     assert!(s.starts_with("Views and feeds"), "{s}");
-    assert_eq!((p, line.as_str()), (Position::new(0, 1), "All, 14 articles, 10 unread, shown"));
+    assert_eq!(
+        (p, line.as_str()),
+        (Position::new(0, 1), "All, 14 articles, 10 unread, shown")
+    );
     press(&mut a, key('j'));
     assert_eq!(look(&a).2, "Unread, 10 articles");
     press(&mut a, code(KeyCode::Tab));
@@ -189,7 +202,10 @@ fn the_cursor_is_where_the_attention_is() {
     };
     a.on_event(Event::Alerted(vec![alert]));
     let (_, p, line) = look(&a);
-    assert_eq!((p, line.as_str()), (Position::new(0, 23), "new in NHS this week: Beds open"));
+    assert_eq!(
+        (p, line.as_str()),
+        (Position::new(0, 23), "new in NHS this week: Beds open")
+    );
     press(&mut a, key('j'));
     assert_eq!(look(&a).1.y, 3);
 
@@ -197,7 +213,10 @@ fn the_cursor_is_where_the_attention_is() {
     press(&mut a, key('R'));
     a.on_event(Event::RefreshStarted { total: 4 });
     let (_, p, line) = look(&a);
-    assert_eq!((p, line.as_str()), (Position::new(0, 23), "Refreshing 4 feeds."));
+    assert_eq!(
+        (p, line.as_str()),
+        (Position::new(0, 23), "Refreshing 4 feeds.")
+    );
     press(&mut a, key('k'));
     assert_eq!(look(&a).1, Position::new(0, 1));
     for _ in 0..4 {
@@ -212,7 +231,10 @@ fn the_cursor_is_where_the_attention_is() {
     let (_, p, line) = look(&a);
     assert_eq!(
         (p, line.as_str()),
-        (Position::new(0, 23), "Refresh done: 4 feeds, 0 new articles.")
+        (
+            Position::new(0, 23),
+            "Refresh done: 4 feeds, 0 new articles."
+        )
     );
 
     // An alert during a refresh is announced with its end, once.
@@ -231,7 +253,9 @@ fn the_cursor_is_where_the_attention_is() {
     let (s, p, _) = look(&a);
     assert_eq!(p, Position::new(0, 23), "{s}");
     assert!(
-        s.ends_with("\nRefresh done: 0 feeds, 0 new articles. Alert: new in NHS this week: Wards open"),
+        s.ends_with(
+            "\nRefresh done: 0 feeds, 0 new articles. Alert: new in NHS this week: Wards open"
+        ),
         "{s}"
     );
     assert!(a.held_alert.is_none());
@@ -239,12 +263,21 @@ fn the_cursor_is_where_the_attention_is() {
     // The message log lists them, newest first.
     press(&mut a, key('M'));
     let (s, p, line) = look(&a);
-    assert!(s.starts_with("Messages, newest first. Escape closes."), "{s}");
+    assert!(
+        s.starts_with("Messages, newest first. Escape closes."),
+        "{s}"
+    );
     assert_eq!(
         (p, line.as_str()),
-        (Position::new(0, 1), "15:30 Refresh done: 0 feeds, 0 new articles. Alert: new in NHS this week: Wards")
+        (
+            Position::new(0, 1),
+            "15:30 Refresh done: 0 feeds, 0 new articles. Alert: new in NHS this week: Wards"
+        )
     );
-    assert!(s.contains("15:30 Refresh done: 4 feeds, 0 new articles."), "{s}");
+    assert!(
+        s.contains("15:30 Refresh done: 4 feeds, 0 new articles."),
+        "{s}"
+    );
     assert!(s.contains("15:30 new in NHS this week: Beds open"), "{s}");
     press(&mut a, code(KeyCode::Esc));
     assert_eq!(look(&a).1, Position::new(0, 1));
@@ -360,10 +393,16 @@ fn snapshots_at_three_sizes() {
     for (w, h) in [(40, 10), (80, 24), (200, 60)] {
         let mut a = sr_app(w, h);
         let (s, p, _) = look(&a);
-        insta::assert_snapshot!(format!("spoken_list_{w}x{h}"), format!("{s}\ncursor {},{}", p.x, p.y));
+        insta::assert_snapshot!(
+            format!("spoken_list_{w}x{h}"),
+            format!("{s}\ncursor {},{}", p.x, p.y)
+        );
         press(&mut a, code(KeyCode::Enter));
         let (s, p, _) = look(&a);
-        insta::assert_snapshot!(format!("spoken_reader_{w}x{h}"), format!("{s}\ncursor {},{}", p.x, p.y));
+        insta::assert_snapshot!(
+            format!("spoken_reader_{w}x{h}"),
+            format!("{s}\ncursor {},{}", p.x, p.y)
+        );
     }
     let mut a = sr_app(80, 24);
     a.update(Action::Help);

@@ -48,7 +48,10 @@ pub fn render(app: &App, frame: &mut Frame) {
 
 /// The first line of a pane, which names it.
 fn name_line(app: &App, r: Rect, name: &str, buf: &mut Buffer) {
-    let line = Line::styled(text::truncate(name, usize::from(r.width)), app.theme.heading);
+    let line = Line::styled(
+        text::truncate(name, usize::from(r.width)),
+        app.theme.heading,
+    );
     buf.set_line(r.x, r.y, &line, r.width);
 }
 
@@ -132,7 +135,10 @@ pub fn list_name(app: &App) -> String {
         None
     };
     if let Some(u) = unread {
-        s.push_str(&format!(", {} unread", crate::ui::panes::list::thousands(u)));
+        s.push_str(&format!(
+            ", {} unread",
+            crate::ui::panes::list::thousands(u)
+        ));
     }
     s
 }
@@ -151,9 +157,11 @@ fn view_unread(app: &App) -> Option<u64> {
                 .map(|f| f.unread)
                 .sum(),
         ),
-        ViewFilter::Saved { name, .. } => {
-            snap.views.iter().find(|v| v.name == *name).map(|v| v.unread)
-        }
+        ViewFilter::Saved { name, .. } => snap
+            .views
+            .iter()
+            .find(|v| v.name == *name)
+            .map(|v| v.unread),
     }
 }
 
@@ -239,7 +247,15 @@ fn sidebar(app: &App, r: Rect, buf: &mut Buffer) -> Position {
         .iter()
         .map(|it| words::sidebar_row(it, &app.snapshot, &app.alert_badges, &app.view))
         .collect();
-    sentences(app, area, &items, sb.offset, sb.selected, |_| app.theme.base, buf)
+    sentences(
+        app,
+        area,
+        &items,
+        sb.offset,
+        sb.selected,
+        |_| app.theme.base,
+        buf,
+    )
 }
 
 fn reader(app: &App, r: Rect, buf: &mut Buffer) -> Position {
@@ -280,7 +296,12 @@ fn reader(app: &App, r: Rect, buf: &mut Buffer) -> Position {
     for row in 0..usize::from(area.height) {
         let y = area.y + u16::try_from(row).unwrap_or(0);
         let s = line_at(rd.scroll + row);
-        buf.set_string(area.x, y, text::truncate(&s, usize::from(area.width)), app.theme.base);
+        buf.set_string(
+            area.x,
+            y,
+            text::truncate(&s, usize::from(area.width)),
+            app.theme.base,
+        );
     }
     Position::new(area.x, if area.height > 0 { area.y } else { r.y })
 }
@@ -290,10 +311,7 @@ fn render_overlay(app: &App, overlay: Overlay, r: Rect, buf: &mut Buffer) -> Pos
     let (name, lines) = match overlay {
         Overlay::Help => ("Help: every key".to_string(), help_lines(app)),
         Overlay::Errors => ("Feed errors".to_string(), error_lines(app)),
-        Overlay::Messages => (
-            "Messages, newest first".to_string(),
-            messages::texts(app),
-        ),
+        Overlay::Messages => ("Messages, newest first".to_string(), messages::texts(app)),
     };
     name_line(app, r, &format!("{name}. {close} closes."), buf);
     let area = rows_area(r);
@@ -362,10 +380,7 @@ fn error_lines(app: &App) -> Vec<String> {
 }
 
 fn first_key(app: &App, action: Action) -> Option<String> {
-    app.keymap
-        .keys_for(action)
-        .first()
-        .map(|k| spoken_key(k))
+    app.keymap.keys_for(action).first().map(|k| spoken_key(k))
 }
 
 /// The status line: the filter prompt, or a message, or a hint. Returns
@@ -412,7 +427,9 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         // After the prompt, where the answer goes.
         let last = lines.len().min(h).saturating_sub(1);
         let x = lines.get(last).map_or(0, |l| text::width(l));
-        let x = u16::try_from(x).unwrap_or(0).min(area.width.saturating_sub(1));
+        let x = u16::try_from(x)
+            .unwrap_or(0)
+            .min(area.width.saturating_sub(1));
         return Some(Position::new(
             area.x + x,
             area.y + u16::try_from(last).unwrap_or(0),
@@ -426,7 +443,10 @@ fn hint(app: &App) -> String {
     let help = first_key(app, Action::Help).unwrap_or_else(|| "?".into());
     if !app.filter.applied.is_empty() {
         let clear = first_key(app, Action::Back).unwrap_or_else(|| "Esc".into());
-        return format!("Filter {} is on; {clear} clears it. {help} for help.", app.filter.applied);
+        return format!(
+            "Filter {} is on; {clear} clears it. {help} for help.",
+            app.filter.applied
+        );
     }
     match first_key(app, Action::MessageLog) {
         Some(m) => format!("{help} for help, {m} for messages."),
