@@ -662,6 +662,10 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::CycleLayout if self.screen_reader() => {
+                self.say("In the screen-reader mode one pane shows at a time; Tab changes it.".into());
+                Vec::new()
+            }
             Action::CycleLayout => {
                 self.arrangement = self.arrangement.next();
                 self.say(format!("layout: {}", self.arrangement.describe()));
