@@ -663,7 +663,9 @@ impl App {
                 Vec::new()
             }
             Action::CycleLayout if self.screen_reader() => {
-                self.say("In the screen-reader mode one pane shows at a time; Tab changes it.".into());
+                self.say(
+                    "In the screen-reader mode one pane shows at a time; Tab changes it.".into(),
+                );
                 Vec::new()
             }
             Action::CycleLayout => {
@@ -694,7 +696,10 @@ impl App {
         };
         match next {
             Some((id, feed)) => {
-                self.say(format!("copy from {feed}"));
+                // Read aloud, the copy's own first line says enough.
+                if !self.screen_reader() {
+                    self.say(format!("copy from {feed}"));
+                }
                 vec![self.load_article(id)]
             }
             None => {

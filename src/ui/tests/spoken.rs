@@ -160,6 +160,18 @@ fn the_cursor_is_where_the_attention_is() {
     );
     press(&mut a, key('g'));
     assert_eq!(look(&a).2, "Relicensing of AHSNs confirmed");
+    // The next copy: its title under the cursor.
+    press(&mut a, key('a'));
+    let (_, p, line) = look(&a);
+    assert_eq!(
+        (p, line.as_str()),
+        (
+            Position::new(0, 1),
+            "Health innovation networks relicensed for five years"
+        )
+    );
+    press(&mut a, key('a'));
+    assert_eq!(look(&a).2, "Relicensing of AHSNs confirmed");
     // Back, then Tab through the panes.
     press(&mut a, key('q'));
     assert_eq!(look(&a).1, Position::new(0, 1));
