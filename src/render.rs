@@ -100,9 +100,9 @@ impl html2text::render::TextDecorator for EarDecorator {
     fn decorate_image(&mut self, _src: &str, title: &str) -> (String, ()) {
         let alt = title.trim();
         if alt.is_empty() {
-            ("(image without description)".into(), ())
+            (" (image without description) ".into(), ())
         } else {
-            (format!("(image: {alt})"), ())
+            (format!(" (image: {alt}) "), ())
         }
     }
     fn header_prefix(&self, _level: usize) -> String {
@@ -375,8 +375,11 @@ mod tests {
             text.contains("Read the full announcement (link 1)"),
             "{text}"
         );
-        assert!(text.contains("(image: A map)"), "{text}");
-        assert!(text.contains("(image without description)"), "{text}");
+        let flat = lines.join(" ");
+        assert!(
+            flat.contains("(image: A map) (image without description)"),
+            "{text}"
+        );
         assert!(
             text.ends_with("1 link:\nlink 1: Read the full announcement,\nwww.example.org/…"),
             "{text}"
