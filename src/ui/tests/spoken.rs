@@ -135,7 +135,10 @@ fn the_cursor_is_where_the_attention_is() {
     // Open: the first line of the article, below the pane's name.
     press(&mut a, code(KeyCode::Enter));
     let (s, p, line) = look(&a);
-    assert!(s.starts_with("Reader: 1 of 14 in All, q goes back"), "{s}");
+    assert!(
+        s.starts_with("Reader: 1 of 14, copy 1 of 2 in All, q goes back"),
+        "{s}"
+    );
     assert_eq!(
         (p, line.as_str()),
         (Position::new(0, 1), "Relicensing of AHSNs confirmed")
@@ -170,6 +173,12 @@ fn the_cursor_is_where_the_attention_is() {
             "Health innovation networks relicensed for five years"
         )
     );
+    assert!(look(&a)
+        .0
+        .lines()
+        .next()
+        .unwrap()
+        .contains(", copy 2 of 2 in All, q goes back"));
     press(&mut a, key('a'));
     assert_eq!(look(&a).2, "Relicensing of AHSNs confirmed");
     // Back, then Tab through the panes.

@@ -269,11 +269,17 @@ fn reader(app: &App, r: Rect, buf: &mut Buffer) -> Position {
         );
         return Position::new(r.x, r.y);
     };
-    let place = app
+    // A copy of a story has the place of the story's lead.
+    let lead = rd.story.first().map_or(rd.summary.id, |s| s.id);
+    let mut place = app
         .list
         .index_of(rd.summary.id)
+        .or_else(|| app.list.index_of(lead))
         .map(|i| format!(" {} of {}", app.list.base + i + 1, app.list.count()))
         .unwrap_or_default();
+    if rd.story.len() > 1 {
+        place.push_str(&format!(", copy {} of {}", rd.shown + 1, rd.story.len()));
+    }
     let name = format!(
         "Reader:{place} in {}, {back} goes back",
         app.view_name(&app.view)
