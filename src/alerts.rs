@@ -3,7 +3,7 @@
 //! article that is updated, fetched again or purged and seen again stays
 //! quiet). A feed's first fetch records its backlog without alerting.
 //!
-//! The fetch paths call [`Alerter::record`] instead of `Store::record`: it
+//! The fetch paths call [`Alerter::record_all`] instead of `Store::record`: it
 //! also groups the new articles into stories ([`crate::story`]).
 
 use crate::config::Config;

@@ -344,6 +344,17 @@ pub fn zone_name(offset: FixedOffset) -> String {
     }
 }
 
+/// "just now", "12 min ago", "3 h ago", "4 days ago".
+pub fn age(then: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let mins = (now - then).num_minutes().max(0);
+    match mins {
+        0 => "just now".into(),
+        1..=59 => format!("{mins} min ago"),
+        60..=2879 => format!("{} h ago", mins / 60),
+        _ => format!("{} days ago", mins / 1440),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

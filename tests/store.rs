@@ -235,7 +235,7 @@ fn a_removed_feed_keeps_its_articles_until_purged_and_starred_ones_after() {
     assert_eq!(sb.list_json(&["is:starred"]).len(), 1);
 
     let feeds = run_ok(&sb, &["feeds"]);
-    assert!(feeds.contains("No longer in the config"), "{feeds}");
+    assert!(feeds.contains("No longer subscribed"), "{feeds}");
     assert!(feeds.contains("2 articles, 1 starred"), "{feeds}");
     assert!(feeds.contains("--purge-unsubscribed"), "{feeds}");
     let json: serde_json::Value = serde_json::from_str(&run_ok(&sb, &["feeds", "--json"])).unwrap();

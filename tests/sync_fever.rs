@@ -399,7 +399,7 @@ fn sync_with_coldsweat() {
     assert_eq!(r["pushed"], 2, "{r}");
     assert_eq!(r["waiting"], 0, "{r}");
     assert!(!cs.ids("unread_item_ids").contains(&first));
-    assert_eq!(cs.ids("saved_item_ids"), [second]);
+    assert_eq!(cs.ids("saved_item_ids"), std::slice::from_ref(&second));
 
     // Read on the server shows here after the next sync.
     cs.api("", &[("mark", "item"), ("as", "read"), ("id", &third)]);
@@ -470,6 +470,20 @@ fn sync_with_coldsweat() {
     )
     .unwrap();
     t.sync();
+
+    // `tidings fetch` syncs too, unless told not to.
+    cs.api("", &[("mark", "item"), ("as", "read"), ("id", &second)]);
+    let r: Value = serde_json::from_str(&t.ok(&["fetch", "--json", "--no-sync"])).unwrap();
+    assert!(r["sync"].is_null(), "{r}");
+    assert_eq!(t.unread_titles(), ["First", "Second"]);
+    let r: Value = serde_json::from_str(&t.ok(&["fetch", "--json"])).unwrap();
+    assert_eq!(r["sync"]["from_server"]["marked_read"], 1, "{r}");
+    assert_eq!(t.unread_titles(), ["First"]);
+    let out = t.ok(&["fetch"]);
+    assert!(
+        out.starts_with(&format!("synced with {}", cs.url())),
+        "{out}"
+    );
 
     // The secret and the key never show in output or logs.
     let key = format!("{:x}", md5_hex(&format!("{EMAIL}:{PASSWORD}")));

@@ -30,6 +30,10 @@ struct Seen {
 struct State {
     /// The token ClientLogin hands out and the API accepts.
     token: String,
+    /// The `T` token POSTs need.
+    t_token: String,
+    /// The next `T` handed out is replaced before it is used.
+    expire_t: bool,
     read: BTreeSet<u64>,
     starred: BTreeSet<u64>,
     seen: Vec<Seen>,
@@ -49,6 +53,7 @@ impl Server {
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State {
             token: "alice/8e6845e089457af25303abc6f53356eb60bdb5f8".into(),
+            t_token: "tok123".into(),
             read: [2].into(),
             starred: [2].into(),
             ..Default::default()
@@ -204,9 +209,30 @@ fn handle(mut conn: TcpStream, state: &Mutex<State>) {
             v["continuation"] = json!(format!("page{}", from + 2));
         }
         (200, "application/json", v.to_string())
+    } else if path == "/reader/api/0/stream/items/contents" {
+        let items: Vec<Value> = url::form_urlencoded::parse(body.as_bytes())
+            .filter(|(k, _)| k == "i")
+            .filter_map(|(_, v)| u64::from_str_radix(v.rsplit('/').next()?, 16).ok())
+            .filter(|i| (1..=3).contains(i))
+            .map(|i| item(i, &st))
+            .collect();
+        (
+            200,
+            "application/json",
+            json!({"id": "user/-/state/com.google/reading-list", "items": items}).to_string(),
+        )
     } else if path == "/reader/api/0/stream/items/ids" {
         let s = query_param(&target, "s").unwrap_or("");
-        let refs: Vec<Value> = if s.ends_with("starred") {
+        let ot: i64 = query_param(&target, "ot")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let refs: Vec<Value> = if ot > 0 {
+            // Crawled in or after second `ot`, as FreshRSS counts.
+            (1..=3u64)
+                .filter(|id| 1_700_000_000 + *id as i64 * 3600 >= ot)
+                .map(|i| json!({"id": i.to_string()}))
+                .collect()
+        } else if s.ends_with("starred") {
             st.starred
                 .iter()
                 .map(|i| json!({"id": i.to_string()}))
@@ -223,13 +249,26 @@ fn handle(mut conn: TcpStream, state: &Mutex<State>) {
             json!({"itemRefs": refs}).to_string(),
         )
     } else if path == "/reader/api/0/token" {
-        (200, "text/plain", "tok123\n".into())
+        let t = st.t_token.clone();
+        if st.expire_t {
+            // Hands out a token that expires before it is used.
+            st.expire_t = false;
+            st.t_token = format!("{t}-new");
+        }
+        (200, "text/plain", format!("{t}\n"))
     } else if path == "/reader/api/0/edit-tag" {
         let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
             .into_owned()
             .collect();
         let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        assert_eq!(get("T").as_deref(), Some("tok123"));
+        if get("T").as_deref() != Some(st.t_token.as_str()) {
+            drop(st);
+            let _ = write!(
+                conn,
+                "HTTP/1.1 401 X\r\nGoogle-Bad-Token: true\r\nContent-Length: 13\r\nConnection: close\r\n\r\nUnauthorized!"
+            );
+            return;
+        }
         let ids: Vec<u64> = form
             .iter()
             .filter(|(n, _)| n == "i")
@@ -369,12 +408,33 @@ fn sync_with_a_google_reader_server() {
         assert_eq!(st.read, [1, 2, 3].into());
         assert!(st.starred.is_empty());
     }
-    let contents = seen
+    // The newest item's second is asked for by id only, and its item,
+    // already here, is not read again.
+    assert!(!seen.iter().any(|s| s.target.contains("/stream/contents/")));
+    assert!(!seen
         .iter()
-        .find(|s| s.target.contains("/stream/contents/"))
-        .unwrap();
-    assert!(contents.target.contains("ot=1700010800"), "{contents:?}");
+        .any(|s| s.target.contains("/stream/items/contents")));
+    assert!(seen
+        .iter()
+        .any(|s| s.target.contains("/stream/items/ids") && s.target.contains("ot=1700010800")));
     assert!(titles(&sb, "is:unread").is_empty());
+
+    // A refused T token is fetched again once, and the change goes out.
+    server.state.lock().unwrap().expire_t = true;
+    assert!(run(&sb, &state, &["mark-unread", first.as_str()]).0);
+    let r = sync();
+    assert_eq!(r["pushed"], 1, "{r}");
+    let seen = server.take_seen();
+    let asked = |p: &str| seen.iter().filter(|s| s.target.contains(p)).count();
+    assert_eq!(
+        (asked("/reader/api/0/token"), asked("/edit-tag")),
+        (2, 2),
+        "{seen:?}"
+    );
+    assert!(!server.state.lock().unwrap().read.contains(&1));
+    assert!(run(&sb, &state, &["mark-read", first.as_str()]).0);
+    assert_eq!(sync()["pushed"], 1);
+    server.take_seen();
 
     // Unread on the server shows here; a token the server no longer takes
     // is replaced by signing in again.

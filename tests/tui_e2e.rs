@@ -693,3 +693,110 @@ fn screen_reader_refresh_of_50_feeds_is_quiet() {
     t.keys("q");
     assert!(t.wait_exit(15).success());
 }
+
+/// A `password_command` that asks on the terminal (as a pinentry or `pass`
+/// does) runs before the interface takes the screen, once, and never under
+/// it; with a token cached it does not run at all.
+#[test]
+fn a_prompting_password_command_runs_before_the_interface() {
+    let server = TestServer::start();
+    let refused = Route::Raw {
+        status: 401,
+        headers: vec![],
+        body: b"Unauthorized!".to_vec(),
+    };
+    for path in [
+        "/api/greader.php/accounts/ClientLogin",
+        "/api/greader.php/reader/api/0/subscription/list",
+    ] {
+        server.route(path, refused.clone());
+    }
+    let sb = Sandbox::new();
+    let marker = sb.dir.path().join("asked");
+    let script = sb.dir.path().join("askpass.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho asked >> '{}'\nprintf 'Passphrase for tidings: ' > /dev/tty\n\
+             read -r pw < /dev/tty\necho \"$pw\"\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::write(
+        sb.config(),
+        format!(
+            "[settings]\nrefresh_minutes = 0\n\n[sync]\nkind = \"greader\"\nurl = \"{}\"\n\
+             username = \"alice\"\npassword_command = [{:?}]\n",
+            server.url("/api/greader.php"),
+            script.display().to_string()
+        ),
+    )
+    .unwrap();
+    let asked = || {
+        std::fs::read_to_string(&marker)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+
+    let mut t = Pty::spawn(&sb, &[]);
+    t.wait_for("Passphrase for tidings:");
+    assert!(
+        !t.screen.lock().unwrap().screen().alternate_screen(),
+        "the prompt came under the interface"
+    );
+    t.keys("typed-passphrase\r");
+    t.wait("the interface", 20, |_| {
+        t.screen.lock().unwrap().screen().alternate_screen()
+    });
+    // Refreshing syncs with the password given at the start.
+    t.keys("R");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.hits("/api/greader.php/accounts/ClientLogin") == 0 {
+        assert!(Instant::now() < deadline, "the interface did not sync");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(asked(), 1);
+    assert!(!t.contents().contains("typed-passphrase"));
+    t.keys("q");
+    assert!(t.wait_exit(15).success());
+
+    // With a token cached the command is not run at start, and a refused
+    // token does not make the interface run it either.
+    let token = sb.dir.path().join("state/tidings/sync-token");
+    std::fs::create_dir_all(token.parent().unwrap()).unwrap();
+    std::fs::write(
+        &token,
+        format!(
+            "greader {} alice\nalice/0123456789\n",
+            server.url("/api/greader.php")
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let mut t = Pty::spawn(&sb, &[]);
+    t.wait("the interface", 20, |_| {
+        t.screen.lock().unwrap().screen().alternate_screen()
+    });
+    t.keys("R");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.hits("/api/greader.php/reader/api/0/subscription/list") == 0 {
+        assert!(Instant::now() < deadline, "the interface did not sync");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(asked(), 1, "the command ran under the interface");
+    t.keys("q");
+    assert!(t.wait_exit(15).success());
+}

@@ -46,6 +46,7 @@ fuzz_target!(|data: &[u8]| {
             sort_time: now,
             read: false,
             starred: false,
+            also_in: Vec::new(),
         },
         guid: "g".to_string(),
         updated: None,

@@ -5,6 +5,7 @@
 //! ([`crate::sanitize`]); the writers then only escape for their format.
 
 mod html;
+pub mod mail;
 mod markdown;
 mod text;
 

@@ -204,7 +204,7 @@ fn a_story_shows_the_copy_published_first_and_every_source() {
                 "Health innovation networks relicensed",
                 "https://www.example.gov.uk/relicensing/",
                 27,
-                "<p>Later copy.</p>",
+                "<p>The Government has confirmed that health science networks are relicensed. A later copy.</p>",
             )],
         ),
         (
@@ -214,7 +214,7 @@ fn a_story_shows_the_copy_published_first_and_every_source() {
                 "Relicensing of AHSNs confirmed",
                 "http://example.gov.uk/relicensing?utm_source=rss",
                 26,
-                "<p>First copy.</p>",
+                "<p>The Government has confirmed that health science networks are relicensed. The first copy.</p>",
             )],
         ),
     ]);

@@ -1,13 +1,14 @@
 //! `tidings bulletin`: a current-awareness bulletin of recent articles.
 
 use super::{CliError, Context};
-use crate::bulletin::{self, Grouping, Request};
+use crate::bulletin::{self, mail, Grouping, Request};
 use crate::query::{self, Expr, Flag, TermKind};
 use crate::render::Zone;
 use chrono::{TimeDelta, Utc};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(clap::Args, Debug)]
 pub struct BulletinArgs {
@@ -42,6 +43,10 @@ pub struct BulletinArgs {
     /// At most N articles
     #[arg(long, short = 'n', value_name = "N", default_value_t = 500)]
     limit: usize,
+    /// Send it by e-mail (text and HTML) to these addresses, as [mail] in
+    /// the config says, instead of writing it
+    #[arg(long, value_name = "ADDR[,ADDR]", conflicts_with_all = ["output", "format"])]
+    mail_to: Option<String>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +68,20 @@ const DEFAULT_DAYS: i64 = 7;
 pub fn run(ctx: &Context, args: &BulletinArgs) -> Result<ExitCode, CliError> {
     let (config, mut store) = ctx.open()?;
     let now = Utc::now();
+    // Checked before anything is read, so a mistake costs nothing.
+    let mail = match &args.mail_to {
+        Some(list) => {
+            let to = mail::recipients(list).map_err(|e| CliError::Usage(e.to_string()))?;
+            let cfg = config.mail.clone().ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--mail-to needs a [mail] section in {} (see README)",
+                    config.path.display()
+                ))
+            })?;
+            Some((cfg, to))
+        }
+        None => None,
+    };
     let text = args.query.join(" ");
     let mut q = query::parse(&text)
         .map_err(|e| CliError::Usage(format!("invalid query: {}", e.render(&text))))?;
@@ -130,15 +149,36 @@ pub fn run(ctx: &Context, args: &BulletinArgs) -> Result<ExitCode, CliError> {
         limit: args.limit,
     };
     let b = bulletin::build(&store, &req, &config.sql_options())?;
-    let out = match args.format {
-        Format::Markdown => bulletin::markdown(&b),
-        Format::Html => bulletin::html(&b),
-        Format::Text => bulletin::text(&b),
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, out.as_bytes())
-            .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))?,
-        None => emit(&out)?,
+    if let Some((cfg, to)) = &mail {
+        let msg = mail::message(&cfg.from, to, &b, view.map(|v| v.name.as_str()), now)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let timeout = Duration::from_secs(config.settings.timeout_seconds);
+        mail::send(cfg, &msg, timeout).map_err(|e| CliError::Failed(e.to_string()))?;
+        tracing::info!(
+            "bulletin of {} sent to {} recipient(s)",
+            b.count(),
+            to.len()
+        );
+        if std::io::stdout().is_terminal() {
+            let names: Vec<String> = to.iter().map(|m| m.email.to_string()).collect();
+            emit(&format!(
+                "sent {} ({}) to {}\n",
+                mail::subject(&b, None),
+                b.count(),
+                names.join(", ")
+            ))?;
+        }
+    } else {
+        let out = match args.format {
+            Format::Markdown => bulletin::markdown(&b),
+            Format::Html => bulletin::html(&b),
+            Format::Text => bulletin::text(&b),
+        };
+        match &args.output {
+            Some(path) => std::fs::write(path, out.as_bytes())
+                .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))?,
+            None => emit(&out)?,
+        }
     }
     // Only a bulletin that was delivered moves the mark.
     if args.since_last {

@@ -186,7 +186,7 @@ fn check_cache(
             continue;
         }
         let when = at.map_or(String::new(), |t| {
-            format!(" ({})", crate::ui::views::age(t, now))
+            format!(" ({})", crate::render::age(t, now))
         });
         found.add(
             Level::Fail,
@@ -208,7 +208,7 @@ fn check_sync(ctx: &Context, config: &Config, found: &mut Findings) -> Result<()
                 let when = last
                     .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                     .map_or("never synced".to_string(), |t| {
-                        format!("last synced {}", crate::ui::views::age(t, Utc::now()))
+                        format!("last synced {}", crate::render::age(t, Utc::now()))
                     });
                 let level = if waiting > 0 { Level::Warn } else { Level::Ok };
                 let waits = match waiting {

@@ -1,6 +1,7 @@
 //! `tidings feeds`: the configured feeds with counts and status, feeds no
-//! longer configured whose articles are kept, moving a feed to a new URL and
-//! purging what is no longer subscribed.
+//! longer configured whose articles are kept, moving a feed to a new URL,
+//! purging what is no longer subscribed, and subscribing or unsubscribing
+//! on the sync server.
 
 use super::read::{emit, rfc3339, to_json};
 use super::{CliError, Context};
@@ -34,11 +35,33 @@ pub struct FeedsArgs {
     /// With --purge-unsubscribed, delete their starred articles too
     #[arg(long, requires = "purge_unsubscribed")]
     include_starred: bool,
+    /// Subscribe to a feed on the sync server ([sync]); the next
+    /// `tidings sync` brings it in
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with_all = ["json", "purge_unsubscribed", "rename_url", "remove"]
+    )]
+    add: Option<String>,
+    /// Unsubscribe from a feed (URL or name) on the sync server; its
+    /// articles are kept
+    #[arg(
+        long,
+        value_name = "FEED",
+        conflicts_with_all = ["json", "purge_unsubscribed", "rename_url"]
+    )]
+    remove: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: &FeedsArgs) -> Result<ExitCode, CliError> {
     if let Some([old, new]) = args.rename_url.as_deref() {
         return rename_url(ctx, old, new);
+    }
+    if let Some(url) = &args.add {
+        return add(ctx, url);
+    }
+    if let Some(feed) = &args.remove {
+        return remove(ctx, feed);
     }
     let (_, mut store) = ctx.open()?;
     if args.purge_unsubscribed {
@@ -86,6 +109,79 @@ fn rename_url(ctx: &Context, old: &str, new: &str) -> Result<ExitCode, CliError>
         ));
     }
     emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The sync server, or why `--add`/`--remove` cannot use one.
+fn server(config: &crate::config::Config) -> Result<&crate::config::SyncConfig, CliError> {
+    let Some(cfg) = &config.sync else {
+        return Err(CliError::Usage(format!(
+            "--add and --remove work through a sync server ([sync] in {}); without one, add or \
+             remove a [[feed]] there",
+            config.path.display()
+        )));
+    };
+    if cfg.kind == crate::config::SyncKind::Fever {
+        return Err(CliError::Usage(format!(
+            "{}; nothing was changed",
+            crate::sync::FEVER_CANNOT_SUBSCRIBE
+        )));
+    }
+    Ok(cfg)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))
+}
+
+fn add(ctx: &Context, url: &str) -> Result<ExitCode, CliError> {
+    let (config, mut store) = ctx.open()?;
+    let cfg = server(&config)?;
+    let url = parse_url(url).map_err(CliError::Usage)?;
+    let tokens = crate::sync::TokenCache::default_location();
+    let done = runtime()?
+        .block_on(crate::sync::subscribe(&mut store, &config, &tokens, &url))
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let title = sanitize::line(&done.title);
+    let named = if title.is_empty() {
+        String::new()
+    } else {
+        format!(" as \"{title}\"")
+    };
+    emit(&format!(
+        "subscribed to {url} on {}{named}; `tidings sync` brings its articles in\n",
+        cfg.url
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remove(ctx: &Context, feed: &str) -> Result<ExitCode, CliError> {
+    let (config, mut store) = ctx.open()?;
+    let cfg = server(&config)?;
+    let Some(found) = store.remote_feed(feed)? else {
+        return Err(CliError::Usage(format!(
+            "no feed of the sync server has the URL or name \"{}\" (see `tidings feeds`)",
+            sanitize::line(feed)
+        )));
+    };
+    let tokens = crate::sync::TokenCache::default_location();
+    runtime()?
+        .block_on(crate::sync::unsubscribe(
+            &mut store,
+            &config,
+            &tokens,
+            &found.remote_id,
+        ))
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    store.unsubscribe_remote(&found.remote_id)?;
+    emit(&format!(
+        "unsubscribed from \"{}\" on {}; its articles are kept\n",
+        sanitize::line(&found.name),
+        cfg.url
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -153,7 +249,7 @@ fn table(feeds: &[FeedInfo], unsubscribed: &[Unsubscribed], zone: Zone) -> Strin
     if unsubscribed.is_empty() {
         return out;
     }
-    out.push_str("\nNo longer in the config (not fetched; articles kept):\n");
+    out.push_str("\nNo longer subscribed (in the config or on the sync server; articles kept):\n");
     for f in unsubscribed {
         let name = text::fit(&sanitize::line(&f.name), 24);
         out.push_str(&format!(
@@ -184,7 +280,7 @@ mod tests {
             starred: 3,
         };
         let text = table(&[], &[gone], Zone::utc());
-        assert!(text.contains("No longer in the config"), "{text}");
+        assert!(text.contains("No longer subscribed"), "{text}");
         assert!(
             text.contains("12 articles, 3 starred  http://old.test/"),
             "{text}"

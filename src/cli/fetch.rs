@@ -1,12 +1,9 @@
 //! `tidings fetch`: refresh feeds into the cache, with progress and a summary.
 
 use super::{CliError, Context};
-use crate::config::FeedConfig;
 use crate::fetch::Fetcher;
-use crate::model::{FetchOutcome, FetchReport, WriteStats};
-use crate::refresh;
+use crate::runner::{Command, Progress, Runner, Totals};
 use crate::sanitize;
-use chrono::Utc;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -26,119 +23,76 @@ pub struct FetchArgs {
     /// Print the summary, with new articles of alerting views, as JSON
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Default)]
-struct Totals {
-    written: WriteStats,
-    fetched: usize,
-    not_modified: usize,
-    skipped: usize,
-    failed: Vec<String>,
-    warnings: Vec<String>,
-    /// New articles of views with `notify = true`, first time each.
-    alerts: Vec<crate::store::NewMatch>,
+    /// Do not sync with the feed server, even when one is configured
+    #[arg(long)]
+    no_sync: bool,
 }
 
 pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
     let started = Instant::now();
-    let (config, mut store) = ctx.open()?;
+    let (config, store) = ctx.open()?;
+    let mut only = Vec::new();
     for name in &args.feeds {
-        if !config
+        let Some(feed) = config
             .feeds
             .iter()
-            .any(|f| f.name.eq_ignore_ascii_case(name))
-        {
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+        else {
             return Err(CliError::Usage(format!(
                 "no feed named \"{name}\" in {}",
                 config.path.display()
             )));
-        }
+        };
+        only.push(store.feed_id(&feed.name)?);
     }
-    let now = Utc::now();
-    let mut totals = Totals::default();
-    let wanted = |f: &FeedConfig, _| {
-        args.feeds.is_empty() || args.feeds.iter().any(|n| n.eq_ignore_ascii_case(&f.name))
-    };
-    let alerter = crate::alerts::Alerter::new(&config);
     let fetcher = Fetcher::new(&config).map_err(|e| CliError::Failed(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(config.settings.concurrency)
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
-    let mut run = refresh::start(
-        &store,
-        &config,
-        std::sync::Arc::new(fetcher),
-        runtime.handle(),
-        wanted,
-        args.force,
-        now,
-    )?;
-    totals.skipped = run.skipped;
-    let names = std::mem::take(&mut run.names);
-    let bar = progress_bar(run.total as u64, args.quiet || args.json);
-
-    // This thread owns the cache. Results are written as they arrive; those
-    // that queued while it was writing are written together, in one
-    // transaction.
-    while let Some(first) = run.reports.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < refresh::MAX_BATCH {
-            match run.reports.try_recv() {
-                Ok(r) => batch.push(r),
-                Err(_) => break,
-            }
-        }
-        for report in &batch {
-            let (name, url) = names.get(&report.feed_id).cloned().unwrap_or_default();
-            bar.set_message(name.clone());
-            match &report.outcome {
-                FetchOutcome::Fetched { feed, .. } => {
-                    totals.fetched += 1;
-                    for w in &feed.warnings {
-                        totals
-                            .warnings
-                            .push(format!("{name}: {}", sanitize::line(w)));
-                    }
+    let alerter = crate::alerts::Alerter::new(&config);
+    let sync_url = config.sync.as_ref().map(|s| s.url.to_string());
+    let mut runner = Runner::new(
+        store,
+        config,
+        Some(std::sync::Arc::new(fetcher)),
+        runtime.handle().clone(),
+    );
+    let bar = progress_bar(args.quiet || args.json);
+    let mut totals = Totals::default();
+    runner.run(
+        Command::Refresh {
+            feeds: (!only.is_empty()).then_some(only),
+            force: args.force,
+            sync: !args.no_sync,
+        },
+        &mut |p| {
+            match &p {
+                Progress::Syncing => bar.set_message("syncing with the server"),
+                Progress::Fetching { feeds, .. } => {
+                    bar.set_length(*feeds as u64);
+                    bar.set_message("");
                 }
-                FetchOutcome::NotModified => totals.not_modified += 1,
-                FetchOutcome::Failed { error, .. } => totals
-                    .failed
-                    .push(format!("{name} ({url}): {}", sanitize::line(error))),
-            }
-        }
-        let refs: Vec<&FetchReport> = batch.iter().collect();
-        let recorded = alerter.record_all(&mut store, &refs);
-        for (report, w) in batch.iter().zip(recorded.stats) {
-            match w {
-                Ok(w) => {
-                    totals.written.new += w.new;
-                    totals.written.updated += w.updated;
-                    totals.written.unchanged += w.unchanged;
-                    totals.written.purged += w.purged;
+                Progress::Feed(done) => {
+                    bar.set_message(sanitize::line(&done.name));
+                    bar.inc(1);
                 }
-                Err(e) => {
-                    let (name, url) = names.get(&report.feed_id).cloned().unwrap_or_default();
-                    totals.failed.push(format!("{name} ({url}): {e}"));
-                }
+                _ => {}
             }
-        }
-        match recorded.alerts {
-            Ok(alerts) => totals.alerts.extend(alerts),
-            Err(e) => totals
-                .failed
-                .push(format!("grouping stories and alerts: {e}")),
-        }
-        bar.inc(batch.len() as u64);
-    }
-    // The channel closes once the fetch task has sent every result.
+            totals.add(&p);
+        },
+    );
+    // The runner is done: every fetch has ended.
     bar.finish_and_clear();
 
     totals.warnings.extend(alerter.run_commands(&totals.alerts));
     for line in &totals.warnings {
         eprintln!("warning: {line}");
+    }
+    let sync_failed = matches!(totals.synced, Some(Err(_)));
+    if let (Some(Err(e)), Some(url)) = (&totals.synced, &sync_url) {
+        eprintln!("failed: sync with {}: {e}", sanitize::line(url));
     }
     for line in &totals.failed {
         eprintln!("failed: {line}");
@@ -146,10 +100,22 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
     if args.json {
         print_json(&totals)?;
     } else if !args.quiet {
+        if let (Some(Ok(r)), Some(url)) = (&totals.synced, &sync_url) {
+            println!(
+                "synced with {} in {:.1} s: {} feeds, {} new, {} updated articles; {} changes pushed, {} waiting",
+                sanitize::line(url),
+                r.seconds,
+                r.feeds,
+                r.new,
+                r.updated,
+                r.pushed,
+                r.waiting,
+            );
+        }
         let w = totals.written;
         println!(
             "{} feeds in {:.1} s: {} new, {} updated articles; {} feeds downloaded, {} unchanged (304), {} skipped (too soon), {} failed{}",
-            totals.fetched + totals.not_modified + totals.failed.len() + totals.skipped,
+            totals.feeds() + totals.skipped,
             started.elapsed().as_secs_f64(),
             w.new,
             w.updated,
@@ -161,7 +127,7 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
         );
         print_alerts(&totals.alerts);
     }
-    Ok(if totals.failed.is_empty() {
+    Ok(if totals.failed.is_empty() && !sync_failed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -213,6 +179,11 @@ fn print_json(t: &Totals) -> Result<(), CliError> {
         "failed": t.failed,
         "warnings": t.warnings,
         "alerts": alerts,
+        "sync": match &t.synced {
+            None => serde_json::Value::Null,
+            Some(Ok(r)) => serde_json::to_value(r).unwrap_or(serde_json::Value::Null),
+            Some(Err(e)) => serde_json::json!({ "error": e }),
+        },
     });
     let text = serde_json::to_string_pretty(&value)
         .map_err(|e| CliError::Failed(format!("cannot encode JSON: {e}")))?;
@@ -220,11 +191,11 @@ fn print_json(t: &Totals) -> Result<(), CliError> {
     Ok(())
 }
 
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+fn progress_bar(quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {wide_msg}") {
         bar.set_style(style);
     }

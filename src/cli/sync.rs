@@ -2,7 +2,7 @@
 //! subscriptions, new items and flags.
 
 use super::{CliError, Context};
-use crate::sync::{self, TokenCache};
+use crate::runner::{Command, Progress, Runner};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -18,7 +18,7 @@ pub struct SyncArgs {
 }
 
 pub fn run(ctx: &Context, args: &SyncArgs) -> Result<ExitCode, CliError> {
-    let (config, mut store) = ctx.open()?;
+    let (config, store) = ctx.open()?;
     let Some(cfg) = &config.sync else {
         return Err(CliError::Usage(format!(
             "no [sync] section in {}: add kind, url, username and password_command",
@@ -26,22 +26,29 @@ pub fn run(ctx: &Context, args: &SyncArgs) -> Result<ExitCode, CliError> {
         )));
     };
     let url = cfg.url.to_string();
+    let alerter = crate::alerts::Alerter::new(&config);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
     let bar = progress_bar(args.quiet || args.json);
-    let tokens = TokenCache::default_location();
-    let result = runtime.block_on(sync::sync(&mut store, &config, &tokens, &mut |p| {
-        if let Some(n) = p.expected {
-            bar.set_length(n);
+    let mut runner = Runner::new(store, config, None, runtime.handle().clone());
+    let mut result = None;
+    runner.run(Command::Sync, &mut |p| match p {
+        Progress::SyncItems { items, expected } => {
+            if let Some(n) = expected {
+                bar.set_length(n);
+            }
+            bar.set_position(items);
         }
-        bar.set_position(p.items);
-    }));
+        Progress::Synced(r) => result = Some(r),
+        _ => {}
+    });
     bar.finish_and_clear();
+    let store = runner.into_store();
     let report = match result {
-        Ok(r) => r,
-        Err(e) => {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
             let waiting = store.outbox_len().unwrap_or(0);
             let note = match waiting {
                 0 => String::new(),
@@ -50,8 +57,9 @@ pub fn run(ctx: &Context, args: &SyncArgs) -> Result<ExitCode, CliError> {
             };
             return Err(CliError::Failed(format!("{e}{note}")));
         }
+        None => return Err(CliError::Failed("the sync did not run".into())),
     };
-    for line in crate::alerts::Alerter::new(&config).run_commands(&report.alerts) {
+    for line in alerter.run_commands(&report.alerts) {
         eprintln!("warning: {line}");
     }
     if args.json {

@@ -1,9 +1,13 @@
 //! The TOML configuration: settings and feeds, checked when loaded.
 
 mod error;
+mod mail;
 mod sync;
 
 pub use error::{ConfigError, Located};
+pub use mail::{
+    host_is_loopback, Login, MailConfig, MailTransport, SmtpConfig, TlsMode, MAIL_PASSWORD_ENV,
+};
 pub use sync::{is_loopback, PasswordSource, SyncConfig, SyncKind};
 
 use crate::ui::keymap::{parse_binding, Binding};
@@ -41,6 +45,8 @@ pub struct Config {
     /// `[sync]`: the feed server whose subscriptions and read state are kept
     /// in step with this cache.
     pub sync: Option<SyncConfig>,
+    /// `[mail]`: how bulletins are sent by e-mail.
+    pub mail: Option<MailConfig>,
 }
 
 /// A saved query with a name, shown in the sidebar and usable with
@@ -172,6 +178,8 @@ struct RawConfig {
     theme: RawTheme,
     #[serde(default)]
     sync: Option<sync::RawSync>,
+    #[serde(default)]
+    mail: Option<Spanned<mail::RawMail>>,
 }
 
 #[derive(Deserialize)]
@@ -466,6 +474,13 @@ impl Config {
             },
         };
         let sync = raw.sync.map(|s| s.check(&at)).transpose()?;
+        let mail = match raw.mail {
+            Some(m) => {
+                let span = m.span();
+                Some(m.into_inner().check(&at, span)?)
+            }
+            None => None,
+        };
         Ok(Config {
             path: path.to_path_buf(),
             settings: raw.settings,
@@ -475,6 +490,7 @@ impl Config {
             keys,
             theme,
             sync,
+            mail,
         })
     }
 
@@ -774,6 +790,115 @@ mod tests {
         assert!(e.contains("must name a program"), "{e}");
         let c = parse("[[feed]]\nname = \"a\"\nurl = \"http://x.test/\"\nlocal = true\n").unwrap();
         assert!(c.feeds[0].local);
+    }
+
+    #[test]
+    fn mail_section() {
+        let from = "[mail]\nfrom = \"Innovation team <team@example.org>\"\n";
+        let c = parse(&format!(
+            "{from}smtp = \"smtp.example.org:587\"\nusername = \"team@example.org\"\n\
+             password_command = [\"pass\", \"show\", \"smtp\"]\n"
+        ))
+        .unwrap();
+        let mail = c.mail.unwrap();
+        assert_eq!(mail.from.email.to_string(), "team@example.org");
+        let MailTransport::Smtp(smtp) = mail.transport else {
+            panic!("smtp expected")
+        };
+        assert_eq!((smtp.host.as_str(), smtp.port), ("smtp.example.org", 587));
+        assert_eq!(smtp.tls, TlsMode::Starttls);
+        assert_eq!(
+            smtp.login.unwrap().password,
+            PasswordSource::Command(vec!["pass".into(), "show".into(), "smtp".into()])
+        );
+        let c = parse(&format!("{from}smtp = \"smtp.example.org:465\"\n")).unwrap();
+        let Some(MailConfig {
+            transport: MailTransport::Smtp(smtp),
+            ..
+        }) = c.mail
+        else {
+            panic!("smtp expected")
+        };
+        assert_eq!((smtp.tls, smtp.login), (TlsMode::Implicit, None));
+        let c = parse(&format!(
+            "{from}smtp = \"localhost:25\"\ntls = \"none\"\nusername = \"u\"\n"
+        ))
+        .unwrap();
+        let Some(MailConfig {
+            transport: MailTransport::Smtp(smtp),
+            ..
+        }) = c.mail
+        else {
+            panic!("smtp expected")
+        };
+        assert_eq!(smtp.tls, TlsMode::None);
+        assert_eq!(smtp.login.unwrap().password, PasswordSource::Env);
+        let c = parse(&format!("{from}command = [\"sendmail\", \"-t\"]\n")).unwrap();
+        assert_eq!(
+            c.mail.unwrap().transport,
+            MailTransport::Command(vec!["sendmail".into(), "-t".into()])
+        );
+
+        let e = err(&format!(
+            "{from}smtp = \"smtp.example.org:587\"\nusername = \"u\"\npassword = \"hunter2hunter2\"\n"
+        ));
+        assert!(
+            e.starts_with("t.toml:5:12: mail.password: a password is not allowed")
+                && e.contains("$TIDINGS_MAIL_PASSWORD"),
+            "{e}"
+        );
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = err(&format!(
+            "{from}smtp = \"smtp.example.org:25\"\ntls = \"none\"\n"
+        ));
+        assert!(
+            e.starts_with(
+                "t.toml:4:7: mail.tls = \"none\" is allowed only for a server on this machine"
+            ),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{from}smtp = \"smtp.example.org:587\"\ntls = \"ssl\"\n"
+        ));
+        assert!(
+            e.contains("t.toml:4:7") && e.contains("unknown variant `ssl`"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{from}smtp = \"smtp.example.org:587\"\nport = 25\n"
+        ));
+        assert!(
+            e.contains("t.toml:4:1") && e.contains("unknown field `port`"),
+            "{e}"
+        );
+        let e = err(&format!("{from}smtp = \"smtp.example.org:x\"\n"));
+        assert!(
+            e.starts_with("t.toml:3:8: mail.smtp: \"smtp.example.org:x\" is not host:port"),
+            "{e}"
+        );
+        let e = err(from);
+        assert!(e.starts_with("t.toml:1:1: mail needs smtp"), "{e}");
+        let e = err(&format!(
+            "{from}smtp = \"x.test:587\"\ncommand = [\"sendmail\", \"-t\"]\n"
+        ));
+        assert!(e.contains("give smtp or command, not both"), "{e}");
+        let e = err(&format!("{from}command = []\n"));
+        assert!(e.contains("mail.command must name a program"), "{e}");
+        let e = err(&format!(
+            "{from}command = [\"sendmail\", \"-t\"]\nusername = \"u\"\n"
+        ));
+        assert!(
+            e.contains("mail.username applies to smtp, not to command"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{from}smtp = \"x.test:587\"\npassword_file = \"~/.smtp\"\n"
+        ));
+        assert!(e.contains("a password needs username"), "{e}");
+        let e = err("[mail]\nfrom = \"team\\r\\nBcc: x@y.test <team@example.org>\"\ncommand = [\"sendmail\"]\n");
+        assert!(e.starts_with("t.toml:2:8: mail.from:"), "{e}");
+        let e = err("[mail]\nfrom = \"not an address\"\ncommand = [\"sendmail\"]\n");
+        assert!(e.contains("is not an address like"), "{e}");
     }
 
     #[test]

@@ -67,20 +67,11 @@ pub(super) struct RawSync {
     password: Option<Spanned<toml::Value>>,
 }
 
-type At<'a> = &'a dyn Fn(std::ops::Range<usize>, String) -> super::ConfigError;
+pub(super) type At<'a> = &'a dyn Fn(std::ops::Range<usize>, String) -> super::ConfigError;
 
 impl RawSync {
     pub(super) fn check(self, at: At) -> Result<SyncConfig, super::ConfigError> {
-        if let Some(p) = &self.password {
-            // The value is never echoed, nor the line holding it.
-            return Err(hide_line(at(
-                p.span(),
-                "sync.password: a password is not allowed in the config; use \
-                 password_command = [\"pass\", \"show\", \"NAME\"], password_file or \
-                 $TIDINGS_SYNC_PASSWORD"
-                    .into(),
-            )));
-        }
+        refuse_password("sync", "TIDINGS_SYNC_PASSWORD", self.password.as_ref(), at)?;
         let url = super::parse_url(self.url.get_ref()).map_err(|m| at(self.url.span(), m))?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(hide_line(at(
@@ -107,26 +98,13 @@ impl RawSync {
                 "sync.username must be non-empty printable text".into(),
             ));
         }
-        let password = match (self.password_command, self.password_file) {
-            (Some(_), Some(f)) => {
-                return Err(at(
-                    f.span(),
-                    "sync: give password_command or password_file, not both".into(),
-                ))
-            }
-            (Some(c), None) => {
-                if c.get_ref().first().is_none_or(|p| p.trim().is_empty()) {
-                    return Err(at(
-                        c.span(),
-                        "sync.password_command must name a program, e.g. [\"pass\", \"show\", \"freshrss\"]"
-                            .into(),
-                    ));
-                }
-                PasswordSource::Command(c.into_inner())
-            }
-            (None, Some(f)) => PasswordSource::File(expand_home(f.get_ref())),
-            (None, None) => PasswordSource::Env,
-        };
+        let password = password_source(
+            "sync",
+            "freshrss",
+            self.password_command,
+            self.password_file,
+            at,
+        )?;
         Ok(SyncConfig {
             kind: self.kind,
             url,
@@ -136,8 +114,60 @@ impl RawSync {
     }
 }
 
+/// A `password` key is refused without echoing its value or its line.
+pub(super) fn refuse_password(
+    section: &str,
+    env: &str,
+    password: Option<&Spanned<toml::Value>>,
+    at: At,
+) -> Result<(), super::ConfigError> {
+    match password {
+        Some(p) => Err(hide_line(at(
+            p.span(),
+            format!(
+                "{section}.password: a password is not allowed in the config; use \
+                 password_command = [\"pass\", \"show\", \"NAME\"], password_file or ${env}"
+            ),
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Where a password comes from: `password_command`, `password_file`, or
+/// else the environment. `example` names a secret in the error's example.
+pub(super) fn password_source(
+    section: &str,
+    example: &str,
+    command: Option<Spanned<Vec<String>>>,
+    file: Option<Spanned<String>>,
+    at: At,
+) -> Result<PasswordSource, super::ConfigError> {
+    Ok(match (command, file) {
+        (Some(_), Some(f)) => {
+            return Err(at(
+                f.span(),
+                format!("{section}: give password_command or password_file, not both"),
+            ))
+        }
+        (Some(c), None) => {
+            if c.get_ref().first().is_none_or(|p| p.trim().is_empty()) {
+                return Err(at(
+                    c.span(),
+                    format!(
+                        "{section}.password_command must name a program, e.g. \
+                         [\"pass\", \"show\", \"{example}\"]"
+                    ),
+                ));
+            }
+            PasswordSource::Command(c.into_inner())
+        }
+        (None, Some(f)) => PasswordSource::File(expand_home(f.get_ref())),
+        (None, None) => PasswordSource::Env,
+    })
+}
+
 /// Drops the quoted source line from an error about a secret.
-fn hide_line(e: super::ConfigError) -> super::ConfigError {
+pub(super) fn hide_line(e: super::ConfigError) -> super::ConfigError {
     match e {
         super::ConfigError::Invalid(mut l) => {
             l.source_line.clear();
@@ -157,7 +187,7 @@ pub fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-fn expand_home(p: &str) -> PathBuf {
+pub(super) fn expand_home(p: &str) -> PathBuf {
     match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(p),

@@ -36,7 +36,8 @@ fn normalize(url: &str) -> String {
 
 impl Store {
     /// Marks read and stars the cached articles that match `items`. Never
-    /// marks unread or unstars. One transaction; with `dry_run` nothing is
+    /// marks unread or unstars. Changes to articles from the sync server go
+    /// to its outbox. One transaction; with `dry_run` nothing is
     /// written and only the counts are returned.
     pub fn carry_state(&mut self, items: &[CarriedState], dry_run: bool) -> Result<CarryStats> {
         let tx = self.conn.transaction()?;
@@ -99,13 +100,23 @@ impl Store {
             if dry_run {
                 return Ok(stats);
             }
+            // Articles from the sync server also queue the change for it,
+            // as marking them here does.
+            let mut outbox = tx.prepare_cached(
+                "INSERT OR REPLACE INTO sync_outbox (remote_id, flag, value, changed_at)
+                 SELECT remote_id, ?2, 1, ?3 FROM articles
+                 WHERE id = ?1 AND remote_id IS NOT NULL",
+            )?;
+            let now = super::to_ts(chrono::Utc::now());
             let mut mark = tx.prepare_cached("UPDATE articles SET read = 1 WHERE id = ?1")?;
             for id in &to_read {
                 mark.execute([id])?;
+                outbox.execute(params![id, "read", now])?;
             }
             let mut star = tx.prepare_cached("UPDATE articles SET starred = 1 WHERE id = ?1")?;
             for id in &to_star {
                 star.execute([id])?;
+                outbox.execute(params![id, "starred", now])?;
             }
         }
         tx.commit()?;
@@ -117,6 +128,65 @@ impl Store {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn state_of_server_articles_reaches_the_outbox() {
+        use crate::model::ParsedArticle;
+        use crate::store::{Flag, RemoteFeed, RemoteItem};
+        let mut s = Store::open_in_memory().unwrap();
+        let feeds = s
+            .replace_remote_feeds(
+                &[RemoteFeed {
+                    remote_id: "feed/1".into(),
+                    title: "A".into(),
+                    url: "http://a.test/feed".into(),
+                    site_url: None,
+                    tags: vec![],
+                }],
+                &[],
+            )
+            .unwrap();
+        let item = |id: &str| RemoteItem {
+            remote_id: id.into(),
+            feed: "feed/1".into(),
+            article: ParsedArticle {
+                guid: id.into(),
+                title: format!("item {id}"),
+                link: Some(format!("http://a.test/{id}")),
+                ..Default::default()
+            },
+            read: false,
+            starred: false,
+        };
+        s.store_remote_items(&[item("71"), item("72")], &feeds, &[])
+            .unwrap();
+        let carried = CarriedState {
+            feed_url: "http://a.test/feed".into(),
+            guid: "newsboat-guid".into(),
+            link: Some("http://a.test/72".into()),
+            read: true,
+            starred: true,
+        };
+        let dry = s.carry_state(std::slice::from_ref(&carried), true).unwrap();
+        assert_eq!((dry.marked_read, dry.starred), (1, 1));
+        assert!(s.outbox(10).unwrap().is_empty());
+        let st = s.carry_state(&[carried], false).unwrap();
+        assert_eq!((st.marked_read, st.starred, st.unmatched), (1, 1, 0));
+        let mut out: Vec<(String, Flag, bool)> = s
+            .outbox(10)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.remote_id, c.flag, c.value))
+            .collect();
+        out.sort_by_key(|c| c.1 == Flag::Starred);
+        assert_eq!(
+            out,
+            [
+                ("72".to_string(), Flag::Read, true),
+                ("72".to_string(), Flag::Starred, true)
+            ]
+        );
+    }
 
     #[test]
     fn normalizes_feed_urls() {

@@ -24,6 +24,13 @@ pub struct RemoteFeed {
     pub tags: Vec<String>,
 }
 
+/// A server feed found in the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteFeedRef {
+    pub remote_id: String,
+    pub name: String,
+}
+
 /// An item from the server, with its flags there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteItem {
@@ -109,7 +116,7 @@ impl Store {
     }
 
     /// Makes the cache's server feeds match `feeds` (feeds gone from the
-    /// server are removed with their articles) and returns the cache id of
+    /// server are unsubscribed, their articles kept) and returns the cache id of
     /// each server feed id. Names are the server's titles, made unique
     /// against every other feed and against `reserved` (the config's names).
     pub fn replace_remote_feeds(
@@ -150,7 +157,7 @@ impl Store {
                         };
                         tx.prepare_cached(
                             "UPDATE feeds SET name = ?2, url = ?3, title = ?4, site_url = ?5,
-                           last_attempt = ?6, last_success = ?6 WHERE id = ?1",
+                           last_attempt = ?6, last_success = ?6, subscribed = 1 WHERE id = ?1",
                         )?
                         .execute(params![id, name, f.url, title, f.site_url, now])?;
                         *id
@@ -180,10 +187,14 @@ impl Store {
             ids.insert(f.remote_id.clone(), FeedId(id));
         }
         {
-            let mut delete = tx.prepare_cached("DELETE FROM feeds WHERE id = ?1")?;
+            // Gone from the server: no longer subscribed, articles kept, as
+            // for a feed removed from the config.
+            let mut gone = tx.prepare_cached("UPDATE feeds SET subscribed = 0 WHERE id = ?1")?;
+            let mut untag = tx.prepare_cached("DELETE FROM feed_tags WHERE feed_id = ?1")?;
             for (rid, (id, _)) in &known {
                 if !ids.contains_key(rid) {
-                    delete.execute([id])?;
+                    gone.execute([id])?;
+                    untag.execute([id])?;
                 }
             }
         }
@@ -193,18 +204,47 @@ impl Store {
 
     /// The cache id of each server feed id.
     pub fn remote_feeds(&self) -> Result<HashMap<String, FeedId>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT remote_id, id FROM feeds WHERE remote_id IS NOT NULL")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT remote_id, id FROM feeds WHERE remote_id IS NOT NULL AND subscribed",
+        )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, FeedId(r.get(1)?))))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A subscribed server feed by its URL or name.
+    pub fn remote_feed(&self, url_or_name: &str) -> Result<Option<RemoteFeedRef>> {
+        let url = url::Url::parse(url_or_name.trim()).map(String::from).ok();
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT remote_id, name FROM feeds
+                 WHERE remote_id IS NOT NULL AND subscribed
+                   AND (url = ?1 OR url = ?2 OR name = ?1 COLLATE NOCASE)
+                 ORDER BY url = ?1 DESC LIMIT 1",
+            )?
+            .query_row(params![url_or_name.trim(), url], |r| {
+                Ok(RemoteFeedRef {
+                    remote_id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Marks a server feed unsubscribed now (its articles kept), before the
+    /// next sync reads the server's list.
+    pub fn unsubscribe_remote(&mut self, remote_id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE feeds SET subscribed = 0 WHERE remote_id = ?1")?
+            .execute([remote_id])?;
+        Ok(())
     }
 
     /// Addresses of the feeds the server fetches (local copies skip them).
     pub fn remote_feed_urls(&self) -> Result<HashSet<String>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT url FROM feeds WHERE remote_id IS NOT NULL")?;
+            .prepare_cached("SELECT url FROM feeds WHERE remote_id IS NOT NULL AND subscribed")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -444,6 +484,7 @@ fn apply_flag(
             &format!(
                 "UPDATE articles SET {col} = {value}
                  WHERE remote_id IS NOT NULL AND {col} != {value}
+                   AND feed_id IN (SELECT id FROM feeds WHERE subscribed)
                    AND remote_id {membership} (SELECT remote_id FROM temp.remote_listed)
                    AND {pending}"
             ),
@@ -550,7 +591,19 @@ mod tests {
         let ids2 = s.replace_remote_feeds(&[feed("1", "News")], &[]).unwrap();
         assert_eq!(ids2["1"], ids["1"]);
         assert_eq!(s.feeds().unwrap().len(), 1);
-        assert_eq!(s.remote_article_count().unwrap(), 0);
+        // Gone from the server: its article is kept, the feed unsubscribed,
+        // and its flags no longer follow the server's lists.
+        assert_eq!(s.remote_article_count().unwrap(), 1);
+        assert_eq!(s.unsubscribed().unwrap()[0].articles, 1);
+        assert_eq!(s.remote_feeds().unwrap().len(), 1);
+        s.apply_remote_flags(&[], &[]).unwrap();
+        assert!(!flags(&s, "10").0);
+        // Back on the server: subscribed again, with its article.
+        let ids3 = s
+            .replace_remote_feeds(&[feed("1", "News"), feed("2", "News")], &[])
+            .unwrap();
+        assert_eq!(ids3["2"], ids["2"]);
+        assert!(s.unsubscribed().unwrap().is_empty());
     }
 
     #[test]

@@ -23,11 +23,18 @@ pub const MIGRATIONS: &[&str] = &[
     // index; one index fewer to write for every article.
     "DROP INDEX articles_by_simhash_time;",
     STORY_KEYS,
+    STORY_RULES,
 ];
 
-/// 10: articles cached before stories existed get their link key and
-/// SimHash (worked out in Rust after this runs), so new copies can join
-/// them.
+/// Stories under the rules of `crate::story`: the SimHash is of the
+/// opening alone (worked out again in Rust after this runs, for recent
+/// articles), and stories that hold two articles of one feed or rest on a
+/// link that names no item are regrouped.
+const STORY_RULES: &str = "UPDATE articles SET simhash = NULL WHERE simhash IS NOT NULL;";
+
+/// 10: articles cached before stories existed get their link key (worked
+/// out in Rust after this runs; the SimHash comes with `STORY_RULES`), so
+/// new copies can join them.
 const STORY_KEYS: &str = "UPDATE articles SET simhash = simhash WHERE 0;";
 
 /// From this many articles, re-indexing says so on stderr.
@@ -270,17 +277,16 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
     for (i, sql) in pending() {
         tx.execute_batch(sql)?;
         if *sql == STORY_KEYS && current > 0 {
-            let missing: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM articles WHERE simhash IS NULL",
-                [],
-                |r| r.get(0),
-            )?;
-            if missing >= REINDEX_NOTICE {
+            super::aware::fill_story_keys(&tx)?;
+        }
+        if *sql == STORY_RULES && current > 0 {
+            let articles: i64 = tx.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))?;
+            if articles >= REINDEX_NOTICE {
                 eprintln!(
-                    "tidings: upgrading the cache: preparing {missing} articles for stories (once)"
+                    "tidings: upgrading the cache: checking stories against the new rules (once)"
                 );
             }
-            super::aware::fill_story_keys(&tx)?;
+            super::aware::reapply_story_rules(&tx)?;
         }
         // A new cache has nothing to index.
         if Some(i) == reindex_at && current > 0 {
@@ -435,6 +441,8 @@ mod tests {
 
     #[test]
     fn articles_cached_before_stories_can_be_joined() {
+        // Recent: older articles are compared by their links only.
+        let now = chrono::Utc::now().timestamp();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
         let text = "<p>Virtual wards let patients get hospital-level care at home, monitored by clinical teams through apps.</p>";
@@ -453,8 +461,8 @@ mod tests {
             .unwrap();
             conn.execute(
                 "INSERT INTO articles (id, feed_id, guid, title, link, first_seen, sort_time, content_hash)
-                 VALUES (1, 1, 'g1', 'Virtual wards reach 10,000 beds', 'https://a.test/1', 0, 86400, 0)",
-                [],
+                 VALUES (1, 1, 'g1', 'Virtual wards reach 10,000 beds', 'https://a.test/1', 0, ?1, 0)",
+                [now - 5000],
             )
             .unwrap();
             conn.execute(
@@ -478,8 +486,9 @@ mod tests {
         s.conn
             .execute_batch(&format!(
                 "INSERT INTO articles (id, feed_id, guid, title, first_seen, sort_time, content_hash)
-                 VALUES (2, 2, 'g2', 'Virtual wards reach 10,000 beds | B', 0, 90000, 0);
-                 INSERT INTO article_bodies (article_id, summary) VALUES (2, '{text}');"
+                 VALUES (2, 2, 'g2', 'Virtual wards reach 10,000 beds | B', 0, {}, 0);
+                 INSERT INTO article_bodies (article_id, summary) VALUES (2, '{text}');",
+                now - 1000
             ))
             .unwrap();
         assert_eq!(s.assign_stories(&[crate::model::FeedId(2)], 1).unwrap(), 1);
@@ -499,11 +508,13 @@ mod tests {
             let before = before as i64;
             conn.pragma_update(None, "user_version", before).unwrap();
             conn.execute_batch(
-                "INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'a'), (2, 'B', 'b');
-                 INSERT INTO articles (id, feed_id, guid, first_seen, sort_time, content_hash,
-                     story_id) VALUES
-                     (1, 1, 'g1', 0, 20, 0, 1), (2, 2, 'g2', 0, 10, 0, 1),
-                     (3, 2, 'g3', 0, 30, 0, 1), (4, 1, 'g4', 0, 5, 0, 4);",
+                "INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'a'), (2, 'B', 'b'), (3, 'C', 'c');
+                 INSERT INTO articles (id, feed_id, guid, title, link_key, first_seen, sort_time,
+                     content_hash, story_id) VALUES
+                     (1, 1, 'g1', 'Same news', 'x.test/1', 0, 20, 0, 1),
+                     (2, 2, 'g2', 'Same news', 'x.test/1', 0, 10, 0, 1),
+                     (3, 3, 'g3', 'Same news', 'x.test/1', 0, 30, 0, 1),
+                     (4, 1, 'g4', 'Other', NULL, 0, 5, 0, 4);",
             )
             .unwrap();
         }
@@ -524,5 +535,102 @@ mod tests {
         conn.execute("DELETE FROM articles WHERE id = 3", [])
             .unwrap();
         assert_eq!(leads(&conn), [2, 4]);
+    }
+
+    #[test]
+    fn stories_grouped_under_the_old_rules_are_regrouped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let lead = "Today the Government has confirmed that Academic Health Science Networks are \
+                    being relicensed for a further five year period as part of a broader \
+                    commitment to science, research and innovation.";
+        let wards = "Virtual wards let patients get hospital-level care at home, monitored by \
+                     clinical teams through apps and wearable devices, as the number of beds \
+                     passed the target.";
+        {
+            let conn = Connection::open(&path).unwrap();
+            let before = MIGRATIONS.iter().position(|m| *m == STORY_RULES).unwrap();
+            for sql in &MIGRATIONS[..before] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", before as i64)
+                .unwrap();
+            // Story 1: a trust's three items that link its news page.
+            // Story 4: a copy with a rewritten headline. Story 6: two
+            // feeds' items with a home-page link. Story 8: one link,
+            // related headlines. Story 10: a copy, and a second article
+            // of the lead's feed that joined through it. 13 and 14: copies
+            // under rewritten headlines, not grouped.
+            conn.execute_batch(&format!(
+                "INSERT INTO feeds (id, name, url, site_url) VALUES
+                     (1, 'Trust', 'http://t.test/feed.xml', 'http://t.test/'),
+                     (2, 'B', 'http://b.test/feed.xml', NULL),
+                     (3, 'C', 'http://c.test/feed.xml', NULL);
+                 INSERT INTO articles (id, feed_id, guid, title, link, link_key, first_seen,
+                     sort_time, content_hash, story_id) VALUES
+                     (1, 1, 'g1', 'Flu clinics open on Monday', 'http://t.test/news/', 't.test/news', 0, 100, 0, 1),
+                     (2, 1, 'g2', 'Car park closed for resurfacing', 'http://t.test/news/', 't.test/news', 0, 200, 0, 1),
+                     (3, 1, 'g3', 'New chief nurse appointed', 'http://t.test/news/', 't.test/news', 0, 300, 0, 1),
+                     (4, 2, 'g4', 'Relicensing of AHSNs confirmed', 'http://b.test/r', 'b.test/r', 0, 400, 0, 4),
+                     (5, 3, 'g5', 'Health innovation networks relicensed for five years', 'http://c.test/h', 'c.test/h', 0, 500, 0, 4),
+                     (6, 2, 'g6', 'Example entry', 'http://example.org/', 'example.org', 0, 600, 0, 6),
+                     (7, 3, 'g7', 'Another document', 'http://example.org/', 'example.org', 0, 700, 0, 6),
+                     (8, 2, 'g8', 'Genomics funding announced', 'http://x.test/8', 'x.test/8', 0, 800, 0, 8),
+                     (9, 3, 'g9', 'Genomics funding: what it means', 'http://x.test/8?utm_source=c', 'x.test/8', 0, 900, 0, 8),
+                     (10, 2, 'g10', 'Relicensing of AHSNs confirmed', 'http://b.test/s', 'b.test/s', 0, 1000, 0, 10),
+                     (11, 3, 'g11', 'Relicensed: the networks', 'http://c.test/s', 'c.test/s', 0, 1100, 0, 10),
+                     (12, 2, 'g12', 'Relicensing: more from us', 'http://b.test/t', 'b.test/t', 0, 1200, 0, 10),
+                     (13, 2, 'g13', 'Virtual wards reach 10,000 beds', 'http://b.test/w', 'b.test/w', 0, 1300, 0, NULL),
+                     (14, 3, 'g14', 'Hospital care at home passes target', 'http://c.test/w', 'c.test/w', 0, 1400, 0, NULL);
+                 INSERT INTO article_bodies (article_id, summary) VALUES
+                     (4, '{lead}'), (5, '{lead} Read more.'), (10, '{lead}'), (11, '{lead}'),
+                     (12, '{lead}'), (13, '{wards}'), (14, '{wards} More soon.');
+                 UPDATE articles SET sort_time = sort_time + CAST(strftime('%s', 'now') AS INTEGER) - 2000;
+                 UPDATE articles SET story_lead = (id = (SELECT b.id FROM articles b
+                     WHERE b.story_id = articles.story_id ORDER BY b.sort_time, b.id LIMIT 1))
+                 WHERE story_id IS NOT NULL;"
+            ))
+            .unwrap();
+        }
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let stories: Vec<(i64, Option<i64>, bool)> = {
+            let mut stmt = conn
+                .prepare("SELECT id, story_id, story_lead FROM articles ORDER BY id")
+                .unwrap();
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        };
+        assert_eq!(
+            stories,
+            [
+                (1, None, true),
+                (2, None, true),
+                (3, None, true),
+                (4, Some(4), true),
+                (5, Some(4), false),
+                (6, None, true),
+                (7, None, true),
+                (8, Some(8), true),
+                (9, Some(8), false),
+                (10, Some(10), true),
+                (11, Some(10), false),
+                (12, None, true),
+                // Copies the old rules missed are found.
+                (13, Some(13), true),
+                (14, Some(13), false),
+            ]
+        );
+        // Recent articles with an opening to compare have its SimHash.
+        let hashed: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM articles WHERE simhash IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(hashed, 7);
     }
 }

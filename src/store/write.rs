@@ -398,7 +398,7 @@ pub fn prepare(a: &ParsedArticle) -> Prepared {
     } else {
         &content
     };
-    let simhash = crate::story::Sketch::new(&a.title, opening).map(|s| s.simhash);
+    let simhash = crate::story::simhash(opening);
     Prepared {
         content_hash: content_hash(a),
         index_body: join_body(summary, content),
@@ -667,10 +667,7 @@ mod tests {
             };
             let p = prepare(&a);
             assert_eq!(p.index_body, body_text(summary, content));
-            assert_eq!(
-                p.simhash,
-                crate::story::fingerprint(&a.title, summary, content)
-            );
+            assert_eq!(p.simhash, crate::story::fingerprint(summary, content));
             assert_eq!(p.link_key.as_deref(), Some("example.org/a"));
             assert_eq!(p.content_hash, content_hash(&a));
         }

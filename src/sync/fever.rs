@@ -2,19 +2,22 @@
 //! (md5 of `username:password`) in the form body. A refused key is an
 //! HTTP 200 answer with `"auth": 0`.
 //!
-//! Requests of a sync: `groups&feeds`, then `items&since_id=N` until a page
-//! is short, then `unread_item_ids&saved_item_ids`; one `mark` per change.
+//! Requests of a sync: `groups&feeds` (when the runner asks), then
+//! `items&since_id=N` until a page is short, then
+//! `unread_item_ids&saved_item_ids`; one `mark` per change. A refused cached
+//! key is made again from the password once. The API cannot subscribe.
 //! Servers that answer only one command per request get the missing one
 //! asked separately.
 
-use super::{Page, RemoteFlags, Secret, SyncError};
+use super::{Credentials, Page, RemoteFlags, Secret, SyncError};
 use crate::model::ParsedArticle;
 use crate::store::{Change, Flag, RemoteFeed, RemoteItem};
 use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Items per page, as the API defines.
 pub const PAGE: usize = 50;
@@ -24,16 +27,26 @@ const PUSH_CONCURRENCY: usize = 4;
 pub struct Fever {
     http: reqwest::Client,
     url: url::Url,
-    api_key: Secret,
+    creds: Credentials,
+    api_key: Mutex<Option<Secret>>,
+    /// Made the key from the password again in this run already.
+    renewed: AtomicBool,
     requests: AtomicUsize,
 }
 
 impl Fever {
-    pub fn new(http: reqwest::Client, url: url::Url, api_key: Secret) -> Fever {
+    pub fn new(
+        http: reqwest::Client,
+        url: url::Url,
+        api_key: Option<Secret>,
+        creds: Credentials,
+    ) -> Fever {
         Fever {
             http,
             url,
-            api_key,
+            creds,
+            api_key: Mutex::new(api_key),
+            renewed: AtomicBool::new(false),
             requests: AtomicUsize::new(0),
         }
     }
@@ -44,22 +57,54 @@ impl Fever {
         Secret::new(digest.iter().map(|b| format!("{b:02x}")).collect())
     }
 
-    pub fn token(&self) -> &Secret {
-        &self.api_key
+    /// The key in use, once known.
+    pub fn token(&self) -> Option<Secret> {
+        lock(&self.api_key).clone()
     }
 
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::Relaxed)
     }
 
+    fn key_from_password(&self) -> Result<Secret, SyncError> {
+        let key = Fever::api_key(&self.creds.username, &self.creds.password()?);
+        *lock(&self.api_key) = Some(key.clone());
+        Ok(key)
+    }
+
+    /// One call; a refused cached key is made again from the password once.
     async fn call(&self, commands: &str, form: &[(&str, &str)]) -> Result<Value, SyncError> {
+        let key = match self.token() {
+            Some(k) => k,
+            None => self.key_from_password()?,
+        };
+        match self.call_with(&key, commands, form).await {
+            Err(SyncError::Auth { .. }) if !self.renewed.swap(true, Ordering::Relaxed) => {
+                let fresh = self.key_from_password()?;
+                if fresh == key {
+                    return Err(SyncError::Auth {
+                        url: self.url.to_string(),
+                    });
+                }
+                self.call_with(&fresh, commands, form).await
+            }
+            other => other,
+        }
+    }
+
+    async fn call_with(
+        &self,
+        key: &Secret,
+        commands: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Value, SyncError> {
         let mut url = self.url.clone();
         if commands.is_empty() {
             url.set_query(Some("api"));
         } else {
             url.set_query(Some(&format!("api&{commands}")));
         }
-        let mut body: Vec<(&str, &str)> = vec![("api_key", self.api_key.expose())];
+        let mut body: Vec<(&str, &str)> = vec![("api_key", key.expose())];
         body.extend_from_slice(form);
         self.requests.fetch_add(1, Ordering::Relaxed);
         let resp = self
@@ -258,6 +303,10 @@ impl Fever {
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
     v.get(key)
         .and_then(Value::as_array)
@@ -291,6 +340,48 @@ fn as_i64(v: &Value) -> Option<i64> {
         Value::String(s) => s.trim().parse().ok(),
         Value::Bool(b) => Some(i64::from(*b)),
         _ => None,
+    }
+}
+
+impl super::Backend for Fever {
+    fn token(&self) -> Option<Secret> {
+        Fever::token(self)
+    }
+
+    fn requests(&self) -> usize {
+        Fever::requests(self)
+    }
+
+    /// No sign-in request, and one call for both flag lists.
+    fn lists_cheaply(&self) -> bool {
+        true
+    }
+
+    fn subscriptions(&self) -> super::Call<'_, Result<Vec<RemoteFeed>, SyncError>> {
+        Box::pin(Fever::subscriptions(self))
+    }
+
+    fn items_after<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+    ) -> super::Call<'a, Result<Page, SyncError>> {
+        Box::pin(Fever::items_after(self, cursor))
+    }
+
+    fn flags(&self) -> super::Call<'_, Result<RemoteFlags, SyncError>> {
+        Box::pin(Fever::flags(self))
+    }
+
+    fn push<'a>(&'a self, batch: &'a [Change]) -> super::Call<'a, (Vec<i64>, Option<SyncError>)> {
+        Box::pin(Fever::push(self, batch))
+    }
+
+    fn subscribe<'a>(&'a self, _: &'a url::Url) -> super::Call<'a, Result<String, SyncError>> {
+        Box::pin(async { Err(SyncError::Unsupported(super::FEVER_CANNOT_SUBSCRIBE.into())) })
+    }
+
+    fn unsubscribe<'a>(&'a self, _: &'a str) -> super::Call<'a, Result<(), SyncError>> {
+        Box::pin(async { Err(SyncError::Unsupported(super::FEVER_CANNOT_SUBSCRIBE.into())) })
     }
 }
 

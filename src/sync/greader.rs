@@ -3,24 +3,31 @@
 //! signs in, `{url}/reader/api/0/…` does the rest with
 //! `Authorization: GoogleLogin auth=TOKEN`.
 //!
-//! Requests of a sync: `subscription/list`; `stream/contents` of the
-//! reading list, oldest first, newer than the last item seen (`ot`), paged
-//! by `continuation`; `stream/items/ids` for unread and for starred ids;
-//! `token` then one `edit-tag` per kind of change, many items each.
+//! Requests of a sync: `subscription/list` (when the runner asks);
+//! the first pull reads `stream/contents` of the reading list, oldest first,
+//! paged by `continuation`. Later pulls ask `stream/items/ids` for the ids
+//! crawled since the newest item's second (`ot`), drop those already seen
+//! in that second (servers crawl many items in the same second), and read
+//! the rest with `stream/items/contents`, so an idle pull is one request.
+//! Then `stream/items/ids` for unread and for starred ids; `token` then one
+//! `edit-tag` per kind of change, many items each. A refused `Auth` signs in
+//! again once; a refused `T` token is fetched again once.
 //! Item ids are kept in their short decimal form.
 
-use super::{Page, RemoteFlags, Secret, SyncError};
+use super::{Credentials, Page, RemoteFlags, Secret, SyncError};
 use crate::model::ParsedArticle;
 use crate::store::{Change, Flag, RemoteFeed, RemoteItem};
 use serde_json::Value;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Items per page of the reading list.
 const PAGE: usize = 100;
-/// Ids per page of an id list.
-const IDS_PAGE: usize = 10_000;
+/// Ids per page of an id list: ids are small, so most accounts' unread
+/// list is one request.
+const IDS_PAGE: usize = 50_000;
 /// Pages of ids read at most (a million items).
-const MAX_ID_PAGES: usize = 100;
+const MAX_ID_PAGES: usize = 20;
 const READING_LIST: &str = "user/-/state/com.google/reading-list";
 const READ: &str = "user/-/state/com.google/read";
 const STARRED: &str = "user/-/state/com.google/starred";
@@ -28,69 +35,107 @@ const STARRED: &str = "user/-/state/com.google/starred";
 pub struct Greader {
     http: reqwest::Client,
     base: url::Url,
-    auth: Secret,
+    creds: Credentials,
+    auth: Mutex<Option<Secret>>,
+    /// The `T` token for POSTs, once fetched.
+    edit_token: Mutex<Option<String>>,
+    /// Signed in again in this run already.
+    renewed: AtomicBool,
     requests: AtomicUsize,
 }
 
+/// A request to make, given the `Auth` token.
+type Build<'a> = &'a (dyn Fn(&Secret) -> reqwest::RequestBuilder + Sync);
+
 impl Greader {
-    pub fn new(http: reqwest::Client, base: url::Url, auth: Secret) -> Greader {
+    pub fn new(
+        http: reqwest::Client,
+        base: url::Url,
+        auth: Option<Secret>,
+        creds: Credentials,
+    ) -> Greader {
         Greader {
             http,
             base,
-            auth,
+            creds,
+            auth: Mutex::new(auth),
+            edit_token: Mutex::new(None),
+            renewed: AtomicBool::new(false),
             requests: AtomicUsize::new(0),
         }
     }
 
     /// Signs in with `ClientLogin`; the answer's `Auth=` line is the token.
-    pub async fn login(
-        http: &reqwest::Client,
-        base: &url::Url,
-        username: &str,
-        password: &Secret,
-    ) -> Result<Secret, SyncError> {
-        let url = join(base, "accounts/ClientLogin");
-        let resp = http
+    async fn login(&self) -> Result<Secret, SyncError> {
+        let password = self.creds.password()?;
+        let url = join(&self.base, "accounts/ClientLogin");
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let resp = self
+            .http
             .post(url)
-            .form(&[("Email", username), ("Passwd", password.expose())])
+            .form(&[
+                ("Email", self.creds.username.as_str()),
+                ("Passwd", password.expose()),
+            ])
             .send()
             .await
-            .map_err(|e| super::network(base, e))?;
+            .map_err(|e| super::network(&self.base, e))?;
         let status = resp.status().as_u16();
         if status == 401 || status == 403 {
             return Err(SyncError::Auth {
-                url: base.to_string(),
+                url: self.base.to_string(),
             });
         }
         if !resp.status().is_success() {
             return Err(SyncError::Http {
-                url: base.to_string(),
+                url: self.base.to_string(),
                 status,
             });
         }
-        let text = resp.text().await.map_err(|e| super::network(base, e))?;
-        text.lines()
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| super::network(&self.base, e))?;
+        let auth = text
+            .lines()
             .find_map(|l| l.trim().strip_prefix("Auth="))
             .filter(|t| !t.is_empty())
             .map(|t| Secret::new(t.to_string()))
-            .ok_or_else(|| super::protocol(base, "no Auth token in the ClientLogin answer"))
+            .ok_or_else(|| {
+                super::protocol(&self.base, "no Auth token in the ClientLogin answer")
+            })?;
+        *lock(&self.auth) = Some(auth.clone());
+        Ok(auth)
     }
 
-    pub fn token(&self) -> &Secret {
-        &self.auth
+    /// The token in use, once signed in.
+    pub fn token(&self) -> Option<Secret> {
+        lock(&self.auth).clone()
     }
 
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::Relaxed)
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder) -> Result<String, SyncError> {
+    /// Sends a request built for the current `Auth`, signing in first when
+    /// there is none, and again once when the server refuses it.
+    async fn send(&self, build: Build<'_>) -> Result<String, SyncError> {
+        let auth = match self.token() {
+            Some(a) => a,
+            None => self.login().await?,
+        };
+        match self.send_once(build(&auth)).await {
+            Err(SyncError::Auth { .. }) if !self.renewed.swap(true, Ordering::Relaxed) => {
+                let auth = self.login().await?;
+                self.send_once(build(&auth)).await
+            }
+            other => other,
+        }
+    }
+
+    async fn send_once(&self, req: reqwest::RequestBuilder) -> Result<String, SyncError> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let resp = req
-            .header(
-                "Authorization",
-                format!("GoogleLogin auth={}", self.auth.expose()),
-            )
             .send()
             .await
             .map_err(|e| super::network(&self.base, e))?;
@@ -109,13 +154,66 @@ impl Greader {
         resp.text().await.map_err(|e| super::network(&self.base, e))
     }
 
+    fn authorized(&self, req: reqwest::RequestBuilder, auth: &Secret) -> reqwest::RequestBuilder {
+        req.header(
+            "Authorization",
+            format!("GoogleLogin auth={}", auth.expose()),
+        )
+    }
+
     async fn get_json(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, SyncError> {
         let url = join(&self.base, path);
         let text = self
-            .send(self.http.get(url).query(&[("output", "json")]).query(query))
+            .send(&|auth| {
+                self.authorized(
+                    self.http
+                        .get(url.clone())
+                        .query(&[("output", "json")])
+                        .query(query),
+                    auth,
+                )
+            })
             .await?;
         serde_json::from_str(&text)
             .map_err(|_| super::protocol(&self.base, "the answer is not JSON"))
+    }
+
+    /// A POST with the `T` token, fetched when missing and again once when
+    /// the server refuses it.
+    async fn post(&self, path: &str, form: &[(&str, String)]) -> Result<String, SyncError> {
+        let url = join(&self.base, path);
+        let build = |auth: &Secret, t: &str| {
+            let mut body: Vec<(&str, &str)> = vec![("T", t)];
+            body.extend(form.iter().map(|(k, v)| (*k, v.as_str())));
+            self.authorized(self.http.post(url.clone()).form(&body), auth)
+        };
+        let cached = lock(&self.edit_token).clone();
+        let t = match cached {
+            Some(t) => t,
+            None => self.fetch_edit_token().await?,
+        };
+        let auth = self
+            .token()
+            .ok_or_else(|| super::protocol(&self.base, "not signed in"))?;
+        match self.send_once(build(&auth, &t)).await {
+            // A refused T (or Auth): a new T, signing in again if need be.
+            Err(SyncError::Auth { .. }) => {
+                let t = self.fetch_edit_token().await?;
+                self.send(&|auth| build(auth, &t)).await
+            }
+            other => other,
+        }
+    }
+
+    async fn fetch_edit_token(&self) -> Result<String, SyncError> {
+        let url = join(&self.base, "reader/api/0/token");
+        let t = self
+            .send(&|auth| self.authorized(self.http.get(url.clone()), auth))
+            .await?
+            .trim()
+            .to_string();
+        *lock(&self.edit_token) = Some(t.clone());
+        Ok(t)
     }
 
     pub async fn subscriptions(&self) -> Result<Vec<RemoteFeed>, SyncError> {
@@ -142,108 +240,102 @@ impl Greader {
             .collect())
     }
 
-    /// A page of the reading list, oldest first. The cursor holds the
-    /// newest time seen (`ot` of the next sync) and, within a sync, the
-    /// continuation.
+    /// The next page of new items. The cursor holds the newest crawl
+    /// second seen (`ot` of the next sync) with the ids seen in it, and a
+    /// pull in progress: the continuation of the first pull, or the ids
+    /// still to read of a later one.
     pub async fn items_after(&self, cursor: Option<&str>) -> Result<Page, SyncError> {
-        let c: Cursor = cursor
+        let mut c: Cursor = cursor
             .and_then(|c| serde_json::from_str(c).ok())
             .unwrap_or_default();
-        let n = PAGE.to_string();
-        let ot = c.since.to_string();
-        let mut query = vec![("n", n.as_str()), ("r", "o"), ("ot", ot.as_str())];
-        if let Some(k) = &c.continuation {
-            query.push(("c", k));
-        }
-        let path = format!("reader/api/0/stream/contents/{READING_LIST}");
-        let v = self.get_json(&path, &query).await?;
-        let raw = v
-            .get("items")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
-        let mut newest = c.newest.max(c.since);
-        let mut items = Vec::with_capacity(raw.len());
-        for it in raw {
-            let Some(id) = it.get("id").and_then(Value::as_str).and_then(short_id) else {
-                continue;
-            };
-            let Some(feed) = it.get("origin").and_then(|o| str_of(o, "streamId")) else {
-                continue;
-            };
-            newest = newest.max(seen_at(it));
-            let cats: Vec<&str> = it
-                .get("categories")
-                .and_then(Value::as_array)
-                .map(|cs| cs.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let has = |state: &str| cats.iter().any(|c| state_is(c, state));
-            let body = |key: &str| {
-                it.get(key)
-                    .and_then(|b| str_of(b, "content"))
-                    .filter(|s| !s.is_empty())
-            };
-            let link = ["canonical", "alternate"].iter().find_map(|k| {
-                it.get(*k)?
-                    .as_array()?
-                    .first()
-                    .and_then(|l| str_of(l, "href"))
-            });
-            items.push(RemoteItem {
-                feed,
-                article: ParsedArticle {
-                    guid: id.clone(),
-                    title: str_of(it, "title").unwrap_or_default(),
-                    link,
-                    author: str_of(it, "author").filter(|s| !s.is_empty()),
-                    published: it
-                        .get("published")
-                        .and_then(Value::as_i64)
-                        .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
-                    updated: it
-                        .get("updated")
-                        .and_then(Value::as_i64)
-                        .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
-                    content: body("content").or_else(|| body("summary")),
-                    ..Default::default()
-                },
-                read: has(READ),
-                starred: has(STARRED),
-                remote_id: id,
-            });
-        }
-        let continuation = str_of(&v, "continuation").filter(|k| !k.is_empty());
-        let done = continuation.is_none() || raw.is_empty();
-        let next = if done {
-            Cursor {
-                since: newest,
-                newest,
-                continuation: None,
+        if !c.active {
+            c.newest = c.since;
+            c.newest_seen = c.seen.clone();
+            if c.since > 0 {
+                let ids = self.ids_since(c.since, &c.seen).await?;
+                if ids.is_empty() {
+                    return Ok(Page {
+                        items: Vec::new(),
+                        cursor: c.to_json(),
+                        done: true,
+                        total: None,
+                    });
+                }
+                c.pending = ids;
             }
+            c.active = true;
+        }
+        let (items, done) = if c.since > 0 {
+            let rest = c.pending.split_off(c.pending.len().min(PAGE));
+            let batch = std::mem::replace(&mut c.pending, rest);
+            let form: Vec<(&str, String)> = batch.iter().map(|i| ("i", long_id(i))).collect();
+            let url = join(&self.base, "reader/api/0/stream/items/contents");
+            let text = self
+                .send(&|auth| {
+                    self.authorized(
+                        self.http
+                            .post(url.clone())
+                            .query(&[("output", "json")])
+                            .form(&form),
+                        auth,
+                    )
+                })
+                .await?;
+            let v: Value = serde_json::from_str(&text)
+                .map_err(|_| super::protocol(&self.base, "the answer is not JSON"))?;
+            (parse_items(&v, &mut c), c.pending.is_empty())
         } else {
-            Cursor {
-                since: c.since,
-                newest,
-                continuation,
+            let n = PAGE.to_string();
+            let mut query = vec![("n", n.as_str()), ("r", "o")];
+            if let Some(k) = &c.continuation {
+                query.push(("c", k));
             }
+            let path = format!("reader/api/0/stream/contents/{READING_LIST}");
+            let v = self.get_json(&path, &query).await?;
+            let items = parse_items(&v, &mut c);
+            c.continuation = str_of(&v, "continuation").filter(|k| !k.is_empty());
+            let done = c.continuation.is_none() || items.is_empty();
+            (items, done)
         };
+        if done {
+            c.since = c.newest;
+            c.seen = std::mem::take(&mut c.newest_seen);
+            c.active = false;
+            c.continuation = None;
+            c.pending.clear();
+            c.newest = 0;
+        }
         Ok(Page {
             items,
-            cursor: serde_json::to_string(&next).unwrap_or_default(),
+            cursor: c.to_json(),
             done,
             total: None,
         })
     }
 
-    /// All ids of a stream, excluding `exclude`, following continuations.
-    async fn ids(&self, stream: &str, exclude: Option<&str>) -> Result<Vec<String>, SyncError> {
+    /// Ids of items crawled since second `since`, oldest first, less those
+    /// in `seen`.
+    async fn ids_since(&self, since: i64, seen: &[String]) -> Result<Vec<String>, SyncError> {
+        let seen: std::collections::HashSet<&str> = seen.iter().map(String::as_str).collect();
+        let ot = since.to_string();
+        let ids = self
+            .ids(READING_LIST, &[("ot", ot.as_str()), ("r", "o")])
+            .await?;
+        Ok(ids
+            .into_iter()
+            .filter(|i| !seen.contains(i.as_str()))
+            .collect())
+    }
+
+    /// All ids of a stream, with `extra` query parameters, following
+    /// continuations.
+    async fn ids(&self, stream: &str, extra: &[(&str, &str)]) -> Result<Vec<String>, SyncError> {
         let mut out = Vec::new();
         let mut continuation: Option<String> = None;
         let n = IDS_PAGE.to_string();
         for _ in 0..MAX_ID_PAGES {
             let mut query = vec![("s", stream), ("n", n.as_str())];
-            if let Some(x) = exclude {
-                query.push(("xt", x));
-            }
+            query.extend_from_slice(extra);
             if let Some(k) = &continuation {
                 query.push(("c", k));
             }
@@ -268,24 +360,14 @@ impl Greader {
 
     pub async fn flags(&self) -> Result<RemoteFlags, SyncError> {
         Ok(RemoteFlags {
-            unread: self.ids(READING_LIST, Some(READ)).await?,
-            starred: self.ids(STARRED, None).await?,
+            unread: self.ids(READING_LIST, &[("xt", READ)]).await?,
+            starred: self.ids(STARRED, &[]).await?,
         })
     }
 
     /// One `edit-tag` per kind of change (read, unread, star, unstar),
     /// with every item of that kind.
     pub async fn push(&self, batch: &[Change]) -> (Vec<i64>, Option<SyncError>) {
-        if batch.is_empty() {
-            return (Vec::new(), None);
-        }
-        let token = match self
-            .send(self.http.get(join(&self.base, "reader/api/0/token")))
-            .await
-        {
-            Ok(t) => t.trim().to_string(),
-            Err(e) => return (Vec::new(), Some(e)),
-        };
         let mut acked = Vec::new();
         for (flag, value) in [
             (Flag::Read, true),
@@ -301,29 +383,151 @@ impl Greader {
                 continue;
             }
             let tag = if flag == Flag::Read { READ } else { STARRED };
-            let mut form: Vec<(&str, String)> = vec![("T", token.clone())];
-            form.push((if value { "a" } else { "r" }, tag.to_string()));
+            let mut form: Vec<(&str, String)> =
+                vec![(if value { "a" } else { "r" }, tag.to_string())];
             form.extend(group.iter().map(|c| ("i", long_id(&c.remote_id))));
-            let req = self
-                .http
-                .post(join(&self.base, "reader/api/0/edit-tag"))
-                .form(&form);
-            match self.send(req).await {
+            match self.post("reader/api/0/edit-tag", &form).await {
                 Ok(_) => acked.extend(group.iter().map(|c| c.seq)),
                 Err(e) => return (acked, Some(e)),
             }
         }
         (acked, None)
     }
+
+    /// Subscribes with `subscription/quickadd`; returns the feed's title.
+    pub async fn subscribe(&self, feed: &url::Url) -> Result<String, SyncError> {
+        let text = self
+            .post(
+                "reader/api/0/subscription/quickadd",
+                &[("quickadd", feed.to_string())],
+            )
+            .await?;
+        let v: Value = serde_json::from_str(&text)
+            .map_err(|_| super::protocol(&self.base, "the quickadd answer is not JSON"))?;
+        let found = v.get("numResults").and_then(Value::as_u64).unwrap_or(0) > 0
+            || v.get("streamId").is_some();
+        if !found {
+            let reason = str_of(&v, "error")
+                .map(|e| crate::sanitize::line(&e))
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| "the server found no feed there".into());
+            return Err(SyncError::Subscribe {
+                url: self.base.to_string(),
+                feed: feed.to_string(),
+                reason,
+            });
+        }
+        Ok(str_of(&v, "streamName").unwrap_or_default())
+    }
+
+    /// Unsubscribes with `subscription/edit`, `ac=unsubscribe`.
+    pub async fn unsubscribe(&self, stream: &str) -> Result<(), SyncError> {
+        self.post(
+            "reader/api/0/subscription/edit",
+            &[("ac", "unsubscribe".into()), ("s", stream.to_string())],
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+/// Items of a `stream/contents` or `stream/items/contents` answer, noting
+/// the newest crawl second and the ids seen in it in `c`.
+fn parse_items(v: &Value, c: &mut Cursor) -> Vec<RemoteItem> {
+    let raw = v
+        .get("items")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let mut items = Vec::with_capacity(raw.len());
+    for it in raw {
+        let Some(id) = it.get("id").and_then(Value::as_str).and_then(short_id) else {
+            continue;
+        };
+        let Some(feed) = it.get("origin").and_then(|o| str_of(o, "streamId")) else {
+            continue;
+        };
+        let at = seen_at(it);
+        if at > c.newest {
+            c.newest = at;
+            c.newest_seen = vec![id.clone()];
+        } else if at == c.newest && !c.newest_seen.contains(&id) {
+            c.newest_seen.push(id.clone());
+        }
+        let cats: Vec<&str> = it
+            .get("categories")
+            .and_then(Value::as_array)
+            .map(|cs| cs.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let has = |state: &str| cats.iter().any(|c| state_is(c, state));
+        let body = |key: &str| {
+            it.get(key)
+                .and_then(|b| str_of(b, "content"))
+                .filter(|s| !s.is_empty())
+        };
+        let link = ["canonical", "alternate"].iter().find_map(|k| {
+            it.get(*k)?
+                .as_array()?
+                .first()
+                .and_then(|l| str_of(l, "href"))
+        });
+        items.push(RemoteItem {
+            feed,
+            article: ParsedArticle {
+                guid: id.clone(),
+                title: str_of(it, "title").unwrap_or_default(),
+                link,
+                author: str_of(it, "author").filter(|s| !s.is_empty()),
+                published: it
+                    .get("published")
+                    .and_then(Value::as_i64)
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+                updated: it
+                    .get("updated")
+                    .and_then(Value::as_i64)
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+                content: body("content").or_else(|| body("summary")),
+                ..Default::default()
+            },
+            read: has(READ),
+            starred: has(STARRED),
+            remote_id: id,
+        });
+    }
+    items
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Cursor {
-    /// `ot`: items seen before this time (seconds) are not asked for.
+    /// `ot`: the crawl second of the newest item seen (0: none yet).
+    #[serde(default)]
     since: i64,
-    /// The newest time seen in this sync so far.
-    newest: i64,
+    /// Ids of the items crawled in that second, already stored.
+    #[serde(default)]
+    seen: Vec<String>,
+    /// A pull is in progress.
+    #[serde(default)]
+    active: bool,
+    /// The first pull's continuation.
+    #[serde(default)]
     continuation: Option<String>,
+    /// A later pull's ids still to read.
+    #[serde(default)]
+    pending: Vec<String>,
+    /// The newest crawl second in the pull so far, and its ids.
+    #[serde(default)]
+    newest: i64,
+    #[serde(default)]
+    newest_seen: Vec<String>,
+}
+
+impl Cursor {
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }
 
 fn join(base: &url::Url, path: &str) -> url::Url {
@@ -383,6 +587,43 @@ fn long_id(short: &str) -> String {
     }
 }
 
+impl super::Backend for Greader {
+    fn token(&self) -> Option<Secret> {
+        Greader::token(self)
+    }
+
+    fn requests(&self) -> usize {
+        Greader::requests(self)
+    }
+
+    fn subscriptions(&self) -> super::Call<'_, Result<Vec<RemoteFeed>, SyncError>> {
+        Box::pin(Greader::subscriptions(self))
+    }
+
+    fn items_after<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+    ) -> super::Call<'a, Result<Page, SyncError>> {
+        Box::pin(Greader::items_after(self, cursor))
+    }
+
+    fn flags(&self) -> super::Call<'_, Result<RemoteFlags, SyncError>> {
+        Box::pin(Greader::flags(self))
+    }
+
+    fn push<'a>(&'a self, batch: &'a [Change]) -> super::Call<'a, (Vec<i64>, Option<SyncError>)> {
+        Box::pin(Greader::push(self, batch))
+    }
+
+    fn subscribe<'a>(&'a self, url: &'a url::Url) -> super::Call<'a, Result<String, SyncError>> {
+        Box::pin(Greader::subscribe(self, url))
+    }
+
+    fn unsubscribe<'a>(&'a self, remote_id: &'a str) -> super::Call<'a, Result<(), SyncError>> {
+        Box::pin(Greader::unsubscribe(self, remote_id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,6 +642,38 @@ mod tests {
         );
         assert!(state_is("user/1005/state/com.google/read", READ));
         assert!(!state_is("user/-/state/com.google/reading-list", READ));
+    }
+
+    #[test]
+    fn the_newest_second_and_its_ids_are_noted() {
+        let item = |id: u64, usec: u64| {
+            serde_json::json!({
+                "id": format!("tag:google.com,2005:reader/item/{id:016x}"),
+                "timestampUsec": usec.to_string(),
+                "crawlTimeMsec": (usec / 1000).to_string(),
+                "origin": {"streamId": "feed/1"},
+                "title": "t",
+            })
+        };
+        let v = serde_json::json!({"items": [
+            item(10, 1_700_000_000_100_000),
+            item(11, 1_700_000_001_200_000),
+            item(12, 1_700_000_001_900_000),
+            {"id": "not an id", "origin": {"streamId": "feed/1"}},
+        ]});
+        let mut c = Cursor::default();
+        let items = parse_items(&v, &mut c);
+        assert_eq!(items.len(), 3);
+        assert_eq!(c.newest, 1_700_000_001);
+        assert_eq!(c.newest_seen, ["11", "12"]);
+        // The same items again change nothing; an older one is not noted.
+        let again = serde_json::json!({"items": [item(12, 1_700_000_001_900_000), item(9, 1_600_000_000_000_000)]});
+        parse_items(&again, &mut c);
+        assert_eq!(c.newest_seen, ["11", "12"]);
+        // An old cursor (before the seen ids were kept) still reads.
+        let old: Cursor =
+            serde_json::from_str(r#"{"since":5,"newest":5,"continuation":null}"#).unwrap();
+        assert_eq!((old.since, old.seen.len(), old.active), (5, 0, false));
     }
 
     #[test]

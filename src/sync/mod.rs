@@ -1,19 +1,21 @@
 //! Keeping the cache in step with a feed server (`[sync]`).
 //!
 //! A backend provides subscriptions, pages of items after a cursor, the
-//! server's read and starred ids, and a push of one flag change. The runner
-//! here does the rest the same way for every backend: sign in (with the
-//! cached token, else the password), push the outbox, pull new items page
-//! by page (each page stored with its cursor, so an interrupted sync
-//! resumes), then take the server's flags (the store keeps any change
-//! still in the outbox). Adding a backend is one file plus its arm in
-//! [`Backend`].
+//! server's read and starred ids, and a push of one flag change. It signs
+//! in when it first needs to (with the cached token, else the password) and
+//! again once when the server refuses the token; every request, the sign-in
+//! included, is counted. The runner does the rest the same way for every
+//! backend: read the subscription list when needed, push the outbox, pull
+//! new items page by page (each page stored with its cursor, so an
+//! interrupted sync resumes), then take the server's flags (the store keeps
+//! any change still in the outbox). Adding a backend is one file plus its
+//! line in [`open`].
 
 pub mod fever;
 pub mod greader;
 mod secret;
 
-pub use secret::{password, Secret, TokenCache, PASSWORD_ENV};
+pub use secret::{password, read_password, Secret, TokenCache, PASSWORD_ENV};
 
 use crate::config::{Config, Settings, SyncConfig, SyncKind};
 use crate::store::{Change, FlagStats, RemoteFeed, RemoteItem, Store, StoreError};
@@ -33,6 +35,14 @@ pub enum SyncError {
     Secret(String),
     #[error("no [sync] section in the config")]
     NotConfigured,
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("the sync server {url} could not subscribe to {feed}: {reason}")]
+    Subscribe {
+        url: String,
+        feed: String,
+        reason: String,
+    },
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -81,85 +91,134 @@ pub struct RemoteFlags {
     pub starred: Vec<String>,
 }
 
-/// A signed-in server API.
-pub enum Backend {
-    Fever(fever::Fever),
-    Greader(greader::Greader),
+/// How a backend may get the password when it has to sign in.
+#[derive(Clone, Debug)]
+pub enum Asking {
+    /// From the configured source, now (the command line).
+    Now,
+    /// Under the interface, where a `password_command` must not run (it
+    /// may prompt in the terminal): the password asked for before the
+    /// interface took the screen, if it was needed then. A password file or
+    /// the environment is still read.
+    Before(Option<Secret>),
 }
 
-impl Backend {
-    /// A backend for `cfg`, with `token` if one is cached, else signing in
-    /// with the password.
-    async fn open(
-        cfg: &SyncConfig,
-        http: reqwest::Client,
-        token: Option<Secret>,
-    ) -> Result<Backend, SyncError> {
-        Ok(match cfg.kind {
-            SyncKind::Fever => {
-                let key = match token {
-                    Some(t) => t,
-                    None => fever::Fever::api_key(&cfg.username, &password(&cfg.password)?),
-                };
-                Backend::Fever(fever::Fever::new(http, cfg.url.clone(), key))
+/// The user name and the way to the password, for signing in (again).
+pub struct Credentials {
+    pub username: String,
+    source: crate::config::PasswordSource,
+    asking: Asking,
+}
+
+impl Credentials {
+    pub fn new(cfg: &SyncConfig, asking: Asking) -> Credentials {
+        Credentials {
+            username: cfg.username.clone(),
+            source: cfg.password.clone(),
+            asking,
+        }
+    }
+
+    pub fn password(&self) -> Result<Secret, SyncError> {
+        match (&self.asking, &self.source) {
+            (Asking::Before(Some(s)), _) => Ok(s.clone()),
+            (Asking::Before(None), crate::config::PasswordSource::Command(_)) => {
+                Err(SyncError::Secret(
+                    "the server wants the password again; run `tidings sync` in a terminal \
+                     to sign in"
+                        .into(),
+                ))
             }
-            SyncKind::Greader => {
-                let auth = match token {
-                    Some(t) => t,
-                    None => {
-                        let pw = password(&cfg.password)?;
-                        greader::Greader::login(&http, &cfg.url, &cfg.username, &pw).await?
-                    }
-                };
-                Backend::Greader(greader::Greader::new(http, cfg.url.clone(), auth))
-            }
-        })
-    }
-
-    fn token(&self) -> &Secret {
-        match self {
-            Backend::Fever(b) => b.token(),
-            Backend::Greader(b) => b.token(),
+            _ => password(&self.source),
         }
     }
+}
 
-    pub fn requests(&self) -> usize {
-        match self {
-            Backend::Fever(b) => b.requests(),
-            Backend::Greader(b) => b.requests(),
+/// The password asked for before the interface takes the screen: only a
+/// `password_command` is run, and only when no token is cached for the
+/// account. Failures are left for the sync to report.
+pub fn password_before_screen(cfg: &SyncConfig, tokens: &TokenCache) -> Option<Secret> {
+    let needed = matches!(cfg.password, crate::config::PasswordSource::Command(_))
+        && tokens.load(&cfg.account()).is_none();
+    if !needed {
+        return None;
+    }
+    match password(&cfg.password) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::warn!("{e}");
+            None
         }
     }
+}
 
-    pub async fn subscriptions(&self) -> Result<Vec<RemoteFeed>, SyncError> {
-        match self {
-            Backend::Fever(b) => b.subscriptions().await,
-            Backend::Greader(b) => b.subscriptions().await,
-        }
+/// A future a backend returns; boxed so that backends can be chosen at
+/// run time.
+pub type Call<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+
+/// A server API. It signs in when it first needs to, and again once if the
+/// server refuses a cached or expired token. Adding one is a file that
+/// implements this and a line in [`open`].
+pub trait Backend {
+    /// The token in use, once signed in.
+    fn token(&self) -> Option<Secret>;
+
+    /// Requests made so far, signing in included.
+    fn requests(&self) -> usize;
+
+    /// Whether reading the subscription list every sync keeps an idle
+    /// sync within three requests.
+    fn lists_cheaply(&self) -> bool {
+        false
     }
 
-    pub async fn items_after(&self, cursor: Option<&str>) -> Result<Page, SyncError> {
-        match self {
-            Backend::Fever(b) => b.items_after(cursor).await,
-            Backend::Greader(b) => b.items_after(cursor).await,
-        }
-    }
+    fn subscriptions(&self) -> Call<'_, Result<Vec<RemoteFeed>, SyncError>>;
 
-    pub async fn flags(&self) -> Result<RemoteFlags, SyncError> {
-        match self {
-            Backend::Fever(b) => b.flags().await,
-            Backend::Greader(b) => b.flags().await,
-        }
-    }
+    /// Items after `cursor` (None = from the start), one page.
+    fn items_after<'a>(&'a self, cursor: Option<&'a str>) -> Call<'a, Result<Page, SyncError>>;
+
+    /// The server's unread and starred ids.
+    fn flags(&self) -> Call<'_, Result<RemoteFlags, SyncError>>;
 
     /// Pushes a batch of changes; returns the `seq` of those the server
     /// took (or no longer has the item of), and the first error.
-    pub async fn push(&self, batch: &[Change]) -> (Vec<i64>, Option<SyncError>) {
-        match self {
-            Backend::Fever(b) => b.push(batch).await,
-            Backend::Greader(b) => b.push(batch).await,
-        }
+    fn push<'a>(&'a self, batch: &'a [Change]) -> Call<'a, (Vec<i64>, Option<SyncError>)>;
+
+    /// Subscribes to a feed on the server; returns its title there.
+    fn subscribe<'a>(&'a self, url: &'a url::Url) -> Call<'a, Result<String, SyncError>> {
+        let _ = url;
+        Box::pin(async { Err(SyncError::Unsupported(CANNOT_SUBSCRIBE.into())) })
+    }
+
+    /// Unsubscribes from the server's feed `remote_id`.
+    fn unsubscribe<'a>(&'a self, remote_id: &'a str) -> Call<'a, Result<(), SyncError>> {
+        let _ = remote_id;
+        Box::pin(async { Err(SyncError::Unsupported(CANNOT_SUBSCRIBE.into())) })
     }
 }
+
+/// A backend for `cfg`, with `token` if one is cached. Makes no request.
+pub fn open(
+    cfg: &SyncConfig,
+    http: reqwest::Client,
+    token: Option<Secret>,
+    asking: Asking,
+) -> Box<dyn Backend> {
+    let (url, creds) = (cfg.url.clone(), Credentials::new(cfg, asking));
+    match cfg.kind {
+        SyncKind::Fever => Box::new(fever::Fever::new(http, url, token, creds)),
+        SyncKind::Greader => Box::new(greader::Greader::new(http, url, token, creds)),
+    }
+}
+
+/// What a backend without subscribing says.
+const CANNOT_SUBSCRIBE: &str =
+    "this server's API cannot subscribe or unsubscribe; do it in the server's own interface, \
+     then run `tidings sync`";
+
+pub const FEVER_CANNOT_SUBSCRIBE: &str =
+    "the Fever API cannot subscribe or unsubscribe; do it in the server's own interface, \
+     then run `tidings sync`";
 
 /// The HTTP client for the server: no redirects (a redirected POST could
 /// carry the key elsewhere), the configured timeout and user agent.
@@ -177,33 +236,30 @@ pub fn http_client(settings: &Settings) -> Result<reqwest::Client, SyncError> {
         })
 }
 
-/// Signs in and lists the subscriptions. A cached token the server refuses
-/// is forgotten and the password asked for once.
-pub async fn connect(
+/// A backend for the configured server, with the cached token if any.
+pub fn connect(
     cfg: &SyncConfig,
     settings: &Settings,
     tokens: &TokenCache,
-) -> Result<(Backend, Vec<RemoteFeed>), SyncError> {
+    asking: Asking,
+) -> Result<Box<dyn Backend>, SyncError> {
     let http = http_client(settings)?;
+    Ok(open(cfg, http, tokens.load(&cfg.account()), asking))
+}
+
+/// Keeps the token the backend signed in with for the next run, or
+/// forgets a cached one the server refused.
+fn keep_token<T>(
+    cfg: &SyncConfig,
+    tokens: &TokenCache,
+    backend: &dyn Backend,
+    result: &Result<T, SyncError>,
+) {
     let account = cfg.account();
-    let cached = tokens.load(&account);
-    let from_cache = cached.is_some();
-    let backend = Backend::open(cfg, http.clone(), cached).await?;
-    match backend.subscriptions().await {
-        Ok(subs) => {
-            if !from_cache {
-                tokens.save(&account, backend.token());
-            }
-            Ok((backend, subs))
-        }
-        Err(SyncError::Auth { .. }) if from_cache => {
-            tokens.forget();
-            let fresh = Backend::open(cfg, http, None).await?;
-            let subs = fresh.subscriptions().await?;
-            tokens.save(&account, fresh.token());
-            Ok((fresh, subs))
-        }
-        Err(e) => Err(e),
+    match (backend.token(), result) {
+        (_, Err(SyncError::Auth { .. })) => tokens.forget(),
+        (Some(t), _) if tokens.load(&account).as_ref() != Some(&t) => tokens.save(&account, &t),
+        _ => {}
     }
 }
 
@@ -237,26 +293,61 @@ pub struct SyncReport {
 /// Changes pushed per outbox batch (acknowledged together).
 const PUSH_BATCH: usize = 50;
 
+/// The subscription list is read again at least this often (seconds).
+const FEEDS_MAX_AGE: i64 = 24 * 3600;
+
 /// Push, pull, take the server's flags. Each step commits as it goes, so an
 /// error (the server gone mid-way) loses nothing: the next sync resumes.
+///
+/// With the Google Reader API the subscription list is read on the first
+/// sync, after tidings changed it, when new items arrive (an item of an
+/// unknown feed, or a renamed feed) and at least daily, so that an idle sync
+/// makes three requests; Fever reads it every sync in the same three.
 pub async fn sync(
     store: &mut Store,
     config: &Config,
     tokens: &TokenCache,
+    asking: Asking,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
     store.begin_account(&cfg.account())?;
-    let (backend, subs) = connect(cfg, &config.settings, tokens).await?;
-    let reserved: Vec<String> = config.feeds.iter().map(|f| f.name.clone()).collect();
-    let mut feeds = store.replace_remote_feeds(&subs, &reserved)?;
-    let mut report = SyncReport {
-        feeds: feeds.len(),
-        ..Default::default()
-    };
+    let backend = connect(cfg, &config.settings, tokens, asking)?;
+    let mut report = SyncReport::default();
+    let result = run(store, config, backend.as_ref(), &mut report, progress).await;
+    keep_token(cfg, tokens, backend.as_ref(), &result);
+    report.requests = backend.requests();
+    report.seconds = started.elapsed().as_secs_f64();
+    result.map(|()| report)
+}
 
-    report.pushed = push(store, &backend).await?;
+async fn run(
+    store: &mut Store,
+    config: &Config,
+    backend: &dyn Backend,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    let reserved: Vec<String> = config.feeds.iter().map(|f| f.name.clone()).collect();
+    let now = chrono::Utc::now().timestamp();
+    let listed_at: Option<i64> = store
+        .sync_state("feeds_listed")?
+        .and_then(|t| t.parse().ok());
+    let stale = store.sync_state("feeds_stale")?.is_some_and(|v| v == "1");
+    let mut feeds = store.remote_feeds()?;
+    let mut listed = false;
+    if backend.lists_cheaply()
+        || stale
+        || feeds.is_empty()
+        || listed_at.is_none_or(|t| now - t > FEEDS_MAX_AGE)
+    {
+        feeds = list_feeds(store, backend, &reserved).await?;
+        listed = true;
+    }
+    report.feeds = feeds.len();
+
+    report.pushed = push(store, backend).await?;
 
     // New articles are grouped into stories and checked against the
     // alerting views once the pull is done, as a fetch does.
@@ -264,13 +355,16 @@ pub async fn sync(
     let mut cursor = store.sync_state("cursor")?;
     let already = store.remote_article_count()?;
     let mut pulled = 0u64;
-    let mut refreshed = false;
+    let mut relisted = false;
     loop {
         let page = backend.items_after(cursor.as_deref()).await?;
-        // An item of a feed subscribed since the list was read: read it again.
-        if !refreshed && page.items.iter().any(|i| !feeds.contains_key(&i.feed)) {
-            refreshed = true;
-            feeds = store.replace_remote_feeds(&backend.subscriptions().await?, &reserved)?;
+        // New items: the list may have a new or renamed feed. An item of a
+        // feed subscribed since the list was read: read it again, once.
+        let unknown = page.items.iter().any(|i| !feeds.contains_key(&i.feed));
+        if (!listed && !page.items.is_empty()) || (unknown && !relisted) {
+            relisted = listed;
+            feeds = list_feeds(store, backend, &reserved).await?;
+            listed = true;
             report.feeds = feeds.len();
         }
         let w = store.store_remote_items(&page.items, &feeds, &[("cursor", &page.cursor)])?;
@@ -296,14 +390,25 @@ pub async fn sync(
     report.from_server = store.apply_remote_flags(&flags.unread, &flags.starred)?;
     report.waiting = store.outbox_len()?;
     store.set_sync_state("last_sync", &chrono::Utc::now().timestamp().to_string())?;
-    report.requests = backend.requests();
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    Ok(())
+}
+
+/// Reads the subscription list into the cache.
+async fn list_feeds(
+    store: &mut Store,
+    backend: &dyn Backend,
+    reserved: &[String],
+) -> Result<std::collections::HashMap<String, crate::model::FeedId>, SyncError> {
+    let subs = backend.subscriptions().await?;
+    let feeds = store.replace_remote_feeds(&subs, reserved)?;
+    store.set_sync_state("feeds_listed", &chrono::Utc::now().timestamp().to_string())?;
+    store.set_sync_state("feeds_stale", "0")?;
+    Ok(feeds)
 }
 
 /// Pushes the outbox in batches; each batch's acknowledged changes are
 /// removed together. Stops at the first error, keeping what was not taken.
-async fn push(store: &mut Store, backend: &Backend) -> Result<usize, SyncError> {
+async fn push(store: &mut Store, backend: &dyn Backend) -> Result<usize, SyncError> {
     let mut pushed = 0;
     // Bounded: changes made while pushing wait for the next sync.
     let rounds = store.outbox_len()?.div_ceil(PUSH_BATCH as u64) + 1;
@@ -331,9 +436,60 @@ pub struct Check {
 /// Signs in and lists the subscriptions, changing nothing.
 pub async fn check(config: &Config, tokens: &TokenCache) -> Result<Check, SyncError> {
     let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
-    let (backend, subs) = connect(cfg, &config.settings, tokens).await?;
+    let backend = connect(cfg, &config.settings, tokens, Asking::Now)?;
+    let result = backend.subscriptions().await;
+    keep_token(cfg, tokens, backend.as_ref(), &result);
+    let subs = result?;
     Ok(Check {
         subscriptions: subs.len(),
+        requests: backend.requests(),
+    })
+}
+
+/// What subscribing or unsubscribing on the server did.
+pub struct Subscribed {
+    /// The feed's title on the server (subscribing).
+    pub title: String,
+    pub requests: usize,
+}
+
+/// Subscribes to `url` on the server. The next sync reads the list again.
+pub async fn subscribe(
+    store: &mut Store,
+    config: &Config,
+    tokens: &TokenCache,
+    url: &url::Url,
+) -> Result<Subscribed, SyncError> {
+    let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
+    store.begin_account(&cfg.account())?;
+    let backend = connect(cfg, &config.settings, tokens, Asking::Now)?;
+    let result = backend.subscribe(url).await;
+    keep_token(cfg, tokens, backend.as_ref(), &result);
+    let title = result?;
+    store.set_sync_state("feeds_stale", "1")?;
+    Ok(Subscribed {
+        title,
+        requests: backend.requests(),
+    })
+}
+
+/// Unsubscribes from the server's feed `remote_id`; the next sync reads the
+/// list again (the feed's articles are kept).
+pub async fn unsubscribe(
+    store: &mut Store,
+    config: &Config,
+    tokens: &TokenCache,
+    remote_id: &str,
+) -> Result<Subscribed, SyncError> {
+    let cfg = config.sync.as_ref().ok_or(SyncError::NotConfigured)?;
+    store.begin_account(&cfg.account())?;
+    let backend = connect(cfg, &config.settings, tokens, Asking::Now)?;
+    let result = backend.unsubscribe(remote_id).await;
+    keep_token(cfg, tokens, backend.as_ref(), &result);
+    result?;
+    store.set_sync_state("feeds_stale", "1")?;
+    Ok(Subscribed {
+        title: String::new(),
         requests: backend.requests(),
     })
 }

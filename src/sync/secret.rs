@@ -31,30 +31,34 @@ pub const PASSWORD_ENV: &str = "TIDINGS_SYNC_PASSWORD";
 
 /// Reads the password from where the config says.
 pub fn password(source: &PasswordSource) -> Result<Secret, SyncError> {
+    read_password(source, "sync", PASSWORD_ENV).map_err(SyncError::Secret)
+}
+
+/// Reads a password from where the config's `[section]` says; `env` is the
+/// variable read when it names no other source. Errors never hold it.
+pub fn read_password(source: &PasswordSource, section: &str, env: &str) -> Result<Secret, String> {
     let text = match source {
         PasswordSource::Command(argv) => run_command(argv)?,
         PasswordSource::File(path) => read_private_file(path)?,
-        PasswordSource::Env => std::env::var(PASSWORD_ENV).map_err(|_| {
-            SyncError::Secret(format!(
-                "no password: set password_command or password_file in [sync], or ${PASSWORD_ENV}"
-            ))
+        PasswordSource::Env => std::env::var(env).map_err(|_| {
+            format!("no password: set password_command or password_file in [{section}], or ${env}")
         })?,
     };
     let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if first.is_empty() {
-        return Err(SyncError::Secret(match source {
+        return Err(match source {
             PasswordSource::Command(argv) => format!(
                 "password_command `{}` printed no password",
                 argv.first().map_or("", String::as_str)
             ),
             PasswordSource::File(p) => format!("password_file {} is empty", p.display()),
-            PasswordSource::Env => format!("${PASSWORD_ENV} is empty"),
-        }));
+            PasswordSource::Env => format!("${env} is empty"),
+        });
     }
     Ok(Secret(first.to_string()))
 }
 
-fn run_command(argv: &[String]) -> Result<String, SyncError> {
+fn run_command(argv: &[String]) -> Result<String, String> {
     let program = argv.first().map_or("", String::as_str);
     // No shell: the arguments are passed as they are.
     let out = std::process::Command::new(program)
@@ -62,40 +66,35 @@ fn run_command(argv: &[String]) -> Result<String, SyncError> {
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::inherit())
         .output()
-        .map_err(|e| SyncError::Secret(format!("cannot run password_command `{program}`: {e}")))?;
+        .map_err(|e| format!("cannot run password_command `{program}`: {e}"))?;
     if !out.status.success() {
-        return Err(SyncError::Secret(format!(
+        return Err(format!(
             "password_command `{program}` failed ({})",
             out.status
-        )));
+        ));
     }
-    String::from_utf8(out.stdout).map_err(|_| {
-        SyncError::Secret(format!(
-            "password_command `{program}` printed something that is not UTF-8"
-        ))
-    })
+    String::from_utf8(out.stdout)
+        .map_err(|_| format!("password_command `{program}` printed something that is not UTF-8"))
 }
 
-fn read_private_file(path: &Path) -> Result<String, SyncError> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        SyncError::Secret(format!("cannot read password_file {}: {e}", path.display()))
-    })?;
+fn read_private_file(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read password_file {}: {e}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(SyncError::Secret(format!(
+            return Err(format!(
                 "password_file {} can be read by others (mode {mode:o}); run chmod 600 on it",
                 path.display()
-            )));
+            ));
         }
     }
     #[cfg(not(unix))]
     let _ = meta;
-    std::fs::read_to_string(path).map_err(|e| {
-        SyncError::Secret(format!("cannot read password_file {}: {e}", path.display()))
-    })
+    std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read password_file {}: {e}", path.display()))
 }
 
 /// A token kept between runs (mode 0600) so the password command is not run

@@ -38,6 +38,8 @@ pub enum Overlay {
 #[derive(Debug)]
 pub enum Cmd {
     Store(StoreCmd),
+    /// A refresh or a whole-article read, for the runner.
+    Run(crate::runner::Command),
     /// Open in the browser; already checked to be http, https or mailto.
     OpenUrl(String),
     /// Copy to the clipboard (OSC 52).
@@ -637,7 +639,7 @@ impl App {
                     return Vec::new();
                 };
                 self.say("reading the whole article from its page…".into());
-                vec![Cmd::Store(StoreCmd::ReadFullText { id })]
+                vec![Cmd::Run(crate::runner::Command::ReadFullText { id })]
             }
             Action::Bulletin => {
                 self.say("writing a bulletin…".into());
@@ -1197,7 +1199,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Event::FeedStored { new, failed, .. } => {
+            Event::FeedStored { new, failed, .. } | Event::Synced { new, failed } => {
                 let p = self.refresh.get_or_insert_with(Progress::default);
                 p.done += 1;
                 p.failed += usize::from(failed);
@@ -1421,5 +1423,9 @@ impl App {
 }
 
 fn refresh_cmd(feeds: Option<Vec<FeedId>>, force: bool) -> Cmd {
-    Cmd::Store(StoreCmd::Refresh { feeds, force })
+    Cmd::Run(crate::runner::Command::Refresh {
+        feeds,
+        force,
+        sync: true,
+    })
 }

@@ -1,7 +1,7 @@
-//! Messages between the interface and the store worker: `StoreCmd` asks,
-//! `Event` reports what happened.
+//! Messages between the interface and its workers: `StoreCmd` asks the
+//! store worker, `Event` reports what the store worker and the runner did.
 
-use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo, FetchReport};
+use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo};
 use crate::store::{Counts, SearchError, ViewFilter};
 
 /// A request to the store worker.
@@ -37,36 +37,11 @@ pub enum StoreCmd {
         query: String,
     },
     Count,
-    /// Fetch these feeds (None = all); `force` ignores the polite interval.
-    Refresh {
-        feeds: Option<Vec<FeedId>>,
-        force: bool,
-    },
-    /// One fetched feed, from the fetcher.
-    Record(Box<FetchReport>),
-    /// A fetch run ended.
-    RefreshDone,
-    /// Read the whole text of an article from its page.
-    ReadFullText {
-        id: ArticleId,
-    },
-    /// An article page was read (the HTML of its main text) or failed.
-    StoreFullText {
-        id: ArticleId,
-        result: Result<String, String>,
-    },
     /// Write a bulletin of the last week of a view (with the filter).
     WriteBulletin {
         title: String,
         view: ViewFilter,
         query: String,
-    },
-    /// A sync with the server ended (`new` articles, the alerts among
-    /// them, or it failed).
-    SyncDone {
-        new: usize,
-        failed: bool,
-        alerts: Vec<crate::store::NewMatch>,
     },
     Shutdown,
 }
@@ -90,6 +65,12 @@ pub enum Event {
     },
     FeedStored {
         feed: FeedId,
+        new: usize,
+        failed: bool,
+    },
+    /// A sync with the server ended: `new` articles new or changed and
+    /// flags the server changed, or it failed.
+    Synced {
         new: usize,
         failed: bool,
     },

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+mod engine;
 pub mod event;
 pub mod keymap;
 pub mod layout;

@@ -4,6 +4,7 @@
 //! redraws when something changed.
 
 use super::app::{App, Cmd, Options};
+use super::engine;
 use super::event::{Event, StoreCmd};
 use super::keymap::Keymap;
 use super::theme::Theme;
@@ -11,6 +12,7 @@ use super::worker::{self, Worker};
 use super::{links, state, views};
 use crate::config::Config;
 use crate::fetch::Fetcher;
+use crate::runner::{Command as RunCmd, Commands, Runner};
 use crate::store::Store;
 use crate::tui::Tui;
 use chrono::Utc;
@@ -58,6 +60,14 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         state_path,
         screen_reader,
     } = opts;
+    // A password_command may prompt in the terminal: it runs now, before
+    // the interface takes the screen, and only if no token is cached.
+    let password = match (&config.sync, offline) {
+        (Some(cfg), false) => {
+            crate::sync::password_before_screen(cfg, &crate::sync::TokenCache::default_location())
+        }
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(config.settings.concurrency)
@@ -90,17 +100,28 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
     let zone = crate::render::Zone::Local;
     let notify_terminal = config.settings.notify_terminal;
     let newest_list = Arc::new(AtomicU64::new(0));
+    // Refreshes write through a connection of their own, so the worker
+    // keeps answering the interface meanwhile.
+    let runner = match Store::open(&cache_path) {
+        Ok(mut own) => {
+            own.set_group_stories(config.settings.group_stories);
+            let runner = Runner::new(own, config.clone(), fetcher, runtime.handle().clone())
+                .asking(crate::sync::Asking::Before(password));
+            let alerter = crate::alerts::Alerter::new(&config);
+            Some(engine::spawn(runner, ev_tx.clone(), alerter)?)
+        }
+        Err(e) => {
+            flash = Some(format!("cannot refresh: {e}"));
+            None
+        }
+    };
+    let (run_tx, runner_handle) = runner.unzip();
     let handle = worker::spawn(Worker {
         store,
         config,
-        fetcher,
-        runtime: runtime.handle().clone(),
         cmds: cmd_rx,
-        own: cmd_tx.clone(),
         events: ev_tx,
         zone,
-        cache_path: cache_path.clone(),
-        sync: Default::default(),
         newest_list: newest_list.clone(),
     })?;
 
@@ -122,7 +143,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
             app.restore(view, article);
         }
     }
-    let result = runtime.block_on(ui_loop(&mut app, cmd_tx, ev_rx, &newest_list));
+    let result = runtime.block_on(ui_loop(&mut app, cmd_tx, run_tx, ev_rx, &newest_list));
     if let Some(p) = &state_path {
         let (view, article) = app.saved();
         if let Err(e) = state::save(p, &cache_path, &view, article, app.layout()) {
@@ -130,20 +151,25 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         }
     }
     runtime.shutdown_timeout(Duration::from_millis(500));
-    // The worker ends after its current command.
+    // The worker ends after its current command, the runner after its
+    // current step (a sync is committed page by page).
     let _ = handle.join();
+    if let Some(h) = runner_handle {
+        let _ = h.join();
+    }
     result
 }
 
 async fn ui_loop(
     app: &mut App,
     cmd_tx: mpsc::Sender<StoreCmd>,
+    run_tx: Option<Commands>,
     mut ev_rx: mpsc::Receiver<Event>,
     newest_list: &AtomicU64,
 ) -> Result<(), UiError> {
     let mut tui = Tui::enter()?;
     let size = tui.terminal.size()?;
-    let mut pending: VecDeque<StoreCmd> = VecDeque::new();
+    let mut pending = Pending::default();
     let mut cmds = app.on_resize(size.width, size.height);
     cmds.extend(app.start());
     let mut events = EventStream::new();
@@ -152,16 +178,17 @@ async fn ui_loop(
     let result = loop {
         perform(app, cmds, &mut pending, &mut tui);
         // The worker gives up counting a list the interface has replaced.
-        let newest = pending.iter().filter_map(|c| match c {
+        let newest = pending.store.iter().filter_map(|c| match c {
             StoreCmd::List { generation, .. } => Some(*generation),
             _ => None,
         });
         if let Some(g) = newest.max() {
             newest_list.fetch_max(g, Ordering::Relaxed);
         }
-        if let Err(e) = send_pending(&cmd_tx, &mut pending) {
+        if let Err(e) = send_pending(&cmd_tx, &mut pending.store) {
             break Err(e);
         }
+        send_runner(run_tx.as_ref(), &mut pending.run, app);
         if app.quit {
             break Ok(());
         }
@@ -170,7 +197,7 @@ async fn ui_loop(
                 break Err(e.into());
             }
         }
-        let retry = !pending.is_empty();
+        let retry = !pending.store.is_empty() || !pending.run.is_empty();
         tokio::select! {
             input = events.next() => {
                 cmds = match input {
@@ -201,9 +228,12 @@ async fn ui_loop(
         }
     };
     drop(tui);
-    // Stop the worker: let it finish sending, then ask it to end.
+    // Stop the workers: let them finish sending, then ask them to end.
     drop(ev_rx);
     let _ = tokio::time::timeout(Duration::from_secs(2), cmd_tx.send(StoreCmd::Shutdown)).await;
+    if let Some(tx) = run_tx {
+        tx.send(RunCmd::Shutdown, Duration::from_secs(2)).await;
+    }
     result
 }
 
@@ -218,10 +248,11 @@ fn on_terminal(app: &mut App, ev: TermEvent) -> Vec<Cmd> {
 
 /// Carries out the app's commands: store requests are queued for the
 /// worker; links open in the browser or go to the clipboard.
-fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut VecDeque<StoreCmd>, tui: &mut Tui) {
+fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut Pending, tui: &mut Tui) {
     for cmd in cmds {
         match cmd {
-            Cmd::Store(c) => pending.push_back(c),
+            Cmd::Store(c) => pending.store.push_back(c),
+            Cmd::Run(c) => pending.run.push_back(c),
             Cmd::OpenUrl(url) => {
                 if let Err(e) = links::open(&url) {
                     app.say(e);
@@ -241,6 +272,35 @@ fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut VecDeque<StoreCmd>, tui:
                 {
                     app.say("cannot copy".into());
                 }
+            }
+        }
+    }
+}
+
+/// Commands waiting for room in the workers' inboxes.
+#[derive(Default)]
+struct Pending {
+    store: VecDeque<StoreCmd>,
+    run: VecDeque<RunCmd>,
+}
+
+/// Sends queued runner commands without waiting; what does not fit waits
+/// for the next turn of the loop.
+fn send_runner(tx: Option<&Commands>, pending: &mut VecDeque<RunCmd>, app: &mut App) {
+    while let Some(cmd) = pending.pop_front() {
+        let Some(tx) = tx else {
+            app.say("cannot refresh: the cache could not be opened for writing".into());
+            continue;
+        };
+        match tx.try_send(cmd) {
+            Ok(()) => {}
+            Err(Some(cmd)) => {
+                pending.push_front(cmd);
+                break;
+            }
+            Err(None) => {
+                app.say("the refresh worker stopped".into());
+                pending.clear();
             }
         }
     }

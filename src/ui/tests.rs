@@ -12,6 +12,7 @@ use super::theme::Theme;
 use super::views;
 use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo};
 use crate::render::Zone;
+use crate::runner::Command as RunCmd;
 use crate::store::{Counts, SearchError, ViewFilter};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -513,21 +514,22 @@ fn refresh_on_start_periodic_and_offline() {
     let cmds = a.start();
     assert!(cmds
         .iter()
-        .any(|c| matches!(c, Cmd::Store(StoreCmd::Refresh { feeds: None, .. }))));
+        .any(|c| matches!(c, Cmd::Run(RunCmd::Refresh { feeds: None, .. }))));
     assert!(a.on_tick(now() + chrono::Duration::minutes(29)).is_empty());
     let cmds = a.on_tick(now() + chrono::Duration::minutes(31));
     assert!(matches!(
         cmds.as_slice(),
-        [Cmd::Store(StoreCmd::Refresh {
+        [Cmd::Run(RunCmd::Refresh {
             feeds: None,
-            force: false
+            force: false,
+            ..
         })]
     ));
     let mut a = app(80, 24, true);
     assert!(!a
         .start()
         .iter()
-        .any(|c| matches!(c, Cmd::Store(StoreCmd::Refresh { .. }))));
+        .any(|c| matches!(c, Cmd::Run(RunCmd::Refresh { .. }))));
     assert!(a.update(Action::RefreshAll).is_empty());
     assert!(a.on_tick(now() + chrono::Duration::days(1)).is_empty());
 }
@@ -537,7 +539,7 @@ fn refresh_selected_feed() {
     let mut a = loaded(120, 40, false, rows());
     let cmds = a.update(Action::Refresh);
     assert!(
-        matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::Refresh { feeds: Some(f), force: true })] if f == &[FeedId(1)])
+        matches!(cmds.as_slice(), [Cmd::Run(RunCmd::Refresh { feeds: Some(f), force: true, .. })] if f == &[FeedId(1)])
     );
 }
 
@@ -632,7 +634,7 @@ fn full_text_is_read_on_demand_and_shown() {
     let cmds = a.on_key(key('F'));
     assert!(matches!(
         cmds.as_slice(),
-        [Cmd::Store(StoreCmd::ReadFullText { id: ArticleId(6) })]
+        [Cmd::Run(RunCmd::ReadFullText { id: ArticleId(6) })]
     ));
     assert!(a.flash.as_deref().unwrap().contains("reading"));
     // Read: the open article is loaded again, with its new body.
@@ -1136,22 +1138,14 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
             max_age_cutoff: None,
         })
         .unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::channel(8);
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::channel(8);
     let worker = super::worker::spawn(super::worker::Worker {
         store,
         config,
-        fetcher: None,
-        runtime: rt.handle().clone(),
         cmds: cmd_rx,
-        own: cmd_tx.clone(),
         events: ev_tx,
         zone: Zone::utc(),
-        cache_path: ":memory:".into(),
-        sync: Default::default(),
         newest_list: Default::default(),
     })
     .unwrap();

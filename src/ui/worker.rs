@@ -1,16 +1,14 @@
-//! The store worker: a thread that owns the cache connection, answers the
-//! interface's commands and writes fetch results as they arrive. Text
-//! leaving it is sanitised.
+//! The store worker: a thread that owns the interface's cache connection
+//! and answers its commands. Fetching, syncing and whole-article reads are
+//! the runner's (`ui::engine`). Text leaving it is sanitised.
 
 use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd, SyncStatus};
 use crate::config::Config;
-use crate::fetch::Fetcher;
-use crate::model::{ArticleId, ArticleSummary, FeedId, FeedInfo, FetchOutcome, FetchReport};
+use crate::model::{ArticleSummary, FeedInfo};
 use crate::render;
 use crate::sanitize;
 use crate::store::{SearchError, Store, ViewFilter};
 use chrono::Utc;
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc::{Receiver, Sender};
@@ -25,28 +23,13 @@ fn parse_filter(text: &str) -> Result<crate::query::Query, crate::query::QueryEr
 pub struct Worker {
     pub store: Store,
     pub config: Config,
-    /// None when offline.
-    pub fetcher: Option<Arc<Fetcher>>,
-    pub runtime: tokio::runtime::Handle,
     pub cmds: Receiver<StoreCmd>,
-    /// Where fetch results are sent back to this worker.
-    pub own: Sender<StoreCmd>,
     pub events: Sender<Event>,
     /// Where dates in rendered text are shown.
     pub zone: crate::render::Zone,
-    /// The cache, opened again by the sync thread.
-    pub cache_path: std::path::PathBuf,
-    pub sync: SyncRun,
     /// The generation of the newest list the interface has asked for: a
     /// count for an older one is given up.
     pub newest_list: Arc<AtomicU64>,
-}
-
-/// The sync with the server: at most one at a time, beside fetching.
-#[derive(Debug, Default)]
-pub struct SyncRun {
-    running: bool,
-    failed: bool,
 }
 
 /// Starts the worker thread; it ends on `Shutdown` or when every sender
@@ -107,11 +90,7 @@ impl Worker {
     }
 
     fn run(mut self) {
-        let mut in_flight: HashSet<FeedId> = HashSet::new();
-        let mut runs = 0usize;
-        // A command read while gathering fetch results, handled next.
-        let mut next: Option<StoreCmd> = None;
-        while let Some(cmd) = next.take().or_else(|| self.cmds.blocking_recv()) {
+        while let Some(cmd) = self.cmds.blocking_recv() {
             let event = match cmd {
                 StoreCmd::Shutdown => break,
                 StoreCmd::List {
@@ -179,79 +158,10 @@ impl Worker {
                     })
                 }
                 StoreCmd::Count => Some(self.snapshot()),
-                StoreCmd::Refresh { feeds, force } => {
-                    let synced = feeds.is_none() && self.start_sync();
-                    if synced {
-                        runs += 1;
-                        // Shown as one more unit of the refresh.
-                        let _ = self
-                            .events
-                            .blocking_send(Event::RefreshStarted { total: 1 });
-                    }
-                    let started = self.start_refresh(feeds, force, &mut in_flight);
-                    if let Some(total) = started {
-                        runs += 1;
-                        Some(Event::RefreshStarted { total })
-                    } else {
-                        None
-                    }
-                }
-                StoreCmd::Record(report) => {
-                    // Results that queued meanwhile are written together.
-                    let mut batch = vec![*report];
-                    while batch.len() < crate::refresh::MAX_BATCH {
-                        match self.cmds.try_recv() {
-                            Ok(StoreCmd::Record(r)) => batch.push(*r),
-                            Ok(other) => {
-                                next = Some(other);
-                                break;
-                            }
-                            Err(_) => break,
-                        }
-                    }
-                    self.record(batch, &mut in_flight)
-                }
-                StoreCmd::RefreshDone => {
-                    runs = runs.saturating_sub(1);
-                    (runs == 0).then_some(Event::RefreshFinished)
-                }
-                StoreCmd::ReadFullText { id } => self.read_full_text(id),
-                StoreCmd::StoreFullText { id, result } => Some(Event::FullTextRead {
-                    id,
-                    result: result
-                        .and_then(|html| match self.store.set_page_content(id, &html) {
-                            Ok(true) => Ok(()),
-                            Ok(false) => Err("the article is no longer cached".into()),
-                            Err(e) => Err(e.to_string()),
-                        })
-                        .map_err(|e| sanitize::line(&e)),
-                }),
                 StoreCmd::WriteBulletin { title, view, query } => Some(Event::BulletinWritten(
                     self.write_bulletin(&title, &view, &query)
                         .map_err(|e| sanitize::line(&e)),
                 )),
-                StoreCmd::SyncDone {
-                    new,
-                    failed,
-                    alerts,
-                } => {
-                    self.sync = SyncRun {
-                        running: false,
-                        failed,
-                    };
-                    self.alert(crate::alerts::Alerter::new(&self.config), alerts);
-                    runs = runs.saturating_sub(1);
-                    let stored = Event::FeedStored {
-                        feed: FeedId(0),
-                        new,
-                        failed,
-                    };
-                    // The interface is gone only when quitting.
-                    if self.events.blocking_send(stored).is_err() {
-                        break;
-                    }
-                    (runs == 0).then_some(Event::RefreshFinished)
-                }
             };
             if let Some(event) = event {
                 // The interface is gone only when quitting.
@@ -260,52 +170,6 @@ impl Worker {
                 }
             }
         }
-    }
-
-    /// Tells the interface about new alerts and runs the notify command
-    /// for them on a thread of its own (it may take seconds).
-    /// Starts reading an article's page in the background (the result comes
-    /// back as `StoreFullText`); an event at once when that cannot start.
-    fn read_full_text(&mut self, id: ArticleId) -> Option<Event> {
-        let fail = |e: &str| {
-            Some(Event::FullTextRead {
-                id,
-                result: Err(e.to_string()),
-            })
-        };
-        let Some(fetcher) = self.fetcher.clone() else {
-            return fail("offline: the article's page cannot be read");
-        };
-        let article = match self.store.article(id) {
-            Ok(a) => a.summary,
-            Err(e) => return fail(&e.to_string()),
-        };
-        let Some(url) = article
-            .link
-            .as_deref()
-            .and_then(|l| url::Url::parse(l).ok())
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-        else {
-            return fail("the article has no web page");
-        };
-        // The feed's own rule when it has one, else the main text found.
-        let rule = self
-            .config
-            .feeds
-            .iter()
-            .find(|f| f.name == article.feed)
-            .and_then(|f| f.full_text.clone())
-            .unwrap_or_else(|| Arc::new(crate::scrape::ContentRule::Auto));
-        let back = self.own.clone();
-        self.runtime.spawn(async move {
-            let http = fetcher.http();
-            let result = crate::fetch::full_text::read_article(&http, &url, &rule)
-                .await
-                .map_err(|e| e.to_string());
-            // The worker is gone only when quitting.
-            let _ = back.send(StoreCmd::StoreFullText { id, result }).await;
-        });
-        None
     }
 
     /// Writes an HTML bulletin of the last week of `view` (narrowed by the
@@ -378,71 +242,6 @@ impl Worker {
         Err(last)
     }
 
-    /// Stores fetch results in one transaction and tells the interface
-    /// about each; returns the last event to send.
-    fn record(
-        &mut self,
-        batch: Vec<FetchReport>,
-        in_flight: &mut HashSet<FeedId>,
-    ) -> Option<Event> {
-        let alerter = crate::alerts::Alerter::new(&self.config);
-        let refs: Vec<&FetchReport> = batch.iter().collect();
-        let recorded = alerter.record_all(&mut self.store, &refs);
-        let mut events: Vec<Event> = batch
-            .iter()
-            .zip(recorded.stats)
-            .map(|(report, stats)| {
-                in_flight.remove(&report.feed_id);
-                match stats {
-                    Ok(stats) => Event::FeedStored {
-                        feed: report.feed_id,
-                        new: stats.new,
-                        failed: matches!(report.outcome, FetchOutcome::Failed { .. }),
-                    },
-                    Err(e) => failed(e),
-                }
-            })
-            .collect();
-        match recorded.alerts {
-            Ok(alerts) => self.alert(alerter, alerts),
-            Err(e) => events.push(failed(e)),
-        }
-        let last = events.pop();
-        for e in events {
-            // The interface is gone only when quitting.
-            let _ = self.events.blocking_send(e);
-        }
-        last
-    }
-
-    fn alert(&self, alerter: crate::alerts::Alerter, alerts: Vec<crate::store::NewMatch>) {
-        if alerts.is_empty() {
-            return;
-        }
-        let clean = alerts
-            .iter()
-            .cloned()
-            .map(|mut a| {
-                a.view = sanitize::line(&a.view);
-                a.title = sanitize::line(&a.title);
-                a.feed = sanitize::line(&a.feed);
-                a
-            })
-            .collect();
-        // The interface is gone only when quitting.
-        let _ = self.events.blocking_send(Event::Alerted(clean));
-        let spawned = std::thread::Builder::new()
-            .name("tidings-notify".into())
-            .spawn(move || {
-                for problem in alerter.run_commands(&alerts) {
-                    tracing::warn!("{problem}");
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::warn!("cannot run notify_command: {e}");
-        }
-    }
-
     fn snapshot(&self) -> Event {
         let counts = match self.store.counts(self.config.settings.group_stories) {
             Ok(c) => c,
@@ -476,7 +275,13 @@ impl Worker {
                 .and_then(|t| t.parse().ok())
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
             waiting: self.store.outbox_len().unwrap_or(0),
-            failed: self.sync.failed,
+            failed: self
+                .store
+                .sync_state("last_sync_failed")
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some("1"),
         });
         match self.store.feeds() {
             Ok(feeds) => Event::Counted(Box::new(Snapshot {
@@ -491,114 +296,6 @@ impl Worker {
             })),
             Err(e) => failed(e),
         }
-    }
-
-    /// Starts a sync with the server on its own thread and cache
-    /// connection, so the interface keeps working from the cache meanwhile.
-    /// False when there is no server, when offline, or one is running.
-    fn start_sync(&mut self) -> bool {
-        if self.config.sync.is_none() || self.fetcher.is_none() || self.sync.running {
-            return false;
-        }
-        let config = self.config.clone();
-        let path = self.cache_path.clone();
-        let back = self.own.clone();
-        let spawned = std::thread::Builder::new()
-            .name("tidings-sync".into())
-            .spawn(move || {
-                // Its own runtime: quitting mid-sync must not leave it on a
-                // runtime that is shutting down. Each page is committed, so
-                // being cut off loses nothing.
-                let result = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| crate::sync::SyncError::Network {
-                        url: String::new(),
-                        reason: format!("cannot start the runtime: {e}"),
-                    })
-                    .and_then(|runtime| {
-                        let mut store = crate::store::Store::open(&path)?;
-                        let tokens = crate::sync::TokenCache::default_location();
-                        runtime.block_on(crate::sync::sync(
-                            &mut store,
-                            &config,
-                            &tokens,
-                            &mut |_| {},
-                        ))
-                    });
-                let done = match result {
-                    Ok(r) => StoreCmd::SyncDone {
-                        new: r.new,
-                        failed: false,
-                        alerts: r.alerts,
-                    },
-                    Err(e) => {
-                        tracing::warn!("sync failed: {e}");
-                        StoreCmd::SyncDone {
-                            new: 0,
-                            failed: true,
-                            alerts: Vec::new(),
-                        }
-                    }
-                };
-                // The worker is gone only when quitting.
-                let _ = back.blocking_send(done);
-            });
-        match spawned {
-            Ok(_) => {
-                self.sync.running = true;
-                true
-            }
-            Err(e) => {
-                tracing::warn!("cannot start the sync: {e}");
-                false
-            }
-        }
-    }
-
-    /// Starts fetching in the background; returns how many feeds, or None
-    /// when offline.
-    fn start_refresh(
-        &mut self,
-        only: Option<Vec<FeedId>>,
-        force: bool,
-        in_flight: &mut HashSet<FeedId>,
-    ) -> Option<usize> {
-        let fetcher = self.fetcher.clone()?;
-        let now = Utc::now();
-        let wanted = |_: &crate::config::FeedConfig, id: FeedId| {
-            only.as_ref().is_none_or(|o| o.contains(&id)) && !in_flight.contains(&id)
-        };
-        let run = match crate::refresh::start(
-            &self.store,
-            &self.config,
-            fetcher,
-            &self.runtime,
-            wanted,
-            force,
-            now,
-        ) {
-            Ok(run) => run,
-            Err(e) => {
-                tracing::warn!("cannot plan a refresh: {e}");
-                return None;
-            }
-        };
-        in_flight.extend(run.names.keys().copied());
-        let total = run.total;
-        let mut reports = run.reports;
-        let back = self.own.clone();
-        // Reports come back to this thread, which owns the cache.
-        self.runtime.spawn(async move {
-            while let Some(report) = reports.recv().await {
-                if back.send(StoreCmd::Record(Box::new(report))).await.is_err() {
-                    break;
-                }
-            }
-            // The worker is gone only when quitting.
-            let _ = back.send(StoreCmd::RefreshDone).await;
-        });
-        Some(total)
     }
 }
 

@@ -1,12 +1,23 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod freshrss;
 pub mod server;
 
 use std::path::{Path, PathBuf};
 
-/// The shared fixtures beside the repository.
+/// The shared fixtures beside the repository (`$TIDINGS_SHARED` when set;
+/// beside the directory that holds it, for a worktree).
 pub fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+    if let Some(dir) = std::env::var_os("TIDINGS_SHARED") {
+        return PathBuf::from(dir);
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    repo.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|d| d.join("shared"))
+        .find(|d| d.join("fixtures").is_dir())
+        .unwrap_or_else(|| repo.join("../shared"))
 }
 
 /// A temporary home for one test: config and cache paths.

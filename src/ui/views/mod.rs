@@ -134,16 +134,7 @@ pub fn short_date(d: DateTime<Utc>, now: DateTime<Utc>, zone: Zone) -> String {
     }
 }
 
-/// "just now", "12 min ago", "3 h ago", "4 days ago".
-pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let mins = (now - then).num_minutes().max(0);
-    match mins {
-        0 => "just now".into(),
-        1..=59 => format!("{mins} min ago"),
-        60..=2879 => format!("{} h ago", mins / 60),
-        _ => format!("{} days ago", mins / 1440),
-    }
-}
+pub use crate::render::age;
 
 /// `s` cut to `cols`, as a span.
 fn cell(s: &str, cols: usize, style: ratatui::style::Style) -> Span<'static> {
