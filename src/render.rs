@@ -76,6 +76,194 @@ pub fn html_to_text(html: &str, width: usize) -> String {
     sanitize::text(text.trim_end())
 }
 
+/// Marks where a link's text starts and ends in the unwrapped text, before
+/// the links are put into words (private-use characters, removed from the
+/// input first).
+const LINK_START: char = '\u{e000}';
+const LINK_END: char = '\u{e001}';
+
+/// Decorates HTML for the ear: links marked for numbering, headings and
+/// images in words, nothing drawn.
+#[derive(Clone, Default)]
+struct EarDecorator {
+    links: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+}
+
+impl html2text::render::TextDecorator for EarDecorator {
+    type Annotation = ();
+    fn decorate_link_start(&mut self, url: &str) -> (String, ()) {
+        self.links.borrow_mut().push(url.to_string());
+        (LINK_START.to_string(), ())
+    }
+    fn decorate_link_end(&mut self) -> String {
+        LINK_END.to_string()
+    }
+    fn decorate_em_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn decorate_em_end(&self) -> String {
+        String::new()
+    }
+    fn decorate_strong_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn decorate_strong_end(&self) -> String {
+        String::new()
+    }
+    fn decorate_strikeout_start(&self) -> (String, ()) {
+        ("(struck out: ".into(), ())
+    }
+    fn decorate_strikeout_end(&self) -> String {
+        ")".into()
+    }
+    fn decorate_code_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn decorate_code_end(&self) -> String {
+        String::new()
+    }
+    fn decorate_preformat_first(&self) {}
+    fn decorate_preformat_cont(&self) {}
+    fn decorate_image(&mut self, _src: &str, title: &str) -> (String, ()) {
+        let alt = title.trim();
+        if alt.is_empty() {
+            (" (image without description) ".into(), ())
+        } else {
+            (format!(" (image: {alt}) "), ())
+        }
+    }
+    fn header_prefix(&self, _level: usize) -> String {
+        "heading: ".into()
+    }
+    fn quote_prefix(&self) -> String {
+        "quote: ".into()
+    }
+    fn unordered_item_prefix(&self) -> String {
+        "- ".into()
+    }
+    fn ordered_item_prefix(&self, i: i64) -> String {
+        format!("{i}. ")
+    }
+    fn make_subblock_decorator(&self) -> Self {
+        self.clone()
+    }
+    fn finalise(&mut self, _urls: Vec<String>) -> Vec<html2text::render::TaggedLine<()>> {
+        Vec::new()
+    }
+}
+
+/// An article body for the ear, wrapped at `width`: links numbered in the
+/// text ("announced (link 1)") and listed at the end ("link 1: announced,
+/// www.gov.uk/…"), headings marked "heading:", images given by their
+/// description; no drawn lines. Returns the lines and the link targets
+/// (`links[0]` is link 1), all sanitised.
+pub fn spoken_body(html: &str, width: usize) -> (Vec<String>, Vec<String>) {
+    let width = columns(width);
+    let clean: String = separators_as_breaks(html)
+        .chars()
+        .filter(|c| *c != LINK_START && *c != LINK_END)
+        .collect();
+    let decorator = EarDecorator::default();
+    let urls = decorator.links.clone();
+    // Unwrapped, so that each link's text is on one line; wrapped below.
+    let raw = html2text::config::with_decorator(decorator)
+        .no_table_borders()
+        .unicode_strikeout(false)
+        .empty_img_mode(html2text::config::ImageRenderMode::ShowAlways)
+        .string_from_read(clean.as_bytes(), LONGEST_LINE)
+        .unwrap_or_else(|_| clean.clone());
+    let urls: Vec<String> = urls.borrow().iter().map(|u| sanitize::line(u)).collect();
+    let mut labels: Vec<String> = vec![String::new(); urls.len()];
+    // Link numbers open at this point, and the next number.
+    let mut open: Vec<usize> = Vec::new();
+    let mut next = 0;
+    let mut lines = Vec::new();
+    for line in raw.trim_end().lines() {
+        let mut out = String::new();
+        for c in line.chars() {
+            match c {
+                LINK_START => {
+                    next += 1;
+                    open.push(next);
+                }
+                LINK_END => {
+                    if let Some(n) = open.pop() {
+                        out.push_str(&format!(" (link {n})"));
+                    }
+                }
+                c => {
+                    out.push(c);
+                    for n in &open {
+                        if let Some(l) = labels.get_mut(n - 1) {
+                            l.push(c);
+                        }
+                    }
+                }
+            }
+        }
+        for n in &open {
+            if let Some(l) = labels.get_mut(n - 1) {
+                l.push(' ');
+            }
+        }
+        let out = sanitize::line(&out);
+        // Drawn rules (a horizontal line) say nothing.
+        let drawn = out
+            .chars()
+            .all(|c| c.is_whitespace() || ('\u{2500}'..='\u{259f}').contains(&c));
+        if drawn {
+            lines.push(String::new());
+            continue;
+        }
+        lines.extend(text::wrap(&out, width));
+    }
+    if !urls.is_empty() {
+        lines.push(String::new());
+        lines.push(if urls.len() == 1 {
+            "1 link:".to_string()
+        } else {
+            format!("{} links:", urls.len())
+        });
+        for (i, (url, label)) in urls.iter().zip(&labels).enumerate() {
+            let label = sanitize::line(
+                label
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .as_str(),
+            );
+            let entry = if label.is_empty() {
+                format!("link {}: {}", i + 1, short_url(url))
+            } else {
+                format!("link {}: {label}, {}", i + 1, short_url(url))
+            };
+            lines.extend(text::wrap(&entry, width));
+        }
+    }
+    // Runs of blank lines read as one pause.
+    lines.dedup_by(|a, b| a.is_empty() && b.is_empty());
+    (lines, urls)
+}
+
+/// "www.example.org/…": where a link goes, short enough to hear.
+pub fn short_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme() == "mailto" => format!("mail to {}", u.path()),
+        Ok(u) => {
+            let host = u.host_str().unwrap_or_default().to_string();
+            let more = u.path().trim_matches('/').len() + u.query().map_or(0, str::len) > 0;
+            if host.is_empty() {
+                url.to_string()
+            } else if more {
+                format!("{host}/…")
+            } else {
+                host
+            }
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
 /// U+2028 (line separator) and U+2029 (paragraph separator) as HTML line
 /// breaks: HTML would otherwise collapse them like spaces.
 fn separators_as_breaks(html: &str) -> std::borrow::Cow<'_, str> {
@@ -209,6 +397,41 @@ mod tests {
             t.contains("[1]: https://a.test/x") && t.contains("[2]: https://b.test/"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn the_body_for_the_ear_numbers_links_in_words() {
+        let (lines, links) = spoken_body(
+            "<h2>Relicensing</h2><p>As <a href=\"https://www.example.org/news/x\">Read the \
+             full announcement</a> says.</p><img src=\"a.png\" alt=\"A map\"><img src=\"b.png\">\
+             <hr><table><tr><td>a</td><td>b</td></tr></table>",
+            40,
+        );
+        let text = lines.join("\n");
+        assert!(text.contains("heading: Relicensing"), "{text}");
+        assert!(
+            text.contains("Read the full announcement (link 1)"),
+            "{text}"
+        );
+        let flat = lines.join(" ");
+        assert!(
+            flat.contains("(image: A map) (image without description)"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("1 link:\nlink 1: Read the full announcement,\nwww.example.org/…"),
+            "{text}"
+        );
+        assert_eq!(links, ["https://www.example.org/news/x"]);
+        assert!(lines.iter().all(|l| text::width(l) <= 40), "{text}");
+        assert!(
+            !text.chars().any(|c| ('\u{2500}'..='\u{259f}').contains(&c)),
+            "{text}"
+        );
+        assert!(!text.contains('[') && !text.contains('#'), "{text}");
+        // Marker characters in the input are not taken for links.
+        let (lines, links) = spoken_body("<p>a\u{e000}b\u{e001}c</p>", 40);
+        assert_eq!((lines, links.len()), (vec!["abc".to_string()], 0));
     }
 
     #[test]

@@ -37,10 +37,20 @@ impl Pty {
 
     /// The binary with exactly these arguments, at home in the sandbox.
     fn spawn_args(sb: &Sandbox, args: &[std::ffi::OsString]) -> Pty {
+        Pty::spawn_sized(sb, args, (ROWS, COLS), &[])
+    }
+
+    /// The same in a terminal of (rows, cols), with more environment.
+    fn spawn_sized(
+        sb: &Sandbox,
+        args: &[std::ffi::OsString],
+        (rows, cols): (u16, u16),
+        env: &[(&str, &str)],
+    ) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -60,11 +70,15 @@ impl Pty {
         cmd.env_remove("TIDINGS_CONFIG");
         cmd.env_remove("TIDINGS_CACHE");
         cmd.env_remove("NO_COLOR");
+        cmd.env_remove("TIDINGS_SCREEN_READER");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
         let writer = pair.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let sink = screen.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
@@ -100,6 +114,38 @@ impl Pty {
                 "timed out waiting for {what}; screen:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The cursor (row, column), whether it shows, and its line.
+    fn cursor(&self) -> ((u16, u16), bool, String) {
+        let p = self.screen.lock().unwrap();
+        let s = p.screen();
+        let (row, col) = s.cursor_position();
+        let (_, cols) = s.size();
+        let line = s.rows(0, cols).nth(usize::from(row)).unwrap_or_default();
+        let shown = !s.hide_cursor();
+        ((row, col), shown, line.trim_end().to_string())
+    }
+
+    /// Waits until the cursor is at `at` on a line that passes `ok`, and
+    /// checks the screen has no decoration.
+    fn wait_cursor(&self, what: &str, at: (u16, u16), ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (pos, shown, line) = self.cursor();
+            if pos == at && shown && ok(&line) {
+                let s = self.contents();
+                let bad: Vec<char> = s.chars().filter(|c| decoration(*c)).collect();
+                assert!(bad.is_empty(), "{bad:?} on screen:\n{s}");
+                return line;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what} at {at:?}; cursor at {pos:?} (shown: {shown}) on {line:?}; screen:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(30));
         }
     }
 
@@ -139,6 +185,11 @@ impl Pty {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// Box drawing, blocks, and the marks the screen-reader mode never shows.
+fn decoration(c: char) -> bool {
+    matches!(c, '\u{2500}'..='\u{259f}' | '●' | '▶' | '✓' | '★')
 }
 
 fn rss(title: &str, items: &[(&str, &str, &str)]) -> String {
@@ -446,6 +497,201 @@ fn full_text_on_demand_and_a_bulletin_from_the_reader() {
     let id = sb.list_json(&[])[0]["id"].to_string();
     let out = sb.cmd().args(["show", &id]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("paragraph one"));
+}
+
+/// The screen-reader mode, asked for in the environment: after every key
+/// the cursor is on the line to read next.
+#[test]
+fn screen_reader_cursor_follows_every_key() {
+    let server = TestServer::start();
+    let alpha = rss(
+        "Alpha",
+        &[
+            ("a1", "Alpha one", "Thu, 25 May 2023 09:00:00 GMT"),
+            ("a2", "Alpha two", "Wed, 24 May 2023 09:00:00 GMT"),
+        ],
+    );
+    server.route("/alpha.xml", Route::file(alpha, "application/rss+xml"));
+    let beta =
+        |items: &[(&str, &str, &str)]| Route::file(rss("Beta", items), "application/rss+xml");
+    let news = ("b1", "Beta news", "Fri, 26 May 2023 09:00:00 GMT");
+    server.route("/beta.xml", beta(&[news]));
+    let sb = Sandbox::new();
+    sb.write_config(
+        "refresh_minutes = 0",
+        &[
+            ("Alpha", &server.url("/alpha.xml")),
+            ("Beta", &server.url("/beta.xml")),
+        ],
+    );
+    let mut config = std::fs::read_to_string(sb.config()).unwrap();
+    config.push_str("\n[[view]]\nname = \"Beta alerts\"\nquery = \"breaking\"\nnotify = true\n");
+    std::fs::write(sb.config(), config).unwrap();
+    let args: Vec<std::ffi::OsString> = vec![
+        "--config".into(),
+        sb.config().into(),
+        "--cache".into(),
+        sb.cache().into(),
+    ];
+    let mut t = Pty::spawn_sized(&sb, &args, (24, 80), &[("TIDINGS_SCREEN_READER", "1")]);
+
+    // The end of the first refresh is announced: the cursor is on it.
+    t.wait_cursor("the refresh's end", (23, 0), |l| {
+        l.starts_with("Refresh done: 2 feeds, 3 new articles.")
+    });
+    t.wait("Articles: All, 3, 3 unread", 10, |s| {
+        s.starts_with("Articles: All, 3, 3 unread")
+    });
+    // Move.
+    t.keys("j");
+    t.wait_cursor("the second row", (2, 0), |l| {
+        l == "unread, 25 May 2023, Alpha: Alpha one"
+    });
+    // Open: the article's first line.
+    t.keys("\r");
+    t.wait_cursor("the article", (1, 0), |l| l == "Alpha one");
+    t.wait("Reader: 2 of 3 in All, q goes back", 10, |s| {
+        s.starts_with("Reader: 2 of 3 in All, q goes back")
+    });
+    // Scroll: the first visible line follows.
+    t.keys("j");
+    t.wait_cursor("the next line", (1, 0), |l| {
+        l.starts_with("From Alpha, 25 May 2023")
+    });
+    t.keys("j");
+    t.wait_cursor("the link line", (1, 0), |l| {
+        l.starts_with("Page: example.test")
+    });
+    // Back: the row again, now read.
+    t.keys("q");
+    t.wait_cursor("the row", (2, 0), |l| l == "25 May 2023, Alpha: Alpha one");
+    // Tab through the panes, each alone on the screen.
+    t.keys("\t");
+    // The reader where it was left.
+    t.wait_cursor("the reader", (1, 0), |l| {
+        l.starts_with("Page: example.test")
+    });
+    t.keys("\t");
+    t.wait_cursor("the views", (1, 0), |l| {
+        l == "All, 3 articles, 2 unread, shown"
+    });
+    t.wait("Views and feeds: 2 feeds", 10, |s| {
+        s.starts_with("Views and feeds: 2 feeds")
+    });
+    t.keys("j");
+    t.wait_cursor("the next view", (2, 0), |l| l == "Unread, 2 articles");
+    t.keys("\t");
+    t.wait_cursor("the list", (2, 0), |l| l.contains("Alpha one"));
+    // Filter: the insertion point after each key.
+    t.keys("/");
+    t.wait_cursor("the prompt", (23, 8), |l| l == "Filter:");
+    for (i, c) in "beta".chars().enumerate() {
+        t.keys(&c.to_string());
+        let col = 9 + u16::try_from(i).unwrap();
+        t.wait_cursor("the insertion point", (23, col), |_| true);
+    }
+    t.keys("\r");
+    t.wait_cursor("the filtered row", (1, 0), |l| {
+        l == "unread, 26 May 2023, Beta: Beta news"
+    });
+    t.wait("Articles: All, filtered by beta, 1, 1 unread", 10, |s| {
+        s.starts_with("Articles: All, filtered by beta, 1, 1 unread")
+    });
+    t.esc();
+    t.wait_cursor("the whole list", (1, 0), |l| l.ends_with("Beta news"));
+    // Refresh with an alert arriving: one message at the end names it.
+    server.route(
+        "/beta.xml",
+        beta(&[
+            ("b2", "Beta breaking", "Sat, 27 May 2023 09:00:00 GMT"),
+            news,
+        ]),
+    );
+    t.keys("R");
+    t.wait_cursor("the alert", (23, 0), |l| {
+        l == "Refresh done: 2 feeds, 1 new article. Alert: new in Beta alerts: Beta breaking"
+    });
+    t.keys("k");
+    t.wait_cursor("the new row", (1, 0), |l| {
+        l == "unread, 27 May 2023, Beta: Beta breaking"
+    });
+    // The message log: the refresh's start was said too.
+    t.keys("M");
+    t.wait_cursor("the newest message", (1, 0), |l| {
+        l.ends_with("Refresh done: 2 feeds, 1 new article. Alert: new in Beta alerts: Beta")
+    });
+    t.wait("the start", 10, |s| s.contains(" Refreshing 2 feeds."));
+    t.esc();
+    t.wait_cursor("the row again", (1, 0), |l| l.ends_with("Beta breaking"));
+    // Star it.
+    t.keys("s");
+    t.wait_cursor("the starred row", (1, 0), |l| {
+        l == "unread, starred, 27 May 2023, Beta: Beta breaking"
+    });
+    t.keys("q");
+    assert!(t.wait_exit(15).success());
+}
+
+/// A refresh of 50 feeds puts at most three texts on the status line: the
+/// hint, the start and the end.
+#[test]
+fn screen_reader_refresh_of_50_feeds_is_quiet() {
+    let server = TestServer::start();
+    let mut feeds = Vec::new();
+    for i in 0..50 {
+        let path = format!("/f{i}.xml");
+        let item = (format!("g{i}"), format!("Item {i}"));
+        server.route(
+            &path,
+            Route::file(
+                rss(
+                    &format!("Feed {i}"),
+                    &[(&item.0, &item.1, "Thu, 25 May 2023 09:00:00 GMT")],
+                ),
+                "application/rss+xml",
+            ),
+        );
+        feeds.push((format!("Feed {i}"), server.url(&path)));
+    }
+    let pairs: Vec<(&str, &str)> = feeds
+        .iter()
+        .map(|(n, u)| (n.as_str(), u.as_str()))
+        .collect();
+    let sb = Sandbox::new();
+    sb.write_config("refresh_minutes = 0", &pairs);
+    let mut t = Pty::spawn(&sb, &["--screen-reader"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        let bottom = {
+            let p = t.screen.lock().unwrap();
+            let s = p.screen();
+            let row = s
+                .rows(0, COLS)
+                .nth(usize::from(ROWS - 1))
+                .unwrap_or_default();
+            row
+        };
+        let bottom = bottom.trim().to_string();
+        if !bottom.is_empty() && seen.last() != Some(&bottom) {
+            seen.push(bottom.clone());
+        }
+        if bottom.starts_with("Refresh done: 50 feeds") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no end of the refresh: {seen:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(seen.len() <= 3, "{seen:#?}");
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("Refresh done: 50 feeds, 50 new articles.")
+    );
+    t.keys("q");
+    assert!(t.wait_exit(15).success());
 }
 
 /// A `password_command` that asks on the terminal (as a pinentry or `pass`

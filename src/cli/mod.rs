@@ -24,7 +24,7 @@ use std::process::ExitCode;
     name = "tidings",
     version,
     about = "A fast terminal news reader for RSS, Atom, JSON Feed and HTML news pages",
-    after_help = "Examples:\n  tidings --demo                try it on built-in samples (no network)\n  tidings import urls.opml      add subscriptions from another reader\n  tidings fetch                 refresh every feed\n  tidings list tag:nhs is:unread since:7d diagnos*\n  tidings count '\"health innovation\" -relicens*'\n  tidings show 42               read article 42\n  tidings feeds                 feeds, counts and errors\n  tidings doctor                check the config, cache and feeds\n\nExit status: 0 success, 1 a feed or the command failed, 2 usage or config error."
+    after_help = "Examples:\n  tidings --demo                try it on built-in samples (no network)\n  tidings --screen-reader       the interface for a screen reader or braille display\n  tidings import urls.opml      add subscriptions from another reader\n  tidings fetch                 refresh every feed\n  tidings list tag:nhs is:unread since:7d diagnos*\n  tidings count '\"health innovation\" -relicens*'\n  tidings show 42               read article 42\n  tidings feeds                 feeds, counts and errors\n  tidings doctor                check the config, cache and feeds\n\nExit status: 0 success, 1 a feed or the command failed, 2 usage or config error."
 )]
 pub struct Cli {
     /// Config file [default: ~/.config/tidings/config.toml]
@@ -43,6 +43,15 @@ pub struct Cli {
     /// (no network, config or cache needed)
     #[arg(long, conflicts_with = "offline")]
     demo: bool,
+    /// Screen-reader and braille mode: one pane at a time, rows read as
+    /// sentences, no drawn frames or symbols, the cursor on the line to
+    /// read next (also screen_reader = true in [settings])
+    #[arg(
+        long,
+        env = "TIDINGS_SCREEN_READER",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    screen_reader: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -176,10 +185,10 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 "--demo opens the interface; give it without a command".into(),
             ));
         }
-        return demo();
+        return demo(cli.screen_reader);
     }
     let Some(command) = cli.command else {
-        return interface(&ctx, cli.offline);
+        return interface(&ctx, cli.offline, cli.screen_reader);
     };
     match command {
         Command::Fetch(args) => fetch::run(&ctx, &args),
@@ -216,7 +225,9 @@ impl Context {
         let (config, created) = Config::load_or_create(&path, is_default)?;
         if created {
             eprintln!(
-                "tidings: wrote an example config to {}; edit it to choose your feeds",
+                "tidings: wrote an example config to {}; edit it to choose your feeds\n\
+                 tidings: with a screen reader or braille display, start with \
+                 --screen-reader or set screen_reader = true in [settings]",
                 path.display()
             );
         }
@@ -254,7 +265,7 @@ impl Context {
 }
 
 /// `tidings` with no command: the terminal interface.
-fn interface(ctx: &Context, offline: bool) -> Result<ExitCode, CliError> {
+fn interface(ctx: &Context, offline: bool, screen_reader: bool) -> Result<ExitCode, CliError> {
     need_terminal()?;
     let (config, store) = ctx.open()?;
     let cache_path = ctx.cache_path()?;
@@ -264,6 +275,7 @@ fn interface(ctx: &Context, offline: bool) -> Result<ExitCode, CliError> {
         cache_path,
         offline,
         state_path: crate::paths::default_ui_state(),
+        screen_reader,
     })
     .map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
@@ -281,7 +293,7 @@ fn need_terminal() -> Result<(), CliError> {
 
 /// `tidings --demo`: sample sources served on 127.0.0.1, a config and cache
 /// in a temporary directory (removed afterwards), and the real interface.
-fn demo() -> Result<ExitCode, CliError> {
+fn demo(screen_reader: bool) -> Result<ExitCode, CliError> {
     need_terminal()?;
     let failed = |e: std::io::Error| CliError::Failed(format!("cannot start the demo: {e}"));
     let dir = crate::demo::TempDir::new().map_err(failed)?;
@@ -299,6 +311,7 @@ fn demo() -> Result<ExitCode, CliError> {
         cache_path: ctx.cache_path()?,
         offline: false,
         state_path: None,
+        screen_reader,
     });
     drop(http);
     drop(dir);

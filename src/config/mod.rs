@@ -89,6 +89,8 @@ pub struct Settings {
     pub notify_terminal: bool,
     /// Group copies of one announcement from several sources into a story.
     pub group_stories: bool,
+    /// The interface's screen-reader mode (also `--screen-reader`).
+    pub screen_reader: bool,
 }
 
 impl Default for Settings {
@@ -107,6 +109,7 @@ impl Default for Settings {
             notify_command: Vec::new(),
             notify_terminal: false,
             group_stories: true,
+            screen_reader: false,
         }
     }
 }
@@ -207,6 +210,7 @@ struct RawTheme {
     highlight: Option<Spanned<String>>,
     selection_fg: Option<Spanned<String>>,
     selection_bg: Option<Spanned<String>>,
+    preset: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -453,6 +457,21 @@ impl Config {
             highlight: color(t.highlight)?,
             selection_fg: color(t.selection_fg)?,
             selection_bg: color(t.selection_bg)?,
+            high_contrast: match t.preset {
+                None => false,
+                Some(p) => match p.get_ref().as_str() {
+                    "default" => false,
+                    "high-contrast" => true,
+                    other => {
+                        return Err(at(
+                            p.span(),
+                            format!(
+                                "\"{other}\" is not a theme preset: use \"default\" or \"high-contrast\""
+                            ),
+                        ))
+                    }
+                },
+            },
         };
         let sync = raw.sync.map(|s| s.check(&at)).transpose()?;
         let mail = match raw.mail {
@@ -721,6 +740,13 @@ mod tests {
         let e = err("[theme]\nsparkle = \"red\"\n");
         assert!(
             e.contains("t.toml:2:1") && e.contains("unknown field `sparkle`"),
+            "{e}"
+        );
+        let c = parse("[theme]\npreset = \"high-contrast\"\n").unwrap();
+        assert!(c.theme.high_contrast);
+        let e = err("[theme]\npreset = \"neon\"\n");
+        assert!(
+            e.starts_with("t.toml:2:10: \"neon\" is not a theme preset"),
             "{e}"
         );
         let e = err("[keys]\nx = 3\n");

@@ -47,6 +47,8 @@ pub enum Action {
     Bulletin,
     Help,
     ShowErrors,
+    /// The last status messages.
+    MessageLog,
 }
 
 /// Groups shown in the help overlay, in order.
@@ -100,6 +102,7 @@ pub const GROUPS: &[(&str, &[Action])] = &[
         &[
             Action::Bulletin,
             Action::ShowErrors,
+            Action::MessageLog,
             Action::Help,
             Action::Quit,
         ],
@@ -141,6 +144,7 @@ const NAMED: &[(&str, Action)] = &[
     ("bulletin", Action::Bulletin),
     ("help", Action::Help),
     ("show_errors", Action::ShowErrors),
+    ("message_log", Action::MessageLog),
 ];
 
 impl Action {
@@ -201,6 +205,50 @@ impl Action {
             Action::Bulletin => "bulletin of the view (7 days)",
             Action::Help => "this help",
             Action::ShowErrors => "feed errors",
+            Action::MessageLog => "recent messages",
+        }
+    }
+
+    /// What the action does, as the end of "Press j to …", for the help
+    /// of the screen-reader mode.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Action::MoveDown => "move down",
+            Action::MoveUp => "move up",
+            Action::Top => "go to the first row, or the top of the article",
+            Action::Bottom => "go to the last row, or the end of the article",
+            Action::HalfPageDown => "move half a page down",
+            Action::HalfPageUp => "move half a page up",
+            Action::PageDown => "move a page down",
+            Action::PageUp => "move a page up",
+            Action::NextPane => "go to the next pane: views and feeds, articles, the article",
+            Action::PaneLeft => "go to the pane before",
+            Action::PaneRight => "go to the pane after, or open the article",
+            Action::Open => "open the selected view or article",
+            Action::Back => "go back, close what is open, or clear the filter",
+            Action::Close => "go back, and quit from the list",
+            Action::Quit => "quit",
+            Action::Filter => "filter the list; type the filter, Enter keeps it",
+            Action::NextArticle => "read the next article, marking it read",
+            Action::PrevArticle => "read the previous article, marking it read",
+            Action::ToggleRead => "mark the article read or unread",
+            Action::MarkAllRead => "mark every article in the view read",
+            Action::Undo => "undo marking them all read",
+            Action::ToggleStar => "star the article, or remove its star",
+            Action::Refresh => "refresh the selected feed",
+            Action::RefreshAll => "refresh every feed",
+            Action::OpenLink => "open the article's page in the browser",
+            Action::OpenLinkN(_) => "open link 1 to 9 of the article",
+            Action::CopyLink => "copy the article's link",
+            Action::CopyLinkN => "copy a numbered link: then press its number",
+            Action::NextCopy => "read the next copy of the story, from another source",
+            Action::CycleLayout => "change how panes share a wide screen",
+            Action::ToggleSidebar => "hide or show the views and feeds on a wide screen",
+            Action::FullText => "fetch the whole article from its page",
+            Action::Bulletin => "write a bulletin of the view's last 7 days",
+            Action::Help => "hear this help",
+            Action::ShowErrors => "list the feeds that fail and why",
+            Action::MessageLog => "list the last messages",
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum Mode {
 pub enum Overlay {
     Help,
     Errors,
+    /// The last status messages.
+    Messages,
 }
 
 /// A request for the run loop to carry out.
@@ -61,6 +63,8 @@ pub struct Progress {
     pub done: usize,
     pub total: usize,
     pub failed: usize,
+    /// New articles stored so far.
+    pub new: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +85,12 @@ pub struct Options {
     /// 0 = no periodic refresh.
     pub refresh_minutes: u32,
     pub config_path: String,
+    /// One pane at a time, states in words, the cursor where attention is.
+    pub screen_reader: bool,
 }
+
+/// Messages kept for the message log.
+const LOG_LEN: usize = 50;
 
 pub struct App {
     pub size: Rect,
@@ -111,6 +120,13 @@ pub struct App {
     /// Failures in the last finished refresh.
     pub last_failed: usize,
     pub flash: Option<String>,
+    /// The status message arrived after the last key: the cursor is on it.
+    pub fresh: bool,
+    /// In the screen-reader mode, alerts that arrived during a refresh,
+    /// announced with its end so that one message does not hide another.
+    pub held_alert: Option<String>,
+    /// The last messages, oldest first, with when they were shown.
+    pub log: std::collections::VecDeque<(DateTime<Utc>, String)>,
     /// New alerts per saved view (by name) since it was last opened.
     pub alert_badges: std::collections::HashMap<String, usize>,
     /// Alerts also notify through the terminal (OSC 9).
@@ -162,6 +178,9 @@ impl App {
             refresh: None,
             last_failed: 0,
             flash: None,
+            fresh: false,
+            held_alert: None,
+            log: std::collections::VecDeque::new(),
             alert_badges: std::collections::HashMap::new(),
             notify_terminal: false,
             undo: None,
@@ -224,9 +243,20 @@ impl App {
     pub fn status_height(&self) -> u16 {
         if self.mode == Mode::Filter && self.filter.error.is_some() {
             2
+        } else if self.screen_reader() && self.mode == Mode::Browse {
+            // A message is read whole, on up to three lines.
+            let lines = self.flash.as_deref().map_or(1, |m| {
+                super::text::wrap(m, usize::from(self.size.width)).len()
+            });
+            u16::try_from(lines.clamp(1, 3)).unwrap_or(1)
         } else {
             1
         }
+    }
+
+    /// A key is awaited for `copy_link_n`: the message is its prompt.
+    pub fn prompting(&self) -> bool {
+        self.copy_pending
     }
 
     fn geometry(&self, focus: Pane) -> Geometry {
@@ -237,6 +267,7 @@ impl App {
             status_height: self.status_height(),
             sidebar: self.sidebar_shown,
             sidebar_width: self.sidebar.width,
+            single: self.options.screen_reader,
         }
     }
 
@@ -261,7 +292,11 @@ impl App {
 
     /// Columns for the reader's text (one column of margin each side).
     pub fn reader_width(&self) -> u16 {
-        self.pane_inner(Pane::Reader).width.saturating_sub(2).max(1)
+        let w = self.pane_inner(Pane::Reader).width;
+        if self.screen_reader() {
+            return w.max(1);
+        }
+        w.saturating_sub(2).max(1)
     }
 
     /// Whether `other` is on screen while `pane` has the focus.
@@ -275,12 +310,27 @@ impl App {
     }
 
     pub fn wide(&self) -> bool {
-        is_wide(self.size)
+        is_wide(self.size) && !self.screen_reader()
     }
 
     // ---- events from the terminal ----
 
+    /// Shows a message on the status line and keeps it in the log.
+    pub fn say(&mut self, message: String) {
+        if self.log.len() == LOG_LEN {
+            self.log.pop_front();
+        }
+        self.log.push_back((self.now, message.clone()));
+        self.flash = Some(message);
+        self.fresh = true;
+    }
+
+    pub fn screen_reader(&self) -> bool {
+        self.options.screen_reader
+    }
+
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        self.fresh = false;
         if std::mem::take(&mut self.copy_pending) {
             return self.copy_numbered_link(key);
         }
@@ -546,11 +596,11 @@ impl App {
             })],
             Action::Undo => match self.undo.take() {
                 Some(ids) => {
-                    self.flash = Some(format!("{} marked unread again", ids.len()));
+                    self.say(format!("{} marked unread again", ids.len()));
                     self.set_flags(&ids, Some(false), None)
                 }
                 None => {
-                    self.flash = Some("nothing to undo".into());
+                    self.say("nothing to undo".into());
                     Vec::new()
                 }
             },
@@ -569,18 +619,18 @@ impl App {
                 };
                 let link = links.get(usize::from(n) - 1).cloned();
                 if link.is_none() {
-                    self.flash = Some(format!("no link [{n}]"));
+                    self.say(format!("no link [{n}]"));
                     return Vec::new();
                 }
                 self.open_link(link)
             }
             Action::CopyLink => match self.target_link().as_deref().and_then(links::allowed) {
                 Some(url) => {
-                    self.flash = Some("link copied".into());
+                    self.say("link copied".into());
                     vec![Cmd::Copy(url)]
                 }
                 None => {
-                    self.flash = Some("no link to copy".into());
+                    self.say("no link to copy".into());
                     Vec::new()
                 }
             },
@@ -588,11 +638,11 @@ impl App {
                 let Some((id, _, _)) = self.target() else {
                     return Vec::new();
                 };
-                self.flash = Some("reading the whole article from its page…".into());
+                self.say("reading the whole article from its page…".into());
                 vec![Cmd::Run(crate::runner::Command::ReadFullText { id })]
             }
             Action::Bulletin => {
-                self.flash = Some("writing a bulletin…".into());
+                self.say("writing a bulletin…".into());
                 vec![Cmd::Store(StoreCmd::WriteBulletin {
                     title: self.view_name(&self.view),
                     view: self.view.clone(),
@@ -606,18 +656,23 @@ impl App {
                         let which = if n == 1 {
                             "1".to_string()
                         } else {
-                            format!("1–{}", n.min(9))
+                            format!("1 to {}", n.min(9))
                         };
-                        self.flash =
-                            Some(format!("copy link: press {which}, any other key cancels"));
+                        self.say(format!("copy link: press {which}, any other key cancels"));
                     }
-                    _ => self.flash = Some("no numbered links to copy".into()),
+                    _ => self.say("no numbered links to copy".into()),
                 }
+                Vec::new()
+            }
+            Action::CycleLayout if self.screen_reader() => {
+                self.say(
+                    "In the screen-reader mode one pane shows at a time; Tab changes it.".into(),
+                );
                 Vec::new()
             }
             Action::CycleLayout => {
                 self.arrangement = self.arrangement.next();
-                self.flash = Some(format!("layout: {}", self.arrangement.describe()));
+                self.say(format!("layout: {}", self.arrangement.describe()));
                 self.relayout()
             }
             Action::ToggleSidebar => {
@@ -629,6 +684,7 @@ impl App {
             }
             Action::Help => self.show_overlay(Overlay::Help),
             Action::ShowErrors => self.show_overlay(Overlay::Errors),
+            Action::MessageLog => self.show_overlay(Overlay::Messages),
             Action::NextCopy => self.next_copy(),
         }
     }
@@ -642,11 +698,14 @@ impl App {
         };
         match next {
             Some((id, feed)) => {
-                self.flash = Some(format!("copy from {feed}"));
+                // Read aloud, the copy's own first line says enough.
+                if !self.screen_reader() {
+                    self.say(format!("copy from {feed}"));
+                }
                 vec![self.load_article(id)]
             }
             None => {
-                self.flash = Some("no other copies of this story".into());
+                self.say("no other copies of this story".into());
                 Vec::new()
             }
         }
@@ -668,11 +727,19 @@ impl App {
             Action::PageUp | Action::HalfPageUp => *s = s.saturating_sub(page),
             Action::Top => *s = 0,
             Action::Quit => self.quit = true,
-            Action::Help if overlay == Overlay::Errors => return self.show_overlay(Overlay::Help),
-            Action::ShowErrors if overlay == Overlay::Help => {
-                return self.show_overlay(Overlay::Errors)
+            Action::Help | Action::ShowErrors | Action::MessageLog => {
+                let wanted = match action {
+                    Action::Help => Overlay::Help,
+                    Action::ShowErrors => Overlay::Errors,
+                    _ => Overlay::Messages,
+                };
+                if wanted == overlay {
+                    self.overlay = None;
+                } else {
+                    return self.show_overlay(wanted);
+                }
             }
-            Action::Back | Action::Close | Action::Help | Action::ShowErrors => self.overlay = None,
+            Action::Back | Action::Close => self.overlay = None,
             _ => {}
         }
         Vec::new()
@@ -790,7 +857,15 @@ impl App {
 
     fn show_article(&mut self, summary: ArticleSummary) -> Cmd {
         let id = summary.id;
-        self.reader = Some(Reader::new(summary));
+        let mut reader = Reader::new(summary);
+        reader.spoken = self.screen_reader();
+        reader.copy_key = self
+            .keymap
+            .keys_for(Action::NextCopy)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        self.reader = Some(reader);
         self.load_article(id)
     }
 
@@ -800,6 +875,7 @@ impl App {
             generation: self.article_generation,
             id,
             width: self.reader_width(),
+            spoken: self.screen_reader(),
         })
     }
 
@@ -818,7 +894,7 @@ impl App {
         let before = self.list.selected;
         self.list.selected = clamp_add(before, delta, self.list.rows.len());
         if self.list.selected == before && self.focus == Pane::Reader {
-            self.flash = Some(
+            self.say(
                 if delta > 0 {
                     "last article"
                 } else {
@@ -886,11 +962,11 @@ impl App {
 
     fn start_refresh(&mut self, feeds: Option<Vec<FeedId>>) -> Vec<Cmd> {
         if self.options.offline {
-            self.flash = Some("offline: refresh is off".into());
+            self.say("offline: refresh is off".into());
             return Vec::new();
         }
         if feeds.as_ref().is_some_and(Vec::is_empty) {
-            self.flash = Some("no feed selected".into());
+            self.say("no feed selected".into());
             return Vec::new();
         }
         vec![refresh_cmd(feeds, true)]
@@ -922,7 +998,7 @@ impl App {
             if self.keymap.action(&key) == Some(Action::Quit) {
                 return self.update(Action::Quit);
             }
-            self.flash = Some("copy cancelled".into());
+            self.say("copy cancelled".into());
             return Vec::new();
         };
         let link = self
@@ -930,17 +1006,17 @@ impl App {
             .and_then(|links| links.get(n - 1).cloned());
         match link.as_deref().map(|l| (l, links::allowed(l))) {
             Some((_, Some(url))) => {
-                self.flash = Some(format!("link [{n}] copied"));
+                self.say(format!("link [{n}] copied"));
                 vec![Cmd::Copy(url)]
             }
             Some((l, None)) => {
-                self.flash = Some(format!(
+                self.say(format!(
                     "not copying \"{l}\": only http, https and mailto links"
                 ));
                 Vec::new()
             }
             None => {
-                self.flash = Some(format!("no link [{n}]"));
+                self.say(format!("no link [{n}]"));
                 Vec::new()
             }
         }
@@ -949,17 +1025,17 @@ impl App {
     fn open_link(&mut self, link: Option<String>) -> Vec<Cmd> {
         match link.as_deref().map(|l| (l, links::allowed(l))) {
             Some((_, Some(url))) => {
-                self.flash = Some(format!("opening {url}"));
+                self.say(format!("opening {url}"));
                 vec![Cmd::OpenUrl(url)]
             }
             Some((l, None)) => {
-                self.flash = Some(format!(
+                self.say(format!(
                     "not opening \"{l}\": only http, https and mailto links open"
                 ));
                 Vec::new()
             }
             None => {
-                self.flash = Some("no link".into());
+                self.say("no link".into());
                 Vec::new()
             }
         }
@@ -1114,14 +1190,20 @@ impl App {
                 cmds
             }
             Event::RefreshStarted { total } => {
+                let started = self.refresh.is_none();
                 let p = self.refresh.get_or_insert_with(Progress::default);
                 p.total += total;
+                // Announced once at the start, not at every feed.
+                if started && self.screen_reader() {
+                    self.say(super::words::refresh_started(total));
+                }
                 Vec::new()
             }
             Event::FeedStored { new, failed, .. } | Event::Synced { new, failed } => {
                 let p = self.refresh.get_or_insert_with(Progress::default);
                 p.done += 1;
                 p.failed += usize::from(failed);
+                p.new += new;
                 let mut cmds: Vec<Cmd> = self.request_count().into_iter().collect();
                 if new > 0 {
                     cmds.extend(self.request_reload());
@@ -1129,17 +1211,25 @@ impl App {
                 cmds
             }
             Event::RefreshFinished => {
-                self.last_failed = self.refresh.take().map_or(0, |p| p.failed);
+                let p = self.refresh.take().unwrap_or_default();
+                self.last_failed = p.failed;
+                if self.screen_reader() {
+                    let mut msg = super::words::refresh_finished(&p);
+                    if let Some(alert) = self.held_alert.take() {
+                        msg.push_str(&format!(" Alert: {alert}"));
+                    }
+                    self.say(msg);
+                }
                 self.request_count().into_iter().collect()
             }
             Event::MarkedAllRead { ids } => {
-                self.flash = Some(format!("{} marked read · u to undo", ids.len()));
+                self.say(format!("{} marked read, u to undo", ids.len()));
                 let cmds = self.set_flags_local_read(&ids);
                 self.undo = (!ids.is_empty()).then_some(ids);
                 cmds
             }
             Event::StoreFailed { message } => {
-                self.flash = Some(message);
+                self.say(message);
                 Vec::new()
             }
             Event::Alerted(alerts) => self.on_alerts(alerts),
@@ -1147,17 +1237,17 @@ impl App {
                 let shown = self.reader.as_ref().is_some_and(|r| r.summary.id == id);
                 match result {
                     Ok(()) => {
-                        self.flash = Some("whole article read".into());
+                        self.say("whole article read".into());
                         shown.then(|| self.load_article(id)).into_iter().collect()
                     }
                     Err(e) => {
-                        self.flash = Some(format!("cannot read the article's page: {e}"));
+                        self.say(format!("cannot read the article's page: {e}"));
                         Vec::new()
                     }
                 }
             }
             Event::BulletinWritten(result) => {
-                self.flash = Some(match result {
+                self.say(match result {
                     Ok((path, n)) => format!("bulletin of {n} written to {}", path.display()),
                     Err(e) => format!("no bulletin: {e}"),
                 });
@@ -1204,7 +1294,7 @@ impl App {
                 if self.mode == Mode::Filter {
                     self.filter.error = Some(e);
                 } else {
-                    self.flash = Some(e.message);
+                    self.say(e.message);
                 }
             }
             Ok(rows) => {
@@ -1266,13 +1356,21 @@ impl App {
         let Some(first) = alerts.first() else {
             return Vec::new();
         };
-        self.flash = Some(match alerts.len() {
+        let message = match alerts.len() {
             1 => format!("new in {}: {}", first.view, first.title),
             n => format!(
                 "{n} new in alerting views, first in {}: {}",
                 first.view, first.title
             ),
-        });
+        };
+        if self.screen_reader() && self.refresh.is_some() {
+            self.held_alert = Some(match self.held_alert.take() {
+                None => message,
+                Some(before) => format!("{before}; {message}"),
+            });
+        } else {
+            self.say(message);
+        }
         for a in &alerts {
             *self.alert_badges.entry(a.view.clone()).or_default() += 1;
         }

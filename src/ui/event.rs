@@ -21,6 +21,8 @@ pub enum StoreCmd {
         generation: u64,
         id: ArticleId,
         width: u16,
+        /// Worded for the ear (the screen-reader mode).
+        spoken: bool,
     },
     SetRead {
         ids: Vec<ArticleId>,

@@ -158,6 +158,27 @@ pub fn format_key(key: Key) -> String {
     out
 }
 
+/// A key as a screen reader should say it: arrows and ranges in words.
+pub fn spoken_key(name: &str) -> String {
+    match name {
+        "↑" => "Up".into(),
+        "↓" => "Down".into(),
+        "←" => "Left".into(),
+        "→" => "Right".into(),
+        "PgDn" => "Page Down".into(),
+        "PgUp" => "Page Up".into(),
+        "Esc" => "Escape".into(),
+        "Del" => "Delete".into(),
+        "Ins" => "Insert".into(),
+        _ => name
+            .replace('–', " to ")
+            .replace('↑', "Up")
+            .replace('↓', "Down")
+            .replace('←', "Left")
+            .replace('→', "Right"),
+    }
+}
+
 /// One `[keys]` entry: a key and the action it runs (None = unbound).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
@@ -234,6 +255,7 @@ fn defaults() -> Vec<(Key, Action)> {
         (Key::char('b'), Bulletin),
         (Key::char('?'), Help),
         (Key::char('e'), ShowErrors),
+        (Key::char('M'), MessageLog),
     ];
     for n in 1..=9u8 {
         d.push((Key::char(char::from(b'0' + n)), OpenLinkN(n)));

@@ -90,6 +90,9 @@ pub struct Geometry {
     pub sidebar: bool,
     /// Columns the sidebar's rows need, borders included.
     pub sidebar_width: u16,
+    /// The screen-reader mode: the focused pane alone, full width, named
+    /// by its first line instead of a border.
+    pub single: bool,
 }
 
 /// The narrowest and widest the sidebar gets.
@@ -104,6 +107,8 @@ const STACK_MIN_HEIGHT: u16 = 20;
 pub struct Areas {
     panes: [Option<Rect>; 3],
     pub status: Rect,
+    /// Panes have no border: their first line names them.
+    pub plain: bool,
 }
 
 impl Areas {
@@ -127,9 +132,18 @@ impl Areas {
         self.shown().find(|(_, r)| r.contains(pos)).map(|(p, _)| p)
     }
 
-    /// The inside of a pane's border.
+    /// The inside of a pane's border (below its first line when plain).
     pub fn inner(&self, pane: Pane) -> Rect {
-        self.get(pane).map(inner).unwrap_or_default()
+        let plain = |r: Rect| Rect {
+            y: r.y.saturating_add(1),
+            height: r.height.saturating_sub(1),
+            ..r
+        };
+        match self.get(pane) {
+            Some(r) if self.plain => plain(r),
+            Some(r) => inner(r),
+            None => Rect::default(),
+        }
     }
 }
 
@@ -144,6 +158,11 @@ pub fn areas(g: &Geometry) -> Areas {
         status,
         ..Areas::default()
     };
+    if g.single {
+        a.plain = true;
+        a.set(g.focus, main);
+        return a;
+    }
     let stacked = g.arrangement == Arrangement::Stacked && main.height >= STACK_MIN_HEIGHT;
     if g.focus == Pane::Sidebar && !is_wide(g.size) {
         a.set(Pane::Sidebar, main);

@@ -15,6 +15,7 @@ pub mod state;
 pub use crate::text;
 pub mod theme;
 pub mod views;
+pub mod words;
 pub mod worker;
 
 pub use run::{run, RunOptions, UiError};

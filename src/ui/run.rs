@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub offline: bool,
     /// Where the last view and selection are kept; `None` keeps nothing.
     pub state_path: Option<PathBuf>,
+    /// The screen-reader mode, asked for on the command line.
+    pub screen_reader: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +58,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         cache_path,
         offline,
         state_path,
+        screen_reader,
     } = opts;
     // A password_command may prompt in the terminal: it runs now, before
     // the interface takes the screen, and only if no token is cached.
@@ -87,6 +90,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         refresh_on_start: config.settings.refresh_on_start,
         refresh_minutes: config.settings.refresh_minutes,
         config_path: config.path.display().to_string(),
+        screen_reader: screen_reader || config.settings.screen_reader,
     };
     let keymap = Keymap::new(&config.keys);
     let theme = Theme::new(&config.theme, Theme::no_color_env());
@@ -129,7 +133,9 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         theme,
         options,
     );
-    app.flash = flash;
+    if let Some(f) = flash {
+        app.say(f);
+    }
     app.notify_terminal = notify_terminal;
     if let Some(p) = state_path.as_deref() {
         app.set_layout(state::load_layout(p));
@@ -249,7 +255,7 @@ fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut Pending, tui: &mut Tui) 
             Cmd::Run(c) => pending.run.push_back(c),
             Cmd::OpenUrl(url) => {
                 if let Err(e) = links::open(&url) {
-                    app.flash = Some(e);
+                    app.say(e);
                 }
             }
             Cmd::Notify(text) => {
@@ -264,7 +270,7 @@ fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut Pending, tui: &mut Tui) 
                     .and_then(|_| out.flush())
                     .is_err()
                 {
-                    app.flash = Some("cannot copy".into());
+                    app.say("cannot copy".into());
                 }
             }
         }
@@ -283,7 +289,7 @@ struct Pending {
 fn send_runner(tx: Option<&Commands>, pending: &mut VecDeque<RunCmd>, app: &mut App) {
     while let Some(cmd) = pending.pop_front() {
         let Some(tx) = tx else {
-            app.flash = Some("cannot refresh: the cache could not be opened for writing".into());
+            app.say("cannot refresh: the cache could not be opened for writing".into());
             continue;
         };
         match tx.try_send(cmd) {
@@ -293,7 +299,7 @@ fn send_runner(tx: Option<&Commands>, pending: &mut VecDeque<RunCmd>, app: &mut 
                 break;
             }
             Err(None) => {
-                app.flash = Some("the refresh worker stopped".into());
+                app.say("the refresh worker stopped".into());
                 pending.clear();
             }
         }

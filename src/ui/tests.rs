@@ -1,6 +1,8 @@
 //! Interface tests: update logic on fixture data, and snapshots of the
 //! main screens (fixed clock and sizes) rendered with `TestBackend`.
 
+mod spoken;
+
 use super::action::Action;
 use super::app::{App, Cmd, Mode, Options, Pane, FIRST_LIMIT};
 use super::event::{Event, LoadedArticle, SavedView, Snapshot, StoreCmd};
@@ -28,6 +30,7 @@ fn options(offline: bool) -> Options {
         refresh_on_start: true,
         refresh_minutes: 30,
         config_path: "/home/ann/.config/tidings/config.toml".into(),
+        screen_reader: false,
     }
 }
 
@@ -182,13 +185,15 @@ fn loaded_in(
     a
 }
 
-fn body_for(generation: u64, id: ArticleId, width: u16) -> LoadedArticle {
-    let html = "<p>Today the Government has confirmed that Academic Health Science Networks \
+const BODY_HTML: &str =
+    "<p>Today the Government has confirmed that Academic Health Science Networks \
         (AHSNs) are being relicensed for a further five year period, as \
         <a href=\"https://www.gov.uk/news/ahsn\">announced</a> by the minister.</p>\
         <p>The networks will be known as <b>Health Innovation Networks</b>. See the \
         <a href=\"https://healthinnovationnetwork.com/\">network's site</a>.</p>";
-    let body = crate::render::html_to_text(html, usize::from(width));
+
+fn body_for(generation: u64, id: ArticleId, width: u16) -> LoadedArticle {
+    let body = crate::render::html_to_text(BODY_HTML, usize::from(width));
     LoadedArticle {
         generation,
         id,
@@ -436,7 +441,7 @@ fn copy_link_n_takes_the_next_digit() {
     assert!(a.on_key(key('Y')).is_empty());
     assert_eq!(
         a.flash.as_deref(),
-        Some("copy link: press 1–2, any other key cancels")
+        Some("copy link: press 1 to 2, any other key cancels")
     );
     assert!(
         matches!(a.on_key(key('2')).as_slice(), [Cmd::Copy(u)] if u == "https://healthinnovationnetwork.com/")

@@ -15,6 +15,8 @@ pub struct ThemeConfig {
     pub highlight: Option<Color>,
     pub selection_fg: Option<Color>,
     pub selection_bg: Option<Color>,
+    /// The high-contrast preset: bright colours only, no dim grey.
+    pub high_contrast: bool,
 }
 
 /// The `[theme]` keys, for error messages.
@@ -27,6 +29,7 @@ pub const THEME_KEYS: &[&str] = &[
     "highlight",
     "selection_fg",
     "selection_bg",
+    "preset",
 ];
 
 /// Parses a colour: a name (`red`, `lightblue`, `darkgray`, `reset`), an
@@ -70,8 +73,18 @@ impl Theme {
             Some(col) => Style::new().fg(col),
             None => Style::new(),
         };
-        let accent = c(config.accent, Color::Cyan);
+        let hc = config.high_contrast;
+        // High contrast: bright colours, and text never dimmed to grey.
+        let pick = |normal: Color, high: Color| if hc { high } else { normal };
+        let accent = c(config.accent, pick(Color::Cyan, Color::LightCyan));
+        let dim = c(config.dim, pick(Color::DarkGray, Color::White));
         let mut selected = Style::new().add_modifier(Modifier::REVERSED);
+        if hc && !no_color {
+            selected = Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightYellow)
+                .add_modifier(Modifier::BOLD);
+        }
         if !no_color {
             if let Some(col) = config.selection_fg {
                 selected = selected.fg(col).remove_modifier(Modifier::REVERSED);
@@ -84,14 +97,21 @@ impl Theme {
         }
         Theme {
             base: Style::new(),
-            border: fg(c(config.dim, Color::DarkGray)),
-            border_focus: fg(accent).add_modifier(Modifier::BOLD),
+            border: fg(dim),
+            border_focus: fg(c(config.accent, pick(Color::Cyan, Color::LightYellow)))
+                .add_modifier(Modifier::BOLD),
             title: Style::new().add_modifier(Modifier::BOLD),
-            dim: fg(c(config.dim, Color::DarkGray)),
-            unread: fg(c(config.unread, Color::Yellow)).add_modifier(Modifier::BOLD),
-            star: fg(c(config.star, Color::Yellow)),
-            error: fg(c(config.error, Color::Red)).add_modifier(Modifier::BOLD),
-            highlight: fg(c(config.highlight, Color::Magenta)).add_modifier(Modifier::UNDERLINED),
+            dim: fg(dim),
+            unread: fg(c(config.unread, pick(Color::Yellow, Color::LightYellow)))
+                .add_modifier(Modifier::BOLD),
+            star: fg(c(config.star, pick(Color::Yellow, Color::LightYellow))),
+            error: fg(c(config.error, pick(Color::Red, Color::LightRed)))
+                .add_modifier(Modifier::BOLD),
+            highlight: fg(c(
+                config.highlight,
+                pick(Color::Magenta, Color::LightMagenta),
+            ))
+            .add_modifier(Modifier::UNDERLINED),
             selected,
             heading: fg(accent).add_modifier(Modifier::BOLD),
             status: Style::new().add_modifier(Modifier::REVERSED),
@@ -136,5 +156,23 @@ mod tests {
         assert_eq!(t.error.fg, None);
         let t = Theme::new(&cfg, false);
         assert_eq!(t.selected.bg, Some(Color::Blue));
+    }
+
+    #[test]
+    fn high_contrast_has_no_grey_and_keeps_overrides() {
+        let cfg = ThemeConfig {
+            high_contrast: true,
+            error: Some(Color::Red),
+            ..Default::default()
+        };
+        let t = Theme::new(&cfg, false);
+        assert_eq!(t.dim.fg, Some(Color::White));
+        assert_eq!(t.border.fg, Some(Color::White));
+        assert_eq!(t.error.fg, Some(Color::Red));
+        assert_eq!(t.selected.bg, Some(Color::LightYellow));
+        // NO_COLOR wins.
+        let t = Theme::new(&cfg, true);
+        assert_eq!(t.dim.fg, None);
+        assert_eq!(t.selected, Style::new().add_modifier(Modifier::REVERSED));
     }
 }

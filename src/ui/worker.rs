@@ -124,16 +124,22 @@ impl Worker {
                     generation,
                     id,
                     width,
+                    spoken,
                 } => Some(match self.store.article(id) {
                     Ok(a) => {
-                        let body = render::body(&a, usize::from(width));
-                        let links = footnote_links(&body);
+                        let (body, links) = if spoken {
+                            render::spoken_body(render::body_html(&a), usize::from(width))
+                        } else {
+                            let body = render::body(&a, usize::from(width));
+                            let links = footnote_links(&body);
+                            (body.lines().map(str::to_string).collect(), links)
+                        };
                         Event::ArticleLoaded(Box::new(LoadedArticle {
                             generation,
                             id,
                             width,
                             header: render::header(&a.summary, self.zone),
-                            body: body.lines().map(str::to_string).collect(),
+                            body,
                             links,
                         }))
                     }

@@ -15,6 +15,10 @@ pub struct Reader {
     pub story: Vec<ArticleSummary>,
     /// Which of `story` is shown.
     pub shown: usize,
+    /// Worded for the screen-reader mode.
+    pub spoken: bool,
+    /// The key that shows the next copy, as the header names it.
+    pub copy_key: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +70,8 @@ impl Reader {
             scroll: 0,
             story,
             shown: 0,
+            spoken: false,
+            copy_key: String::new(),
         }
     }
 
@@ -88,6 +94,13 @@ impl Reader {
     /// The header, then one line per other copy of its story, the next
     /// one (what `key` shows) first.
     pub fn head(&self, width: usize, zone: Zone, key: &str) -> Vec<(HeaderKind, String)> {
+        if self.spoken {
+            let n = self.story.len();
+            let others: Vec<&ArticleSummary> = (1..n)
+                .filter_map(|i| self.story.get((self.shown + i) % n))
+                .collect();
+            return crate::ui::words::reader_head(&self.summary, &others, width, zone, key);
+        }
         let mut out = header(&self.summary, width, zone);
         let n = self.story.len();
         for i in 1..n {
@@ -104,7 +117,7 @@ impl Reader {
 
     /// Lines of header, gap and body at `width` columns.
     pub fn lines(&self, width: usize, zone: Zone) -> usize {
-        let head = self.head(width, zone, "").len();
+        let head = self.head(width, zone, &self.copy_key).len();
         head + 1 + self.article.as_ref().map_or(1, |a| a.body.len())
     }
 
@@ -117,7 +130,9 @@ impl Reader {
     /// No scrolling past the last screen of text.
     pub fn clamp(&mut self, height: usize, width: usize, zone: Zone) {
         let lines = self.lines(width, zone);
-        self.scroll = self.scroll.min(lines.saturating_sub(height));
+        // Read for the ear, the top line goes down to the last line.
+        let last = if self.spoken { 1 } else { height };
+        self.scroll = self.scroll.min(lines.saturating_sub(last));
     }
 
     /// The links of the loaded article, in footnote order.

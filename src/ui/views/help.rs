@@ -49,7 +49,24 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         "Mouse: the wheel scrolls, a click selects.",
         t.dim,
     ));
+    out.push(Line::default());
+    for l in text::wrap(&mode_note(app), 56) {
+        out.push(Line::from(l));
+    }
     out
+}
+
+/// What the help says of the screen-reader mode.
+pub fn mode_note(app: &App) -> String {
+    if app.screen_reader() {
+        "Screen-reader mode is on: one pane at a time, rows read as sentences, and the cursor \
+         on the line to read next."
+            .into()
+    } else {
+        "Screen-reader and braille mode: start with --screen-reader, or set \
+         screen_reader = true in [settings]."
+            .into()
+    }
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {

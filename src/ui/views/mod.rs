@@ -3,9 +3,13 @@
 mod errors;
 mod help;
 mod list;
+mod messages;
 mod reader;
 mod sidebar;
+mod spoken;
 mod status;
+
+pub use spoken::{help_lines, list_name};
 
 use super::app::{App, Overlay, Pane};
 use super::text;
@@ -17,6 +21,10 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear};
 use ratatui::Frame;
 
 pub fn render(app: &App, frame: &mut Frame) {
+    if app.screen_reader() {
+        spoken::render(app, frame);
+        return;
+    }
     let a = app.areas();
     let buf = frame.buffer_mut();
     for (pane, r) in a.shown() {
@@ -33,6 +41,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         match overlay {
             Overlay::Help => help::render(app, area, buf),
             Overlay::Errors => errors::render(app, area, buf),
+            Overlay::Messages => messages::render(app, area, buf),
         }
     }
 }
