@@ -9,11 +9,13 @@ pub mod health;
 mod read;
 mod remote;
 pub mod schema;
+mod lists;
 mod view;
 mod write;
 
 pub use aware::NewMatch;
 pub use carry::{CarriedState, CarryStats};
+pub use lists::ListCopy;
 pub use read::Unsubscribed;
 pub use remote::{outbox_status, Change, Flag, FlagStats, RemoteFeed, RemoteItem};
 pub use view::{Counts, SearchError, ViewFilter};

@@ -23,7 +23,21 @@ pub const MIGRATIONS: &[&str] = &[
     // index; one index fewer to write for every article.
     "DROP INDEX articles_by_simhash_time;",
     STORY_KEYS,
+    LISTS,
 ];
+
+/// Shared lists: the last good copy of each, with its validators; feeds
+/// record the list they come from.
+const LISTS: &str = r#"
+    ALTER TABLE feeds ADD COLUMN list TEXT;
+    CREATE TABLE lists (
+        url           TEXT PRIMARY KEY,
+        body          TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        fetched_at    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#;
 
 /// 10: articles cached before stories existed get their link key and
 /// SimHash (worked out in Rust after this runs), so new copies can join

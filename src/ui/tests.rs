@@ -89,6 +89,7 @@ fn feed(id: i64, name: &str, tags: &[&str], unread: u64, error: Option<&str>) ->
         http_status: error.map(|_| 503),
         last_error: error.map(str::to_string),
         remote: false,
+        list: None,
     }
 }
 
