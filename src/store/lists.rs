@@ -32,6 +32,19 @@ impl Store {
             .optional()?)
     }
 
+    /// When each of `urls` was last fetched and kept: what tells whether
+    /// another copy of the lists came in.
+    pub fn lists_fetched_at(&self, urls: &[&str]) -> Result<Vec<Option<i64>>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT fetched_at FROM lists WHERE url = ?1")?;
+        let mut out = Vec::with_capacity(urls.len());
+        for url in urls {
+            out.push(stmt.query_row([url], |r| r.get(0)).optional()?);
+        }
+        Ok(out)
+    }
+
     /// Keeps `copy` as the list's last good copy.
     pub fn save_list(&mut self, url: &str, copy: &ListCopy) -> Result<()> {
         self.conn

@@ -1143,6 +1143,7 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
         events: ev_tx,
         zone: Zone::utc(),
         newest_list: Default::default(),
+        lists_seen: None,
     })
     .unwrap();
     let mut a = app(120, 40, true);
