@@ -196,7 +196,10 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
     };
     let url = match crate::config::parse_url(&raw_url) {
         Ok(u) if raw_url.chars().count() > MAX_URL => {
-            doc.warn(format!("feed {}: URL longer than {MAX_URL} characters; ignored", u.host_str().unwrap_or("")));
+            doc.warn(format!(
+                "feed {}: URL longer than {MAX_URL} characters; ignored",
+                u.host_str().unwrap_or("")
+            ));
             return;
         }
         Ok(u) if !u.username().is_empty() || u.password().is_some() => {
@@ -214,15 +217,24 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
     };
     let name = match t.get("name").and_then(string).map(|n| clean(n, MAX_NAME)) {
         Some(n) if !n.is_empty() => n,
-        _ => url.host_str().unwrap_or("feed").trim_start_matches("www.").to_string(),
+        _ => url
+            .host_str()
+            .unwrap_or("feed")
+            .trim_start_matches("www.")
+            .to_string(),
     };
     let place = format!("feed \"{name}\"");
     if doc.feeds.len() >= MAX_FEEDS {
-        doc.warn(format!("more than {MAX_FEEDS} feeds; {place} and the rest ignored"));
+        doc.warn(format!(
+            "more than {MAX_FEEDS} feeds; {place} and the rest ignored"
+        ));
         return;
     }
     if let Some(first) = doc.feeds.iter().find(|f| f.url == url) {
-        let w = format!("{place} has the same URL as feed \"{}\"; ignored", first.name);
+        let w = format!(
+            "{place} has the same URL as feed \"{}\"; ignored",
+            first.name
+        );
         doc.warn(w);
         return;
     }
@@ -254,18 +266,24 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
                 Some("auto") => feed.kind = FeedKind::Auto,
                 Some("feed") => feed.kind = FeedKind::Feed,
                 Some("html") => feed.kind = FeedKind::Html,
-                _ => doc.warn(format!("{place}: kind must be \"auto\", \"feed\" or \"html\"; auto used")),
+                _ => doc.warn(format!(
+                    "{place}: kind must be \"auto\", \"feed\" or \"html\"; auto used"
+                )),
             },
             "refresh_minutes" => match value.as_integer().and_then(|m| u32::try_from(m).ok()) {
                 Some(m) => feed.refresh_minutes = Some(m.min(7 * 24 * 60)),
-                None => doc.warn(format!("{place}: refresh_minutes must be a whole number; ignored")),
+                None => doc.warn(format!(
+                    "{place}: refresh_minutes must be a whole number; ignored"
+                )),
             },
             "html" => {
                 let rules: Result<HtmlRules, _> = value.try_into();
-                let compiled = rules.map_err(|e| e.message().to_string()).and_then(|mut r| {
-                    r.max_pages = r.max_pages.map(|p| p.min(MAX_PAGES));
-                    r.compile().map_err(|e| e.to_string())
-                });
+                let compiled = rules
+                    .map_err(|e| e.message().to_string())
+                    .and_then(|mut r| {
+                        r.max_pages = r.max_pages.map(|p| p.min(MAX_PAGES));
+                        r.compile().map_err(|e| e.to_string())
+                    });
                 match compiled {
                     Ok(c) => feed.html = Some(Arc::new(c)),
                     Err(e) => {
@@ -276,7 +294,10 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
             }
             "full_text" => match value.as_str().map(|v| ContentRule::parse("full_text", v)) {
                 Some(Ok(rule)) => feed.full_text = Some(Arc::new(rule)),
-                Some(Err(e)) => doc.warn(format!("{place}: {}; full_text ignored", clean(&e.to_string(), 300))),
+                Some(Err(e)) => doc.warn(format!(
+                    "{place}: {}; full_text ignored",
+                    clean(&e.to_string(), 300)
+                )),
                 None => doc.warn(format!("{place}: full_text must be text; ignored")),
             },
             other => {
@@ -286,12 +307,16 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
         }
     }
     if feed.kind == FeedKind::Html && feed.html.is_none() {
-        doc.warn(format!("{place} has kind = \"html\" but no [feed.html] rules; ignored"));
+        doc.warn(format!(
+            "{place} has kind = \"html\" but no [feed.html] rules; ignored"
+        ));
         return;
     }
     if feed.kind == FeedKind::Html && feed.full_text.is_some() {
         feed.full_text = None;
-        doc.warn(format!("{place}: an HTML page takes its text from content in [feed.html]; full_text ignored"));
+        doc.warn(format!(
+            "{place}: an HTML page takes its text from content in [feed.html]; full_text ignored"
+        ));
     }
     doc.feeds.push(feed);
 }
@@ -304,22 +329,32 @@ fn view(doc: &mut ListDoc, t: toml::Table) {
     };
     let place = format!("view \"{name}\"");
     if doc.views.len() >= MAX_VIEWS {
-        doc.warn(format!("more than {MAX_VIEWS} views; {place} and the rest ignored"));
+        doc.warn(format!(
+            "more than {MAX_VIEWS} views; {place} and the rest ignored"
+        ));
         return;
     }
     if doc.views.iter().any(|v| v.name.eq_ignore_ascii_case(&name)) {
         doc.warn(format!("{place} is named twice; the second is ignored"));
         return;
     }
-    let text = t.get("query").and_then(string).map(|q| clean(q, MAX_QUERY + 1));
+    let text = t
+        .get("query")
+        .and_then(string)
+        .map(|q| clean(q, MAX_QUERY + 1));
     let Some(text) = text.filter(|q| q.chars().count() <= MAX_QUERY) else {
-        doc.warn(format!("{place}: a query of at most {MAX_QUERY} characters is needed; ignored"));
+        doc.warn(format!(
+            "{place}: a query of at most {MAX_QUERY} characters is needed; ignored"
+        ));
         return;
     };
     let query = match crate::query::parse(&text) {
         Ok(q) => q,
         Err(e) => {
-            doc.warn(format!("{place}: invalid query: {}; ignored", clean(&e.to_string(), 300)));
+            doc.warn(format!(
+                "{place}: invalid query: {}; ignored",
+                clean(&e.to_string(), 300)
+            ));
             return;
         }
     };
@@ -357,7 +392,8 @@ pub fn merge(config: &mut Config, list: &ListConfig, doc: ListDoc) -> Vec<String
         if list.skips(Some(&f.url), &f.name) || config.feeds.iter().any(|c| c.url == f.url) {
             continue;
         }
-        let taken = |config: &Config, n: &str| config.feeds.iter().any(|c| c.name.eq_ignore_ascii_case(n));
+        let taken =
+            |config: &Config, n: &str| config.feeds.iter().any(|c| c.name.eq_ignore_ascii_case(n));
         if taken(config, &f.name) {
             let other = format!("{} ({})", f.name, list.name);
             if taken(config, &other) {
@@ -466,8 +502,8 @@ pub async fn fetch(
                     body.len()
                 ));
             }
-            let text = String::from_utf8(body)
-                .map_err(|_| "the list is not UTF-8 text".to_string())?;
+            let text =
+                String::from_utf8(body).map_err(|_| "the list is not UTF-8 text".to_string())?;
             Ok(Fetched::Body {
                 text,
                 etag,
@@ -479,7 +515,8 @@ pub async fn fetch(
 
 fn read_file(path: &std::path::Path) -> Result<String, String> {
     use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut bytes = Vec::new();
     f.take(MAX_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
@@ -536,7 +573,17 @@ mod tests {
         assert_eq!(d.feeds[0].max_articles, None);
         assert_eq!(d.views.len(), 1);
         let all = d.warnings.join("\n");
-        for key in ["settings", "sync", "mail", "keys", "browser", "local", "max_articles", "notify_command", "command"] {
+        for key in [
+            "settings",
+            "sync",
+            "mail",
+            "keys",
+            "browser",
+            "local",
+            "max_articles",
+            "notify_command",
+            "command",
+        ] {
             assert!(all.contains(&format!("cannot set `{key}`")), "{key}: {all}");
         }
         assert!(all.contains("unknown key `colour`"), "{all}");
@@ -565,7 +612,9 @@ mod tests {
         assert!(all.contains("invalid CSS selector"), "{all}");
         assert!(all.contains("invalid query"), "{all}");
         assert!(
-            d.warnings.iter().all(|w| !w.chars().any(crate::sanitize::is_hidden)),
+            d.warnings
+                .iter()
+                .all(|w| !w.chars().any(crate::sanitize::is_hidden)),
             "{all}"
         );
     }
@@ -576,19 +625,29 @@ mod tests {
         assert!(parse(&big, "L").unwrap_err().contains("at most"));
         let mut text = String::new();
         for i in 0..MAX_FEEDS + 5 {
-            text.push_str(&format!("[[feed]]\nname = \"F{i}\"\nurl = \"http://x.test/{i}\"\n"));
+            text.push_str(&format!(
+                "[[feed]]\nname = \"F{i}\"\nurl = \"http://x.test/{i}\"\n"
+            ));
         }
         let d = list(&text);
         assert_eq!(d.feeds.len(), MAX_FEEDS);
-        assert!(d.warnings.iter().any(|w| w.contains("more than 1000 feeds")));
+        assert!(d
+            .warnings
+            .iter()
+            .any(|w| w.contains("more than 1000 feeds")));
         assert!(d.warnings.len() <= MAX_WARNINGS + 1);
         let d = list(&format!(
             "[[feed]]\nname = \"{}\"\nurl = \"http://x.test/\"\nkind = \"html\"\n[feed.html]\nitem = \"a\"\nmax_pages = 500\n",
             "n".repeat(500)
         ));
         assert_eq!(d.feeds[0].name.chars().count(), MAX_NAME);
-        assert_eq!(d.feeds[0].html.as_ref().map(|h| h.max_pages), Some(MAX_PAGES));
-        assert!(parse("not = [toml", "L").unwrap_err().contains("not a list"));
+        assert_eq!(
+            d.feeds[0].html.as_ref().map(|h| h.max_pages),
+            Some(MAX_PAGES)
+        );
+        assert!(parse("not = [toml", "L")
+            .unwrap_err()
+            .contains("not a list"));
     }
 
     #[test]
@@ -625,8 +684,15 @@ mod tests {
         .unwrap();
         let list = config.lists[0].clone();
         merge(&mut config, &list, d);
-        let feeds: Vec<_> = config.feeds.iter().map(|f| (f.name.as_str(), f.list.as_deref())).collect();
-        assert_eq!(feeds, [("Mine", None), ("B", None), ("b (Team)", Some("Team"))]);
+        let feeds: Vec<_> = config
+            .feeds
+            .iter()
+            .map(|f| (f.name.as_str(), f.list.as_deref()))
+            .collect();
+        assert_eq!(
+            feeds,
+            [("Mine", None), ("B", None), ("b (Team)", Some("Team"))]
+        );
         let views: Vec<_> = config.views.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(views, ["Week", "On"]);
         let own = config.own();
@@ -636,11 +702,22 @@ mod tests {
     #[test]
     fn list_entries_in_the_config() {
         let p = |t: &str| Config::parse(std::path::Path::new("c.toml"), t);
-        let c = p("[[list]]\nname = \"T\"\nurl = \"https://intranet.test/sources.toml\"\n").unwrap();
-        assert_eq!(c.lists[0].url.as_str(), "https://intranet.test/sources.toml");
-        let e = p("[[list]]\nname = \"T\"\nurl = \"ftp://x.test/\"\n").unwrap_err().to_string();
-        assert!(e.starts_with("c.toml:3:7:") && e.contains("use http, https or file"), "{e}");
-        let e = p("[[list]]\nname = \"T\"\nurl = \"https://x.test/\"\ncommand = \"x\"\n").unwrap_err().to_string();
+        let c =
+            p("[[list]]\nname = \"T\"\nurl = \"https://intranet.test/sources.toml\"\n").unwrap();
+        assert_eq!(
+            c.lists[0].url.as_str(),
+            "https://intranet.test/sources.toml"
+        );
+        let e = p("[[list]]\nname = \"T\"\nurl = \"ftp://x.test/\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("c.toml:3:7:") && e.contains("use http, https or file"),
+            "{e}"
+        );
+        let e = p("[[list]]\nname = \"T\"\nurl = \"https://x.test/\"\ncommand = \"x\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown field `command`"), "{e}");
         let e = p("[[list]]\nname = \"T\"\nurl = \"https://x.test/\"\n[[list]]\nname = \"t\"\nurl = \"https://y.test/\"\n")
             .unwrap_err()

@@ -57,7 +57,9 @@ impl Runner {
             let cached = match self.store.list_copy(&url) {
                 Ok(c) => c,
                 Err(e) => {
-                    on(Progress::Problem(format!("cannot read the cached list: {e}")));
+                    on(Progress::Problem(format!(
+                        "cannot read the cached list: {e}"
+                    )));
                     None
                 }
             };

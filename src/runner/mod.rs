@@ -525,10 +525,9 @@ impl Totals {
                     ListOutcome::NotModified => {}
                     ListOutcome::Failed { reason, kept } => {
                         let kept = match kept {
-                            Some(t) => format!(
-                                "its copy from {} is kept",
-                                t.format("%Y-%m-%d %H:%M UTC")
-                            ),
+                            Some(t) => {
+                                format!("its copy from {} is kept", t.format("%Y-%m-%d %H:%M UTC"))
+                            }
                             None => "it has no copy yet".into(),
                         };
                         self.warnings

@@ -6,10 +6,10 @@
 mod aware;
 mod carry;
 pub mod health;
+mod lists;
 mod read;
 mod remote;
 pub mod schema;
-mod lists;
 mod view;
 mod write;
 

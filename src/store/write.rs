@@ -50,7 +50,8 @@ impl Store {
             )?;
             for f in feeds {
                 move_aside.execute([&f.name])?;
-                let id: i64 = upsert.query_row(params![f.url.as_str(), f.name, f.list], |r| r.get(0))?;
+                let id: i64 =
+                    upsert.query_row(params![f.url.as_str(), f.name, f.list], |r| r.get(0))?;
                 clear_tags.execute([id])?;
                 for t in &f.tags {
                     add_tag.execute(params![t, id])?;

@@ -244,7 +244,12 @@ impl Worker {
         if self.config.lists.is_empty() {
             return;
         }
-        let urls: Vec<String> = self.config.lists.iter().map(|l| l.url.to_string()).collect();
+        let urls: Vec<String> = self
+            .config
+            .lists
+            .iter()
+            .map(|l| l.url.to_string())
+            .collect();
         let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
         let Ok(seen) = self.store.lists_fetched_at(&refs) else {
             return;
