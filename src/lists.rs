@@ -62,6 +62,10 @@ const NEVER: &[&str] = &[
 pub struct ListDoc {
     pub feeds: Vec<FeedConfig>,
     pub views: Vec<View>,
+    /// Beside each feed, its settings beyond name, url and tags (kind,
+    /// HTML rules, full_text, refresh_minutes) as the list wrote them,
+    /// cleaned: what `tidings import` writes back.
+    pub extra: Vec<toml::Table>,
     /// Entries and keys left out, and why.
     pub warnings: Vec<String>,
 }
@@ -243,6 +247,7 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
         return;
     }
     let mut feed = FeedConfig::new(&name, url, &[]);
+    let mut extra = toml::Table::new();
     for (key, mut value) in std::mem::take(&mut t) {
         clean_value(&mut value);
         match key.as_str() {
@@ -264,20 +269,29 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
             }
             "kind" => match value.as_str() {
                 Some("auto") => feed.kind = FeedKind::Auto,
-                Some("feed") => feed.kind = FeedKind::Feed,
-                Some("html") => feed.kind = FeedKind::Html,
+                Some("feed") => {
+                    feed.kind = FeedKind::Feed;
+                    extra.insert(key, value);
+                }
+                Some("html") => {
+                    feed.kind = FeedKind::Html;
+                    extra.insert(key, value);
+                }
                 _ => doc.warn(format!(
                     "{place}: kind must be \"auto\", \"feed\" or \"html\"; auto used"
                 )),
             },
             "refresh_minutes" => match value.as_integer().and_then(|m| u32::try_from(m).ok()) {
-                Some(m) => feed.refresh_minutes = Some(m.min(7 * 24 * 60)),
+                Some(m) => {
+                    feed.refresh_minutes = Some(m.min(7 * 24 * 60));
+                    extra.insert(key, value);
+                }
                 None => doc.warn(format!(
                     "{place}: refresh_minutes must be a whole number; ignored"
                 )),
             },
             "html" => {
-                let rules: Result<HtmlRules, _> = value.try_into();
+                let rules: Result<HtmlRules, _> = value.clone().try_into();
                 let compiled = rules
                     .map_err(|e| e.message().to_string())
                     .and_then(|mut r| {
@@ -285,7 +299,10 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
                         r.compile().map_err(|e| e.to_string())
                     });
                 match compiled {
-                    Ok(c) => feed.html = Some(Arc::new(c)),
+                    Ok(c) => {
+                        feed.html = Some(Arc::new(c));
+                        extra.insert(key, value);
+                    }
                     Err(e) => {
                         doc.warn(format!("{place}: {}; the feed is ignored", clean(&e, 300)));
                         return;
@@ -293,7 +310,10 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
                 }
             }
             "full_text" => match value.as_str().map(|v| ContentRule::parse("full_text", v)) {
-                Some(Ok(rule)) => feed.full_text = Some(Arc::new(rule)),
+                Some(Ok(rule)) => {
+                    feed.full_text = Some(Arc::new(rule));
+                    extra.insert(key, value);
+                }
                 Some(Err(e)) => doc.warn(format!(
                     "{place}: {}; full_text ignored",
                     clean(&e.to_string(), 300)
@@ -314,11 +334,13 @@ fn feed(doc: &mut ListDoc, mut t: toml::Table) {
     }
     if feed.kind == FeedKind::Html && feed.full_text.is_some() {
         feed.full_text = None;
+        extra.remove("full_text");
         doc.warn(format!(
             "{place}: an HTML page takes its text from content in [feed.html]; full_text ignored"
         ));
     }
     doc.feeds.push(feed);
+    doc.extra.push(extra);
 }
 
 fn view(doc: &mut ListDoc, t: toml::Table) {

@@ -302,3 +302,86 @@ fn a_list_from_a_file_and_in_opml() {
     );
     assert_eq!(names(&feeds_json(&sb)), ["A", "B"]);
 }
+
+/// What a list holds, in a form to compare.
+fn contents(text: &str) -> Vec<String> {
+    let doc = tidings::lists::parse(text, "").unwrap();
+    assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
+    let mut out: Vec<String> = doc
+        .feeds
+        .iter()
+        .zip(&doc.extra)
+        .map(|(f, extra)| format!("feed {} {} {:?} {extra}", f.name, f.url, f.tags))
+        .collect();
+    out.extend(
+        doc.views
+            .iter()
+            .map(|v| format!("view {} {} {}", v.name, v.text, v.notify)),
+    );
+    out
+}
+
+#[test]
+fn export_a_list_and_import_it_back_unchanged() {
+    let a = Sandbox::new();
+    std::fs::write(
+        a.config(),
+        "[settings]\nnotify_command = [\"notify-send\", \"{title}\"]\n\
+         [[feed]]\nname = \"NHS\"\nurl = \"https://nhs.test/feed\"\ntags = [\"nhs\", \"team\"]\n\
+         full_text = \"article .body\"\nrefresh_minutes = 60\nlocal = true\n\
+         [[feed]]\nname = \"Page «news»\"\nurl = \"https://page.test/news\"\ntags = [\"team\"]\nkind = \"html\"\n\
+         [feed.html]\nitem = \"article\"\ntitle = \"h2\"\ndate = \"time@datetime\"\nnext = \"a.next\"\nmax_pages = 3\n\
+         date_format = [\"%d %b %Y\", \"%Y\"]\n\
+         [[feed]]\nname = \"Private\"\nurl = \"https://mine.test/feed\"\n\
+         [[view]]\nname = \"Team week\"\nquery = \"tag:team since:7d\"\nnotify = true\n\
+         [[view]]\nname = \"Mine\"\nquery = \"feed:Private\"\n",
+    )
+    .unwrap();
+    let file = a.dir.path().join("team.toml");
+    let out = a
+        .cmd()
+        .args(["export", "--tag", "team", "--list"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("wrote 2 feeds and 1 views to {}", file.display())
+    );
+    let exported = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !exported.contains("notify-send") && !exported.contains("local"),
+        "{exported}"
+    );
+    let expected = contents(&exported);
+    assert_eq!(expected.len(), 3);
+
+    let b = Sandbox::new();
+    let out = b.cmd().arg("import").arg(&file).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = b.dir.path().join("again.toml");
+    let out = b
+        .cmd()
+        .args(["export", "--list"])
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        contents(&std::fs::read_to_string(&again).unwrap()),
+        expected
+    );
+}
