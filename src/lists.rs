@@ -549,9 +549,10 @@ fn read_file(path: &std::path::Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "the list is not UTF-8 text".to_string())
 }
 
-/// True when a listed feed may fetch `url`: the feed's own host and port.
+/// True when a listed feed may fetch `url`: the feed's own host and port
+/// (http and https on their default ports count as one).
 pub fn same_host(feed: &url::Url, url: &url::Url) -> bool {
-    feed.host_str() == url.host_str() && feed.port_or_known_default() == url.port_or_known_default()
+    feed.host_str() == url.host_str() && feed.port() == url.port()
 }
 
 #[cfg(test)]
@@ -670,6 +671,31 @@ mod tests {
         assert!(parse("not = [toml", "L")
             .unwrap_err()
             .contains("not a list"));
+    }
+
+    #[test]
+    fn listed_feeds_stay_on_their_host() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        let feed = u("http://news.test/feed.xml");
+        assert!(same_host(&feed, &u("http://news.test:80/a/1")));
+        assert!(!same_host(&feed, &u("http://news.test:8080/a/1")));
+        assert!(same_host(&feed, &u("https://news.test/a/1")));
+        assert!(!same_host(&feed, &u("https://news.test:8443/a/1")));
+        assert!(!same_host(&feed, &u("http://evil.test/a/1")));
+        assert!(!same_host(&feed, &u("http://sub.news.test/a/1")));
+        let config = Config::parse(
+            std::path::Path::new("c.toml"),
+            "[[feed]]\nname = \"Own\"\nurl = \"http://news.test/feed.xml\"\n",
+        )
+        .unwrap();
+        let mut f = config.feeds[0].clone();
+        let job = |f: &FeedConfig| {
+            crate::fetch::Job::new(crate::model::FeedId(1), f, Default::default(), &config)
+        };
+        assert!(job(&f).may_visit(&u("http://elsewhere.test/page")));
+        f.list = Some("Team".into());
+        assert!(!job(&f).may_visit(&u("http://elsewhere.test/page")));
+        assert!(job(&f).may_visit(&u("http://news.test/page")));
     }
 
     #[test]
