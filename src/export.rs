@@ -101,6 +101,62 @@ pub fn toml(config_text: &str) -> Result<String, String> {
     Ok(out.to_string().trim_start().to_string())
 }
 
+/// A shared list (see `crate::lists`) from the config file's own
+/// `[[feed]]` and `[[view]]` tables: with `tag`, only the feeds with that
+/// tag and the views whose query names it. Settings a list cannot hold
+/// (`local`, `max_articles`) are left out.
+pub fn list(config_text: &str, tag: Option<&str>) -> Result<String, String> {
+    let doc: toml_edit::DocumentMut = config_text.parse().map_err(|e| format!("{e}"))?;
+    let mut feeds = toml_edit::ArrayOfTables::new();
+    if let Some(all) = doc.get("feed").and_then(|i| i.as_array_of_tables()) {
+        for t in all.iter() {
+            let tagged = t.get("tags").and_then(|v| v.as_array()).is_some_and(|a| {
+                a.iter().any(|v| {
+                    v.as_str()
+                        .zip(tag)
+                        .is_some_and(|(v, t)| v.eq_ignore_ascii_case(t))
+                })
+            });
+            if tag.is_some() && !tagged {
+                continue;
+            }
+            let mut t = t.clone();
+            t.remove("local");
+            t.remove("max_articles");
+            feeds.push(t);
+        }
+    }
+    let mut views = toml_edit::ArrayOfTables::new();
+    if let Some(all) = doc.get("view").and_then(|i| i.as_array_of_tables()) {
+        for t in all.iter() {
+            let query = t.get("query").and_then(|v| v.as_str()).unwrap_or("");
+            if tag.is_none_or(|tag| names_tag(query, tag)) {
+                views.push(t.clone());
+            }
+        }
+    }
+    let mut out = toml_edit::DocumentMut::new();
+    if !feeds.is_empty() {
+        out.insert("feed", toml_edit::Item::ArrayOfTables(feeds));
+    }
+    if !views.is_empty() {
+        out.insert("view", toml_edit::Item::ArrayOfTables(views));
+    }
+    Ok(format!(
+        "# A list of sources for tidings: follow it with [[list]] in the config,\n\
+         # or add its feeds and views with `tidings import FILE`.\n{}",
+        out.to_string().trim_start()
+    ))
+}
+
+/// True when the query has the term `tag:TAG`.
+fn names_tag(query: &str, tag: &str) -> bool {
+    query
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter_map(|w| w.trim_start_matches('-').strip_prefix("tag:"))
+        .any(|t| t.trim_matches('"').eq_ignore_ascii_case(tag))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +188,23 @@ mod tests {
         assert_eq!(top[1].text, "Plain");
         assert_eq!(top[2].html_url.as_deref(), Some("http://h.test/news"));
         assert_eq!(top[2].xml_url, None);
+    }
+
+    #[test]
+    fn a_list_of_one_tag() {
+        let text = "[[feed]]\nname = \"A\"\nurl = \"http://a.test/\"\ntags = [\"nhs\"]\nlocal = true\nmax_articles = 5\n\
+                    [[feed]]\nname = \"B\"\nurl = \"http://b.test/\"\n\
+                    [[view]]\nname = \"N\"\nquery = \"(tag:NHS OR x) since:7d\"\nnotify = true\n\
+                    [[view]]\nname = \"O\"\nquery = \"tag:other\"\n";
+        let out = list(text, Some("nhs")).unwrap();
+        let d = crate::lists::parse(&out, "").unwrap();
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        assert_eq!(d.feeds.len(), 1);
+        assert_eq!(d.feeds[0].name, "A");
+        assert_eq!(d.views.len(), 1);
+        assert!(d.views[0].notify);
+        let all = crate::lists::parse(&list(text, None).unwrap(), "").unwrap();
+        assert_eq!((all.feeds.len(), all.views.len()), (2, 2));
     }
 
     #[test]

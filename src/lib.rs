@@ -11,6 +11,7 @@ pub mod demo;
 pub mod export;
 pub mod fetch;
 pub mod import;
+pub mod lists;
 pub mod model;
 pub mod paths;
 pub mod query;

@@ -119,6 +119,8 @@ pub struct FeedInfo {
     pub last_error: Option<String>,
     /// A subscription on the sync server rather than a `[[feed]]`.
     pub remote: bool,
+    /// The shared list it comes from.
+    pub list: Option<String>,
 }
 
 impl FeedInfo {
@@ -215,6 +217,7 @@ mod tests {
             http_status: Some(200),
             last_error: Some("article page http://a.test/1: HTTP 404".into()),
             remote: false,
+            list: None,
         };
         assert!(!f.failing());
         f.last_success = None;

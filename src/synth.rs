@@ -217,6 +217,7 @@ pub fn feeds(count: usize) -> Vec<FeedConfig> {
                 html: None,
                 full_text: None,
                 local: false,
+                list: None,
             })
         })
         .collect()

@@ -99,6 +99,7 @@ fn rename_url(ctx: &Context, old: &str, new: &str) -> Result<ExitCode, CliError>
         }
         e => e.into(),
     })?;
+    let config = crate::lists::with_cached(&config, &store);
     store.sync_feeds(&config.feeds)?;
     let name = sanitize::line(&name);
     let mut out = format!("moved \"{name}\" to {new}; its articles and flags are kept\n");
@@ -197,6 +198,21 @@ struct FeedJson<'a> {
     last_success: Option<String>,
     http_status: Option<u16>,
     last_error: Option<&'a str>,
+    /// "config", "server" or "list".
+    origin: &'static str,
+    /// The shared list it comes from.
+    list: Option<String>,
+}
+
+/// Where a subscription comes from.
+fn origin(f: &FeedInfo) -> &'static str {
+    if f.remote {
+        "server"
+    } else if f.list.is_some() {
+        "list"
+    } else {
+        "config"
+    }
 }
 
 fn json_rows(feeds: &[FeedInfo]) -> Vec<FeedJson<'_>> {
@@ -213,14 +229,16 @@ fn json_rows(feeds: &[FeedInfo]) -> Vec<FeedJson<'_>> {
             last_success: f.last_success.map(rfc3339),
             http_status: f.http_status,
             last_error: f.last_error.as_deref(),
+            origin: origin(f),
+            list: f.list.as_deref().map(sanitize::line),
         })
         .collect()
 }
 
 fn table(feeds: &[FeedInfo], unsubscribed: &[Unsubscribed], zone: Zone) -> String {
     let mut out = format!(
-        "{:<24} {:>6} {:>6}  {:<23} status\n",
-        "feed", "unread", "total", "last success"
+        "{:<24} {:<16} {:>6} {:>6}  {:<23} status\n",
+        "feed", "origin", "unread", "total", "last success"
     );
     for f in feeds {
         let status = match (&f.last_error, f.last_attempt) {
@@ -241,8 +259,12 @@ fn table(feeds: &[FeedInfo], unsubscribed: &[Unsubscribed], zone: Zone) -> Strin
             },
         );
         let name = text::fit(&sanitize::line(&f.name), 24);
+        let from = match &f.list {
+            Some(l) if !f.remote => text::fit(&format!("list: {}", sanitize::line(l)), 16),
+            _ => text::fit(origin(f), 16),
+        };
         out.push_str(&format!(
-            "{name} {:>6} {:>6}  {success:<23} {status}\n",
+            "{name} {from} {:>6} {:>6}  {success:<23} {status}\n",
             f.unread, f.total
         ));
     }

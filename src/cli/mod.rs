@@ -253,11 +253,13 @@ impl Context {
         }
     }
 
-    /// Opens the cache and makes its feed list match the config.
+    /// Opens the cache and makes its feed list match the config, with
+    /// the last good copy of each shared list.
     pub fn open(&self) -> Result<(Config, Store), CliError> {
         let config = self.config()?;
         let path = self.cache_path()?;
         let mut store = Store::open(&path)?;
+        let config = crate::lists::with_cached(&config, &store);
         store.set_group_stories(config.settings.group_stories);
         store.sync_feeds(&config.feeds)?;
         Ok((config, store))

@@ -47,6 +47,29 @@ pub struct Config {
     pub sync: Option<SyncConfig>,
     /// `[mail]`: how bulletins are sent by e-mail.
     pub mail: Option<MailConfig>,
+    /// `[[list]]`: shared lists of sources this reader follows.
+    pub lists: Vec<ListConfig>,
+}
+
+/// A shared list of sources (`[[list]]`): its feeds and views join the
+/// config's, tagged with its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListConfig {
+    pub name: String,
+    /// http(s) or file://.
+    pub url: url::Url,
+    /// Listed feeds (by URL or name) and views (by name) turned off here.
+    pub skip: Vec<String>,
+}
+
+impl ListConfig {
+    /// True when `skip` names this URL or name.
+    pub fn skips(&self, url: Option<&url::Url>, name: &str) -> bool {
+        self.skip.iter().any(|s| {
+            s.trim().eq_ignore_ascii_case(name.trim())
+                || url.is_some_and(|u| parse_url(s).is_ok_and(|s| s == *u))
+        })
+    }
 }
 
 /// A saved query with a name, shown in the sidebar and usable with
@@ -58,6 +81,8 @@ pub struct View {
     pub query: Query,
     /// New articles matching it alert (once each).
     pub notify: bool,
+    /// The shared list it comes from, if any.
+    pub list: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -142,6 +167,9 @@ pub struct FeedConfig {
     pub full_text: Option<Arc<ContentRule>>,
     /// Fetched by tidings itself even when the sync server has the same feed.
     pub local: bool,
+    /// The shared list it comes from, if any: it is then fetched from its
+    /// own host only (no article pages or advertised feeds elsewhere).
+    pub list: Option<String>,
 }
 
 impl FeedConfig {
@@ -157,6 +185,7 @@ impl FeedConfig {
             html: None,
             full_text: None,
             local: false,
+            list: None,
         }
     }
 }
@@ -180,6 +209,17 @@ struct RawConfig {
     sync: Option<sync::RawSync>,
     #[serde(default)]
     mail: Option<Spanned<mail::RawMail>>,
+    #[serde(default, rename = "list")]
+    lists: Vec<RawList>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawList {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    #[serde(default)]
+    skip: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -378,6 +418,7 @@ impl Config {
                 html,
                 full_text,
                 local: f.local,
+                list: None,
             });
         }
         // A query error points into the query string itself (past its quote).
@@ -404,6 +445,7 @@ impl Config {
                 text: v.query.get_ref().clone(),
                 query,
                 notify: v.notify,
+                list: None,
             });
         }
         let mut ignore = Vec::new();
@@ -481,6 +523,28 @@ impl Config {
             }
             None => None,
         };
+        let mut lists: Vec<ListConfig> = Vec::new();
+        for l in raw.lists {
+            let name = l.name.get_ref().trim().to_string();
+            if name.is_empty() || name.chars().any(crate::sanitize::is_hidden) {
+                return Err(at(
+                    l.name.span(),
+                    "list name must be non-empty printable text".into(),
+                ));
+            }
+            if lists.iter().any(|x| x.name.eq_ignore_ascii_case(&name)) {
+                return Err(at(l.name.span(), format!("duplicate list name \"{name}\"")));
+            }
+            let url = parse_list_url(l.url.get_ref()).map_err(|m| at(l.url.span(), m))?;
+            if lists.iter().any(|x| x.url == url) {
+                return Err(at(l.url.span(), format!("list {url} is given twice")));
+            }
+            lists.push(ListConfig {
+                name,
+                url,
+                skip: l.skip,
+            });
+        }
         Ok(Config {
             path: path.to_path_buf(),
             settings: raw.settings,
@@ -491,6 +555,7 @@ impl Config {
             theme,
             sync,
             mail,
+            lists,
         })
     }
 
@@ -549,6 +614,19 @@ fn key_span(text: &str, table: std::ops::Range<usize>, key: &str) -> std::ops::R
             at..at
         })
         .unwrap_or(table)
+}
+
+/// A list's address: http(s), or a file:// path.
+fn parse_list_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s.trim()).map_err(|e| format!("invalid URL \"{s}\": {e}"))?;
+    match url.scheme() {
+        "file" if url.to_file_path().is_ok() => Ok(url),
+        "file" => Err(format!("invalid URL \"{s}\": not a local file path")),
+        "http" | "https" => parse_url(s),
+        other => Err(format!(
+            "invalid URL \"{s}\": scheme \"{other}\" is not supported (use http, https or file)"
+        )),
+    }
 }
 
 pub(crate) fn parse_url(s: &str) -> Result<url::Url, String> {

@@ -72,6 +72,7 @@ fn pages_to_fetch(articles: &[ParsedArticle], job: &Job) -> Vec<usize> {
             articles[i].link.as_deref().is_some_and(|l| {
                 (l.starts_with("http://") || l.starts_with("https://"))
                     && !job.known_links.contains(l)
+                    && Url::parse(l).is_ok_and(|u| job.may_visit(&u))
             })
         })
         .collect();

@@ -35,6 +35,10 @@ pub async fn scrape(
         let Some(next) = page.next_page.filter(|_| pages < rules.max_pages) else {
             break;
         };
+        if !job.may_visit(&next) {
+            warnings.push(format!("page {next}: not on the feed's host; not followed"));
+            break;
+        }
         let (body, content_type) = match http.get(&next, &FetchState::default()).await {
             Ok(Response::Body {
                 body, content_type, ..
@@ -64,6 +68,8 @@ pub async fn scrape(
     // wait for the next fetch rather than costing a timeout each.
     let mut hung = false;
     let mut skipped = 0;
+    // Pages on other hosts, left unread for a listed feed.
+    let mut elsewhere = 0;
     for item in items {
         let link = item.link.to_string();
         let mut article = ParsedArticle {
@@ -82,6 +88,8 @@ pub async fn scrape(
         // Each article page is fetched once: known articles keep theirs.
         if wants_page && !job.known_links.contains(&link) && hung {
             skipped += 1;
+        } else if wants_page && !job.may_visit(&item.link) {
+            elsewhere += 1;
         } else if wants_page && !job.known_links.contains(&link) {
             match article_page(http, rules.clone(), item.link).await {
                 Ok(p) => {
@@ -100,6 +108,11 @@ pub async fn scrape(
     if skipped > 0 {
         warnings.push(format!(
             "{skipped} more article pages left for the next fetch after a timeout"
+        ));
+    }
+    if elsewhere > 0 {
+        warnings.push(format!(
+            "{elsewhere} article pages not read: not on the feed's host"
         ));
     }
     Ok(ParsedFeed {
@@ -166,11 +179,19 @@ pub async fn advertised_feed(
     http: &HttpClient,
     body: &[u8],
     url: &Url,
+    may_visit: impl Fn(&Url) -> bool,
 ) -> Result<Option<(Vec<u8>, Url, Option<String>)>, String> {
     let html = String::from_utf8_lossy(body);
     let Some(feed) = scrape::feed_links(&html, url).into_iter().next() else {
         return Ok(None);
     };
+    if !may_visit(&feed.url) {
+        return Err(format!(
+            "the advertised feed {} is not on this feed's host; a feed from a list \
+             is read from its own host only",
+            feed.url
+        ));
+    }
     match http.get(&feed.url, &FetchState::default()).await {
         Ok(Response::Body {
             body,

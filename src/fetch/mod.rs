@@ -47,6 +47,13 @@ impl Job {
         }
     }
 
+    /// True when this feed may fetch `url` beyond its own address: a feed
+    /// from a shared list reads pages on its own host only, so a list
+    /// cannot make tidings contact anything but the feeds it names.
+    pub fn may_visit(&self, url: &Url) -> bool {
+        self.feed.list.is_none() || crate::lists::same_host(&self.feed.url, url)
+    }
+
     /// True when fetching now would be earlier than the feed asked for.
     pub fn too_soon(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.state.next_fetch_after.filter(|t| *t > now)
@@ -227,7 +234,7 @@ async fn read_source(
             if job.feed.html.is_some() {
                 return html::scrape(http, job, body, content_type, url).await;
             }
-            match html::advertised_feed(http, &body, &url).await? {
+            match html::advertised_feed(http, &body, &url, |u| job.may_visit(u)).await? {
                 Some((feed, feed_url, feed_type)) => {
                     parse_blocking(feed, feed_url, feed_type).await?
                 }

@@ -31,6 +31,15 @@ fn add(doc: &mut DocumentMut, plan: &Plan, heading: &str) -> Result<(), ImportEr
             if !f.tags.is_empty() {
                 t.insert("tags", toml_edit::value(Array::from_iter(&f.tags)));
             }
+            if !f.extra.is_empty() {
+                let extra: DocumentMut = toml::to_string(&f.extra)
+                    .map_err(|e| ImportError::Config(e.to_string()))?
+                    .parse()
+                    .map_err(|e: toml_edit::TomlError| ImportError::Config(e.to_string()))?;
+                for (key, item) in extra.iter() {
+                    t.insert(key, item.clone());
+                }
+            }
             let mut prefix = String::from("\n");
             if i == 0 {
                 prefix.push_str(&format!("# {heading}\n"));
@@ -48,6 +57,9 @@ fn add(doc: &mut DocumentMut, plan: &Plan, heading: &str) -> Result<(), ImportEr
             let mut t = Table::new();
             t.insert("name", toml_edit::value(&v.name));
             t.insert("query", toml_edit::value(&v.query));
+            if v.notify {
+                t.insert("notify", toml_edit::value(true));
+            }
             let prefix = if i == 0 && plan.feeds.is_empty() {
                 format!("\n# {heading}\n")
             } else {
@@ -85,17 +97,20 @@ mod tests {
                     url: "https://cafe.test/feed".into(),
                     tags: vec!["food".into(), "Actualités".into()],
                     note: None,
+                    extra: toml::Table::new(),
                 },
                 NewFeed {
                     name: "Page".into(),
                     url: "https://page.test/".into(),
                     tags: vec![],
                     note: Some("a web page".into()),
+                    extra: toml::Table::new(),
                 },
             ],
             views: vec![ViewEntry {
                 name: "Unread".into(),
                 query: "is:unread tag:\"food\"".into(),
+                notify: false,
             }],
             ..Plan::default()
         }

@@ -35,6 +35,8 @@ pub enum ImportError {
 pub enum Format {
     Opml,
     Newsboat,
+    /// A tidings list: the config's [[feed]] and [[view]] tables.
+    List,
 }
 
 impl Format {
@@ -46,6 +48,11 @@ impl Format {
             .starts_with('<')
         {
             Format::Opml
+        } else if text
+            .lines()
+            .any(|l| matches!(l.trim(), "[[feed]]" | "[[view]]"))
+        {
+            Format::List
         } else {
             Format::Newsboat
         }
@@ -55,18 +62,22 @@ impl Format {
         match self {
             Format::Opml => "OPML",
             Format::Newsboat => "newsboat urls",
+            Format::List => "tidings list",
         }
     }
 }
 
 /// One subscription as the other reader had it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub title: Option<String>,
     pub url: String,
     pub tags: Vec<String>,
     /// Something the user should know about this entry.
     pub note: Option<String>,
+    /// Further settings (kind, HTML rules, full_text, refresh_minutes),
+    /// from a tidings list.
+    pub extra: toml::Table,
 }
 
 /// A saved search translated into the filter language.
@@ -74,6 +85,7 @@ pub struct Entry {
 pub struct ViewEntry {
     pub name: String,
     pub query: String,
+    pub notify: bool,
 }
 
 /// Something left out, and why.
@@ -99,17 +111,53 @@ pub fn read(path: &str, text: &str) -> Result<(Format, Source), ImportError> {
     let source = match format {
         Format::Opml => opml::read(path, text)?,
         Format::Newsboat => newsboat::read(text),
+        Format::List => list(path, text)?,
     };
     Ok((format, source))
 }
 
+/// A tidings list (`tidings export --list`), read as a shared list is:
+/// whatever a list may not hold is left out.
+fn list(path: &str, text: &str) -> Result<Source, ImportError> {
+    let doc = crate::lists::parse(text, "").map_err(|message| ImportError::Invalid {
+        path: path.to_string(),
+        message,
+    })?;
+    let mut source = Source::default();
+    for w in doc.warnings {
+        source.skipped.push(Skipped {
+            what: path.to_string(),
+            reason: w,
+        });
+    }
+    for (f, extra) in doc.feeds.into_iter().zip(doc.extra) {
+        source.feeds.push(Entry {
+            title: Some(f.name),
+            url: f.url.to_string(),
+            tags: f.tags,
+            note: None,
+            extra,
+        });
+    }
+    for v in doc.views {
+        source.views.push(ViewEntry {
+            name: v.name,
+            query: v.text,
+            notify: v.notify,
+        });
+    }
+    Ok(source)
+}
+
 /// A feed to add to the config.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewFeed {
     pub name: String,
     pub url: String,
     pub tags: Vec<String>,
     pub note: Option<String>,
+    /// Further settings, written as they came.
+    pub extra: toml::Table,
 }
 
 /// What an import will change.
@@ -196,6 +244,7 @@ pub fn plan(source: Source, config: Option<&Config>) -> Plan {
             url: url.to_string(),
             tags: e.tags,
             note: e.note,
+            extra: e.extra,
         });
     }
     for v in source.views {
@@ -270,6 +319,7 @@ mod tests {
             url: url.into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             note: None,
+            extra: toml::Table::new(),
         }
     }
 
@@ -301,10 +351,12 @@ mod tests {
                 ViewEntry {
                     name: "unread".into(),
                     query: "is:unread since:7d".into(),
+                    notify: false,
                 },
                 ViewEntry {
                     name: "New".into(),
                     query: "is:unread".into(),
+                    notify: false,
                 },
             ],
             ..Source::default()

@@ -61,6 +61,7 @@ fn feed(url: &str, rest: &[String]) -> Entry {
         note: hidden.then(|| {
             "hidden in newsboat; tidings shows every feed, so it keeps the tag instead".into()
         }),
+        extra: toml::Table::new(),
     }
 }
 
@@ -79,7 +80,11 @@ fn read_query(spec: &str, source: &mut Source) {
         name
     };
     match filter::translate(expr) {
-        Ok(query) => source.views.push(ViewEntry { name, query }),
+        Ok(query) => source.views.push(ViewEntry {
+            name,
+            query,
+            notify: false,
+        }),
         Err(reason) => source.untranslated.push(Skipped {
             what: format!("\"{name}\": {}", expr.trim()),
             reason,
@@ -152,7 +157,8 @@ mod tests {
             s.views,
             [ViewEntry {
                 name: "Unread".into(),
-                query: "is:unread".into()
+                query: "is:unread".into(),
+                notify: false,
             }]
         );
         assert_eq!(s.untranslated.len(), 1);

@@ -34,6 +34,7 @@ fn walk(outlines: &[Outline], folders: &mut Vec<String>, out: &mut Source) {
                 url: url.to_string(),
                 tags,
                 note: None,
+                extra: toml::Table::new(),
             });
         } else if let (Some(url), true) = (html_url, o.outlines.is_empty()) {
             out.feeds.push(Entry {
@@ -45,6 +46,7 @@ fn walk(outlines: &[Outline], folders: &mut Vec<String>, out: &mut Source) {
                      else give it [feed.html] rules (see `tidings discover URL`)"
                         .into(),
                 ),
+                extra: toml::Table::new(),
             });
         } else if o.outlines.is_empty() && o.r#type.as_deref() == Some("rss") {
             out.skipped.push(Skipped {

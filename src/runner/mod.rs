@@ -5,7 +5,10 @@
 //! its own and reports what happens as [`Progress`] events; the faces only
 //! consume those.
 
+mod lists;
 pub mod plan;
+
+pub use lists::{ListDone, ListOutcome};
 
 pub use plan::{plan, Plan, MAX_BATCH};
 
@@ -52,6 +55,8 @@ pub enum Progress {
     /// The sync ended: what it did, or why it failed (the outbox keeps
     /// what waits).
     Synced(Result<SyncReport, SyncError>),
+    /// A shared list was fetched (or not).
+    List(ListDone),
     /// A fetch began: `feeds` are being fetched, `skipped` were too soon.
     Fetching { feeds: usize, skipped: usize },
     /// One feed's result was recorded.
@@ -272,6 +277,10 @@ impl Runner {
         match cmd {
             Command::Shutdown => return false,
             Command::Refresh { feeds, force, sync } => {
+                // Lists first: their feeds are planned with the others.
+                if feeds.is_none() {
+                    self.refresh_lists(on);
+                }
                 let syncing = sync && feeds.is_none() && self.config.sync.is_some();
                 if syncing && self.fetcher.is_some() {
                     self.sync(on);
@@ -484,7 +493,7 @@ pub struct Totals {
     pub skipped: usize,
     /// "name (url): why", one per feed that failed.
     pub failed: Vec<String>,
-    /// "name: what", one per parser warning.
+    /// "name: what", one per parser warning (lists' too).
     pub warnings: Vec<String>,
     pub alerts: Vec<NewMatch>,
     pub synced: Option<Result<SyncReport, String>>,
@@ -514,6 +523,27 @@ impl Totals {
                     FeedOutcome::NotModified => self.not_modified += 1,
                     FeedOutcome::FetchFailed(e) | FeedOutcome::NotStored(e) => {
                         self.failed.push(format!("{name} ({url}): {}", line(e)))
+                    }
+                }
+            }
+            Progress::List(done) => {
+                let place = format!("list \"{}\" ({})", line(&done.name), line(&done.url));
+                match &done.outcome {
+                    ListOutcome::Updated { warnings, .. } => {
+                        for w in warnings {
+                            self.warnings.push(format!("{place}: {}", line(w)));
+                        }
+                    }
+                    ListOutcome::NotModified => {}
+                    ListOutcome::Failed { reason, kept } => {
+                        let kept = match kept {
+                            Some(t) => {
+                                format!("its copy from {} is kept", t.format("%Y-%m-%d %H:%M UTC"))
+                            }
+                            None => "it has no copy yet".into(),
+                        };
+                        self.warnings
+                            .push(format!("{place} not updated: {}; {kept}", line(reason)));
                     }
                 }
             }

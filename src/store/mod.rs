@@ -6,6 +6,7 @@
 mod aware;
 mod carry;
 pub mod health;
+mod lists;
 mod read;
 mod remote;
 pub mod schema;
@@ -14,6 +15,7 @@ mod write;
 
 pub use aware::NewMatch;
 pub use carry::{CarriedState, CarryStats};
+pub use lists::ListCopy;
 pub use read::Unsubscribed;
 pub use remote::{outbox_status, Change, Flag, FlagStats, RemoteFeed, RemoteItem};
 pub use view::{Counts, SearchError, ViewFilter};

@@ -131,7 +131,7 @@ impl Store {
                     (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id),
                     (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id AND a.read = 0),
                     (SELECT group_concat(tag, ' ') FROM feed_tags t WHERE t.feed_id = f.id),
-                    f.remote_id IS NOT NULL
+                    f.remote_id IS NOT NULL, f.list
              FROM feeds f WHERE f.subscribed ORDER BY f.name COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -151,6 +151,7 @@ impl Store {
                     .map(|t| t.split(' ').map(str::to_string).collect())
                     .unwrap_or_default(),
                 remote: r.get(11)?,
+                list: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     STORY_KEYS,
     STORY_RULES,
     TITLE_DERIVED,
+    LISTS,
 ];
 
 /// Stories under the rules of `crate::story`: the SimHash is of the
@@ -39,6 +40,19 @@ const TITLE_DERIVED: &str = "
 ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX articles_title_derived ON articles(id) WHERE title_derived;
 ";
+
+/// Shared lists: the last good copy of each, with its validators; feeds
+/// record the list they come from.
+const LISTS: &str = r#"
+    ALTER TABLE feeds ADD COLUMN list TEXT;
+    CREATE TABLE lists (
+        url           TEXT PRIMARY KEY,
+        body          TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        fetched_at    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#;
 
 /// 10: articles cached before stories existed get their link key (worked
 /// out in Rust after this runs; the SimHash comes with `STORY_RULES`), so

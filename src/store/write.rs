@@ -34,9 +34,9 @@ impl Store {
             )?
             .execute([])?;
             let mut upsert = tx.prepare_cached(
-                "INSERT INTO feeds (url, name) VALUES (?1, ?2)
+                "INSERT INTO feeds (url, name, list) VALUES (?1, ?2, ?3)
                  ON CONFLICT(url) WHERE remote_id IS NULL
-                 DO UPDATE SET name = excluded.name, subscribed = 1
+                 DO UPDATE SET name = excluded.name, subscribed = 1, list = excluded.list
                  RETURNING id",
             )?;
             let mut clear_tags = tx.prepare_cached("DELETE FROM feed_tags WHERE feed_id = ?1")?;
@@ -50,7 +50,8 @@ impl Store {
             )?;
             for f in feeds {
                 move_aside.execute([&f.name])?;
-                let id: i64 = upsert.query_row(params![f.url.as_str(), f.name], |r| r.get(0))?;
+                let id: i64 =
+                    upsert.query_row(params![f.url.as_str(), f.name, f.list], |r| r.get(0))?;
                 clear_tags.execute([id])?;
                 for t in &f.tags {
                     add_tag.execute(params![t, id])?;

@@ -3,7 +3,7 @@
 //! worker that answers the interface.
 
 use super::event::Event;
-use crate::runner::{Commands, FeedOutcome, Progress, Runner};
+use crate::runner::{Commands, FeedOutcome, ListOutcome, Progress, Runner};
 use crate::sanitize;
 use tokio::sync::mpsc::Sender;
 
@@ -72,6 +72,13 @@ fn events_of(p: Progress, alerter: &crate::alerts::Alerter) -> Vec<Event> {
             vec![Event::Alerted(clean)]
         }
         Progress::Problem(e) => vec![failed(&e)],
+        Progress::List(done) => match done.outcome {
+            ListOutcome::Failed { reason, .. } => vec![failed(&format!(
+                "list \"{}\" not updated (its last copy is kept): {reason}",
+                done.name
+            ))],
+            ListOutcome::Updated { .. } | ListOutcome::NotModified => Vec::new(),
+        },
         Progress::Finished => vec![Event::RefreshFinished],
         Progress::FullText { id, result } => vec![Event::FullTextRead {
             id,

@@ -123,6 +123,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         events: ev_tx,
         zone,
         newest_list: newest_list.clone(),
+        lists_seen: None,
     })?;
 
     let mut app = App::new(

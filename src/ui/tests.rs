@@ -92,6 +92,7 @@ fn feed(id: i64, name: &str, tags: &[&str], unread: u64, error: Option<&str>) ->
         http_status: error.map(|_| 503),
         last_error: error.map(str::to_string),
         remote: false,
+        list: None,
     }
 }
 
@@ -1147,6 +1148,7 @@ fn escape_sequences_in_feed_text_render_as_harmless_text() {
         events: ev_tx,
         zone: Zone::utc(),
         newest_list: Default::default(),
+        lists_seen: None,
     })
     .unwrap();
     let mut a = app(120, 40, true);

@@ -275,6 +275,7 @@ mod tests {
             http_status: None,
             last_error: Some("timed out after 30 s".into()),
             remote: false,
+            list: None,
         };
         assert_eq!(
             feed(&f),

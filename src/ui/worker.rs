@@ -30,6 +30,8 @@ pub struct Worker {
     /// The generation of the newest list the interface has asked for: a
     /// count for an older one is given up.
     pub newest_list: Arc<AtomicU64>,
+    /// When each shared list was fetched, as last taken in.
+    pub lists_seen: Option<Vec<Option<i64>>>,
 }
 
 /// Starts the worker thread; it ends on `Shutdown` or when every sender
@@ -242,7 +244,30 @@ impl Worker {
         Err(last)
     }
 
-    fn snapshot(&self) -> Event {
+    /// Takes in lists fetched since they were last read (by the runner,
+    /// or another tidings): their feeds and views show.
+    fn follow_lists(&mut self) {
+        if self.config.lists.is_empty() {
+            return;
+        }
+        let urls: Vec<String> = self
+            .config
+            .lists
+            .iter()
+            .map(|l| l.url.to_string())
+            .collect();
+        let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+        let Ok(seen) = self.store.lists_fetched_at(&refs) else {
+            return;
+        };
+        if self.lists_seen.as_ref() != Some(&seen) {
+            self.config = crate::lists::with_cached(&self.config, &self.store);
+            self.lists_seen = Some(seen);
+        }
+    }
+
+    fn snapshot(&mut self) -> Event {
+        self.follow_lists();
         let counts = match self.store.counts(self.config.settings.group_stories) {
             Ok(c) => c,
             Err(e) => return failed(e),
@@ -290,7 +315,11 @@ impl Worker {
                 sync,
                 feeds: feeds
                     .into_iter()
-                    .filter(|f| f.remote || self.config.feeds.iter().any(|c| c.name == f.name))
+                    .filter(|f| {
+                        f.remote
+                            || f.list.is_some()
+                            || self.config.feeds.iter().any(|c| c.name == f.name)
+                    })
                     .map(clean_feed)
                     .collect(),
             })),
