@@ -262,7 +262,7 @@ fn local_rename_and_skip_and_a_dropped_feed_keeps_its_articles() {
     let text = sb.cmd().arg("feeds").output().unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains("No longer in the config") && text.contains("3 articles"),
+        text.contains("No longer subscribed") && text.contains("3 articles"),
         "{text}"
     );
     assert_eq!(sb.list_json(&["feed:A"]).len(), a_articles);
