@@ -24,8 +24,9 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Bound of the runner's inbox: fetch results wait there while a batch is
-/// written.
-const INBOX: usize = 256;
+/// written. Each holds a parsed feed, so a small bound keeps memory down;
+/// the fetcher waits meanwhile.
+const INBOX: usize = 16;
 
 /// What a face asks of the runner.
 #[derive(Debug, Clone, PartialEq, Eq)]
