@@ -1,8 +1,11 @@
 //! The TOML configuration: settings and feeds, checked when loaded.
 
+pub mod action;
 mod error;
+pub mod keys;
 mod mail;
 mod sync;
+pub mod theme;
 
 pub use error::{ConfigError, Located};
 pub use mail::{
@@ -10,11 +13,11 @@ pub use mail::{
 };
 pub use sync::{is_loopback, PasswordSource, SyncConfig, SyncKind};
 
-use crate::ui::keymap::{parse_binding, Binding};
-use crate::ui::theme::{parse_color, ThemeConfig};
+use keys::{parse_binding, Binding};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use theme::{parse_color, ThemeConfig};
 use toml::Spanned;
 
 use crate::query::{IgnoreRule, Query, QueryError, SqlOptions};
@@ -795,7 +798,7 @@ mod tests {
     fn keys_and_theme() {
         let c = parse("[keys]\nx = \"quit\"\n\"ctrl-n\" = \"move_down\"\nq = \"none\"\n[theme]\naccent = \"#00ff00\"\nselection_bg = \"blue\"\n").unwrap();
         assert_eq!(c.keys.len(), 3);
-        assert_eq!(c.keys[0].action, Some(crate::ui::action::Action::Quit));
+        assert_eq!(c.keys[0].action, Some(action::Action::Quit));
         assert_eq!(c.keys[2].action, None);
         assert_eq!(c.theme.accent, Some(ratatui::style::Color::Rgb(0, 255, 0)));
         assert_eq!(c.theme.selection_bg, Some(ratatui::style::Color::Blue));

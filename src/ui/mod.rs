@@ -2,7 +2,7 @@
 //! (`keymap`, `action`), what the workers report (`event`), drawing
 //! (`views`), and the loop that ties them to the terminal (`run`).
 
-pub mod action;
+pub use crate::config::action;
 pub mod app;
 mod engine;
 pub mod event;
