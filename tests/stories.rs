@@ -207,6 +207,28 @@ fn stories_end_to_end() {
             bulletin_once: None,
         },
         Case {
+            name: "an HTML news page whose items have no link of their own",
+            sources: vec![Source {
+                name: "Trust page",
+                path: "/trust/news/",
+                route: |_| {
+                    Route::file(
+                        "<html><body><main>\
+                         <div class=\"n\"><h3>Flu clinics open on Monday</h3><time>6 October 2025</time><p>Our staff flu clinics open on Monday in the main entrance.</p></div>\
+                         <div class=\"n\"><h3>Car park closed for resurfacing</h3><time>7 October 2025</time><p>The visitor car park is closed for resurfacing until Friday.</p></div>\
+                         <div class=\"n\"><h3>New chief nurse appointed</h3><time>8 October 2025</time><p>We are pleased to announce the appointment of our new chief nurse.</p></div>\
+                         </main></body></html>"
+                            .to_string(),
+                        "text/html; charset=utf-8",
+                    )
+                },
+                extra: "kind = \"html\"\n[feed.html]\nitem = \"div.n\"\ntitle = \"h3\"\ndate = \"time\"\nsummary = \"p\"\n",
+            }],
+            rows: 3,
+            stories: vec![],
+            bulletin_once: None,
+        },
+        Case {
             name: "a sponsor post and its follow-up share a link",
             sources: vec![Source {
                 name: "Blog",

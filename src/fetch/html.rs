@@ -82,10 +82,12 @@ pub async fn scrape(
             updated: None,
             summary: item.summary,
             content: None,
-            content_from_page: rules.content.is_some(),
+            content_from_page: rules.content.is_some() && item.own_link,
             prepared: None,
         };
         // Each article page is fetched once: known articles keep theirs.
+        // An item without a page of its own has only what the listing says.
+        let wants_page = wants_page && item.own_link;
         if wants_page && !job.known_links.contains(&link) && hung {
             skipped += 1;
         } else if wants_page && !job.may_visit(&item.link) {

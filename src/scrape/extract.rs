@@ -14,8 +14,12 @@ use super::rules::CompiledRules;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScrapedItem {
     pub title: String,
-    /// Absolute http(s) link to the full announcement.
+    /// Absolute http(s) link to the full announcement; for an item without
+    /// a link of its own, the listing page with a fragment made from its
+    /// title and date (see [`own_link`](Self::own_link)).
     pub link: Url,
+    /// Whether the item links to a page of its own.
+    pub own_link: bool,
     pub date: Option<DateTime<Utc>>,
     /// The raw date text or attribute, also when it could not be parsed.
     pub date_text: Option<String>,
@@ -40,8 +44,10 @@ pub enum ScrapeError {
 
 /// Applies `rules` to a listing page.
 ///
-/// Items without a usable link or title are skipped; items are de-duplicated
-/// by link (ignoring the fragment). Links resolve against `<base href>` or
+/// Items without a title are skipped. An item without a usable link of its
+/// own is kept, linked to the listing page (with a fragment of its own, so
+/// it keeps its identity). Items are de-duplicated by link (ignoring the
+/// fragment of their own links). Links resolve against `<base href>` or
 /// `page_url`; only http(s) links are kept.
 pub fn extract_items(
     html: &str,
@@ -55,11 +61,13 @@ pub fn extract_items(
     let mut matched = 0usize;
     for el in doc.select(&rules.item) {
         matched += 1;
-        let Some(item) = item_from(el, &base, rules) else {
+        let Some(item) = item_from(el, &base, page_url, rules) else {
             continue;
         };
         let mut key = item.link.clone();
-        key.set_fragment(None);
+        if item.own_link {
+            key.set_fragment(None);
+        }
         if seen.insert(key) {
             items.push(item);
         }
@@ -77,8 +85,14 @@ pub fn extract_items(
     Ok(ListingPage { items, next_page })
 }
 
-fn item_from(el: ElementRef<'_>, base: &Url, rules: &CompiledRules) -> Option<ScrapedItem> {
-    let (link, link_el) = find_link(el, base, rules)?;
+fn item_from(
+    el: ElementRef<'_>,
+    base: &Url,
+    page_url: &Url,
+    rules: &CompiledRules,
+) -> Option<ScrapedItem> {
+    let found = find_link(el, base, rules);
+    let link_el = found.as_ref().and_then(|(_, e)| *e);
     let title = rules
         .title
         .as_ref()
@@ -95,6 +109,10 @@ fn item_from(el: ElementRef<'_>, base: &Url, rules: &CompiledRules) -> Option<Sc
     let date = date_text
         .as_deref()
         .and_then(|t| parse_date(t, &rules.date_formats, rules.month_first));
+    let (link, own_link) = match found {
+        Some((link, _)) => (link, true),
+        None => (on_page(page_url, &title, date_text.as_deref()), false),
+    };
     let summary = rules.summary.as_ref().and_then(|s| match &s.attr {
         Some(_) => s.value(el),
         None => s
@@ -106,11 +124,23 @@ fn item_from(el: ElementRef<'_>, base: &Url, rules: &CompiledRules) -> Option<Sc
     Some(ScrapedItem {
         title,
         link,
+        own_link,
         date,
         date_text,
         summary,
         author: rules.author.as_ref().and_then(|a| a.value(el)),
     })
+}
+
+/// The link of an item without one of its own: the listing page, with a
+/// fragment that stays the same while its title and date do.
+fn on_page(page_url: &Url, title: &str, date: Option<&str>) -> Url {
+    use md5::Digest;
+    let digest = md5::Md5::digest(format!("{title}\u{0}{}", date.unwrap_or("")).as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let mut url = page_url.clone();
+    url.set_fragment(Some(&format!("item-{hex}")));
+    url
 }
 
 /// The item's link and, when it came from an element's href, that element.
@@ -363,6 +393,51 @@ mod tests {
                 ("Heading title", "https://cdn.example.org/c.html"),
                 ("Card link", "https://cdn.example.org/d.html"),
             ]
+        );
+    }
+
+    #[test]
+    fn items_without_a_link_of_their_own_are_kept_on_the_page() {
+        let html = r##"<html><body>
+            <div class="n"><h3>Flu clinics open on Monday</h3><time>2 December 2026</time>
+              <p>Walk-in clinics at all three hospitals.</p></div>
+            <div class="n"><h3>Car park closed for resurfacing</h3><time>1 December 2026</time>
+              <p>Please use the park and ride.</p></div>
+            <div class="n"><h3>Update</h3><time>30 November 2026</time></div>
+            <div class="n"><h3>Update</h3><time>29 November 2026</time></div>
+            <div class="n"><h3>New chief nurse</h3><a href="/news/nurse">Read more</a></div>
+            </body></html>"##;
+        let page_url = url("https://trust.example.org/news/");
+        let r = rules("item = '.n'\ntitle = 'h3'\nsummary = 'p'");
+        let page = extract_items(html, &page_url, &r).unwrap();
+        let got: Vec<_> = page
+            .items
+            .iter()
+            .map(|i| (i.title.as_str(), i.own_link))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Flu clinics open on Monday", false),
+                ("Car park closed for resurfacing", false),
+                ("Update", false),
+                ("Update", false),
+                ("New chief nurse", true),
+            ]
+        );
+        // Each keeps an identity of its own, the same on the next fetch.
+        let links: HashSet<_> = page.items.iter().map(|i| i.link.clone()).collect();
+        assert_eq!(links.len(), 5);
+        for i in page.items.iter().filter(|i| !i.own_link) {
+            let mut bare = i.link.clone();
+            bare.set_fragment(None);
+            assert_eq!(bare, page_url);
+        }
+        let again = extract_items(html, &page_url, &r).unwrap();
+        assert_eq!(again.items, page.items);
+        assert_eq!(
+            page.items[4].link.as_str(),
+            "https://trust.example.org/news/nurse"
         );
     }
 
