@@ -101,3 +101,99 @@ fn notify(alerter: crate::alerts::Alerter, alerts: Vec<crate::store::NewMatch>) 
         tracing::warn!("cannot run notify_command: {e}");
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::runner::{Command, Totals};
+    use std::collections::BTreeSet;
+
+    /// A feed from the config, a feed from a shared list and the sync
+    /// server all fail (a closed port on 127.0.0.1): the command line's
+    /// totals and the interface's events name the same failures.
+    #[test]
+    fn a_failure_of_each_origin_reads_the_same_in_both_faces() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("password");
+        std::fs::write(&pw, "secret-pw\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let list = dir.path().join("team.toml");
+        std::fs::write(
+            &list,
+            format!("[[feed]]\nname = \"Listed\"\nurl = \"http://127.0.0.1:{port}/listed.xml\"\n"),
+        )
+        .unwrap();
+        let text = format!(
+            "[settings]\nretries = 0\ntimeout_seconds = 2\n\n\
+             [sync]\nkind = \"fever\"\nurl = \"http://127.0.0.1:{port}/fever/\"\n\
+             username = \"u\"\npassword_file = {:?}\n\n\
+             [[list]]\nname = \"Team\"\nurl = \"file://{}\"\n\n\
+             [[feed]]\nname = \"Configured\"\nurl = \"http://127.0.0.1:{port}/configured.xml\"\n",
+            pw.display().to_string(),
+            list.display()
+        );
+        let config = crate::config::Config::parse(&dir.path().join("config.toml"), &text).unwrap();
+        let mut store = crate::store::Store::open(&dir.path().join("cache.db")).unwrap();
+        store.sync_feeds(&config.feeds).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let fetcher = std::sync::Arc::new(crate::fetch::Fetcher::new(&config).unwrap());
+        let alerter = crate::alerts::Alerter::new(&config);
+        let mut runner = Runner::new(store, config, Some(fetcher), rt.handle().clone())
+            .with_tokens(crate::sync::TokenCache::none());
+        let (mut totals, mut events) = (Totals::default(), Vec::new());
+        let mut names = std::collections::HashMap::new();
+        runner.run(
+            Command::Refresh {
+                feeds: None,
+                force: true,
+                sync: true,
+            },
+            &mut |p| {
+                totals.add(&p);
+                if let Progress::Feed(done) = &p {
+                    names.insert(done.feed, done.name.clone());
+                }
+                events.extend(events_of(p, &alerter));
+            },
+        );
+
+        // The command line: both feeds failed, and the sync.
+        let cli: BTreeSet<String> = totals
+            .failed
+            .iter()
+            .map(|l| l.split(" (").next().unwrap().to_string())
+            .collect();
+        assert_eq!(cli, BTreeSet::from(["Configured".into(), "Listed".into()]));
+        assert!(matches!(totals.synced, Some(Err(_))), "{:?}", totals.synced);
+
+        // The interface: the same feeds marked failed, the sync failed,
+        // and the refresh ends.
+        let ui: BTreeSet<String> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::FeedStored {
+                    feed, failed: true, ..
+                } => names.get(feed).cloned(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ui, cli);
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, Event::Synced { failed: true, .. })));
+        assert!(matches!(events.last(), Some(Event::RefreshFinished)));
+    }
+}
