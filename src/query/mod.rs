@@ -3,8 +3,8 @@
 //! Text is parsed into a [`Query`] ([`parse`]), which compiles to a boolean
 //! SQL expression over `articles a` with bound parameters ([`to_sql`]). Free
 //! text and `title:` go through the FTS5 table `articles_fts`
-//! ([`FTS_MIGRATION`], kept up to date with [`fts_upsert`] and
-//! [`fts_delete`]). The user-facing reference is `LANGUAGE.md` beside this
+//! (`store::fts::FTS_MIGRATION`, kept up to date with `store::fts::fts_upsert` and
+//! `fts_delete`). The user-facing reference is `LANGUAGE.md` beside this
 //! file.
 
 mod ast;
@@ -24,10 +24,7 @@ use std::fmt;
 use std::ops::Range;
 
 pub use ast::{Expr, Flag, Query, Sort, SortKey, Term, TermKind, Text, Unit, When};
-pub use fts::{
-    body_text, fts_delete, fts_upsert, fts_upsert_text, html_to_text, join_body, rebuild_fts,
-    FTS_MIGRATION, FTS_ONE_PREFIX_MIGRATION, FTS_PREFIX_MIGRATION,
-};
+pub use fts::{body_text, html_to_text, join_body};
 pub use highlight::title_highlights;
 pub use parser::{parse, parse_with, ParseOptions};
 pub use short::{has_prefix, split_short_prefix};

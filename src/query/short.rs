@@ -1,6 +1,6 @@
 //! Two-letter prefixes: what search-as-you-type sends on a word's second
 //! key. The full-text index keeps a prefix index for one letter only (see
-//! [`super::fts::FTS_ONE_PREFIX_MIGRATION`]), so `he*` merges the lists of
+//! `store::fts::FTS_ONE_PREFIX_MIGRATION`), so `he*` merges the lists of
 //! every word starting "he" — most of a cache, and slow. Such a word is
 //! split off here so the store can walk the rest of the query in list
 //! order and test each article's words itself, stopping at a page.

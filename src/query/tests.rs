@@ -7,6 +7,7 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use rusqlite::{params, params_from_iter, Connection};
 
 use super::*;
+use crate::store::fts::{fts_delete, fts_upsert, rebuild_fts, FTS_MIGRATION};
 
 /// Friday 2023-05-26 12:00 UTC.
 pub(super) fn now() -> DateTime<Utc> {

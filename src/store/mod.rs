@@ -5,6 +5,7 @@
 
 mod aware;
 mod carry;
+pub mod fts;
 pub mod health;
 mod lists;
 mod read;

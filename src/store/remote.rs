@@ -5,10 +5,10 @@
 //! The conflict rule lives here: a change still in the outbox wins over the
 //! server; once the server has acknowledged it, the server is the truth.
 
+use super::fts::fts_upsert;
 use super::write::content_hash;
 use super::{to_ts, Result, Store};
 use crate::model::{FeedId, ParsedArticle, WriteStats};
-use crate::query::fts_upsert;
 use chrono::Utc;
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 pub const MIGRATIONS: &[&str] = &[
     V1,
     // 2: the full-text index of titles and bodies.
-    crate::query::FTS_MIGRATION,
+    super::fts::FTS_MIGRATION,
     // 3: feed-server sync.
     SYNC,
     V4_FEEDS_BY_URL,
@@ -15,10 +15,10 @@ pub const MIGRATIONS: &[&str] = &[
     // stories.
     AWARENESS,
     // 6: prefix indexes in the full-text index.
-    crate::query::FTS_PREFIX_MIGRATION,
+    super::fts::FTS_PREFIX_MIGRATION,
     STORY_LEADS,
     // 8: a prefix index for one character only.
-    crate::query::FTS_ONE_PREFIX_MIGRATION,
+    super::fts::FTS_ONE_PREFIX_MIGRATION,
     // 9: stories read their candidates once per run, through the time
     // index; one index fewer to write for every article.
     "DROP INDEX articles_by_simhash_time;",
@@ -64,9 +64,9 @@ const REINDEX_NOTICE: i64 = 5_000;
 
 /// Migrations after which existing articles must be indexed again.
 const REINDEX: &[&str] = &[
-    crate::query::FTS_MIGRATION,
-    crate::query::FTS_PREFIX_MIGRATION,
-    crate::query::FTS_ONE_PREFIX_MIGRATION,
+    super::fts::FTS_MIGRATION,
+    super::fts::FTS_PREFIX_MIGRATION,
+    super::fts::FTS_ONE_PREFIX_MIGRATION,
 ];
 
 /// 7: one copy of each story leads it (the earliest by sort time, then
@@ -318,7 +318,7 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
             if articles >= REINDEX_NOTICE {
                 eprintln!("tidings: upgrading the cache: indexing {articles} articles again (once; this can take a minute)");
             }
-            crate::query::rebuild_fts(&tx)?;
+            super::fts::rebuild_fts(&tx)?;
         }
     }
     let broken: Option<String> = tx

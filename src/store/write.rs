@@ -1,12 +1,13 @@
 //! Writing to the cache: syncing the configured feeds, storing fetch results
 //! (one transaction per feed or per batch of feeds), purging, and read/starred flags.
 
+use super::fts::{fts_upsert, fts_upsert_text};
 use super::{to_ts, Result, Store, StoreError};
 use crate::config::FeedConfig;
 use crate::model::{
     ArticleId, FeedId, FetchOutcome, FetchReport, FetchState, ParsedArticle, Prepared, WriteStats,
 };
-use crate::query::{body_text, fts_upsert, fts_upsert_text, html_to_text, join_body};
+use crate::query::{body_text, html_to_text, join_body};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
