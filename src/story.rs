@@ -63,6 +63,9 @@ const MIN_LEAD_WORDS: usize = 12;
 pub const MIN_LEAD_OVERLAP: f64 = 0.5;
 /// Fewest opening shingles two copies share.
 pub const MIN_SHARED: usize = 8;
+/// Share of the longer headline's words the other must hold for the two
+/// to say the same.
+const SAME_HEADLINE: f64 = 0.75;
 /// Smallest share of a headline's words the text two copies share must
 /// hold.
 const MIN_NEWS_SUPPORT: f64 = 0.15;
@@ -309,7 +312,7 @@ impl Sketch {
     /// one's words in the other.
     fn same_headline(&self, other: &Sketch) -> bool {
         let longer = self.title.len().max(other.title.len());
-        longer > 0 && shared(&self.title, &other.title) as f64 / longer as f64 >= 0.75
+        longer > 0 && shared(&self.title, &other.title) as f64 / longer as f64 >= SAME_HEADLINE
     }
 
     /// Whether the text the two openings share speaks of what a headline

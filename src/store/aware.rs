@@ -442,16 +442,7 @@ pub(super) fn reapply_story_rules(conn: &rusqlite::Connection) -> rusqlite::Resu
             "SELECT id, feed_id, link, sort_time, link_key, simhash FROM articles
              WHERE sort_time >= ?1 AND story_id IS NULL ORDER BY sort_time, id",
         )?;
-        let rows = stmt.query_map([since], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?;
+        let rows = stmt.query_map([since], new_article)?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     group_new(conn, &mut Candidates::default(), alone)?;
@@ -495,6 +486,19 @@ fn same_story_again(
 /// write path fills in the last two; articles stored otherwise get them
 /// when grouped.
 type NewArticle = (i64, i64, Option<String>, i64, Option<String>, Option<i64>);
+
+/// A [`NewArticle`] from a row of `id, feed_id, link, sort_time, link_key,
+/// simhash`.
+fn new_article(r: &rusqlite::Row) -> rusqlite::Result<NewArticle> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
 
 /// Puts `new` into stories, in order (see [`Store::assign_stories`]):
 /// each joins the story of an earlier article or stays alone. Returns how
@@ -673,16 +677,7 @@ impl Store {
                  WHERE feed_id = ?1 AND id > ?2 ORDER BY id",
             )?;
             for feed in feeds {
-                let rows = stmt.query_map(params![feed.0, after], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                })?;
+                let rows = stmt.query_map(params![feed.0, after], new_article)?;
                 for row in rows {
                     new.push(row?);
                 }
