@@ -1,7 +1,9 @@
 //! tidings: a terminal news reader for RSS, Atom, JSON Feed and HTML news pages.
 //!
-//! Data flows one way: `fetch` downloads and parses, `store` keeps the SQLite
-//! cache, and the command line (and later the interface) reads the cache.
+//! Data flows one way: `config` says what to follow, the `runner` fetches
+//! (`fetch`, `scrape`) and syncs (`sync`) it into the SQLite cache (`store`),
+//! and the command line (`cli`) and the interface (`ui`) read the cache
+//! through `query`. `ARCHITECTURE.md` maps the rooms.
 
 pub mod alerts;
 pub mod bulletin;
