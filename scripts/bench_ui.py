@@ -149,7 +149,7 @@ key("/", "open filter")
 for text, count in [
     ("tag:nhs", None),
     ("tag:nhs is:unread", None),
-    ('feed:"Feed 0042"', "100"),
+    ('feed:"Feed 0042"', None),
     ("diagnostics", None),
     ("diagnos*", None),
     ('"virtual wards"', None),

@@ -27,6 +27,15 @@ impl Store {
     /// the config keep their articles but are marked unsubscribed (not
     /// fetched, not listed, no tags).
     pub fn sync_feeds(&mut self, feeds: &[FeedConfig]) -> Result<Vec<FeedId>> {
+        // Every start syncs: when nothing changed, it only reads.
+        match self.feeds_in_sync(feeds)? {
+            Some(ids) => Ok(ids),
+            None => self.write_feeds(feeds),
+        }
+    }
+
+    /// What [`Store::sync_feeds`] writes when the table differs.
+    fn write_feeds(&mut self, feeds: &[FeedConfig]) -> Result<Vec<FeedId>> {
         let tx = self.conn.transaction()?;
         let mut ids = Vec::with_capacity(feeds.len());
         {
@@ -66,6 +75,80 @@ impl Store {
         }
         tx.commit()?;
         Ok(ids)
+    }
+
+    /// The configured feeds' ids when the feed table already matches
+    /// `feeds` (what [`Store::sync_feeds`] would write is there), else None.
+    fn feeds_in_sync(&self, feeds: &[FeedConfig]) -> Result<Option<Vec<FeedId>>> {
+        struct Row {
+            id: i64,
+            name: String,
+            list: Option<String>,
+            subscribed: bool,
+            tags: HashSet<String>,
+        }
+        let mut local: HashMap<String, Row> = HashMap::new();
+        let mut by_id: HashMap<i64, String> = HashMap::new();
+        let mut remote_names: HashSet<String> = HashSet::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, url, name, list, subscribed, remote_id FROM feeds")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let name: String = r.get(2)?;
+                if r.get::<_, Option<String>>(5)?.is_some() {
+                    remote_names.insert(name);
+                    continue;
+                }
+                let (id, url): (i64, String) = (r.get(0)?, r.get(1)?);
+                by_id.insert(id, url.clone());
+                let row = Row {
+                    id,
+                    name,
+                    list: r.get(3)?,
+                    subscribed: r.get::<_, i64>(4)? != 0,
+                    tags: HashSet::new(),
+                };
+                local.insert(url, row);
+            }
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT feed_id, tag FROM feed_tags")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let Some(url) = by_id.get(&r.get::<_, i64>(0)?) else {
+                    return Ok(None);
+                };
+                if let Some(row) = local.get_mut(url) {
+                    row.tags.insert(r.get(1)?);
+                }
+            }
+        }
+        let mut ids = Vec::with_capacity(feeds.len());
+        let mut seen = HashSet::with_capacity(feeds.len());
+        for f in feeds {
+            let Some(row) = local.get(f.url.as_str()) else {
+                return Ok(None);
+            };
+            let tags: HashSet<&str> = f.tags.iter().map(String::as_str).collect();
+            let same = row.name == f.name
+                && row.list == f.list
+                && row.subscribed
+                && !remote_names.contains(&f.name)
+                && row.tags.len() == tags.len()
+                && row.tags.iter().all(|t| tags.contains(t.as_str()))
+                && seen.insert(row.id);
+            if !same {
+                return Ok(None);
+            }
+            ids.push(FeedId(row.id));
+        }
+        // Feeds the config no longer lists must be unsubscribed, untagged.
+        let stale = local
+            .values()
+            .any(|r| !seen.contains(&r.id) && (r.subscribed || !r.tags.is_empty()));
+        Ok((!stale).then_some(ids))
     }
 
     /// Moves the feed at `old` to `new` (the site moved), keeping its name,
@@ -723,6 +806,109 @@ mod tests {
             ("http://a.test/1", 1)
         );
         assert_eq!(list(&s, "tag:x"), Vec::<String>::new());
+    }
+
+    /// The feed table as the config sees it: url, name, list, subscribed, tags.
+    fn feed_table(s: &Store) -> Vec<(String, String, Option<String>, bool, String)> {
+        let mut stmt = s
+            .conn
+            .prepare(
+                "SELECT url, name, list, subscribed,
+                        (SELECT group_concat(tag, ',') FROM
+                           (SELECT tag FROM feed_tags t WHERE t.feed_id = feeds.id ORDER BY tag))
+                 FROM feeds ORDER BY url",
+            )
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, i64>(3)? != 0,
+                r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            ))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    #[test]
+    fn syncing_an_unchanged_config_writes_nothing_and_any_change_is_written() {
+        let listed = |name: &str, url: &str, list: &str| FeedConfig {
+            list: Some(list.into()),
+            ..feed(name, url, &[])
+        };
+        let steps: Vec<Vec<FeedConfig>> = vec![
+            vec![
+                feed("A", "http://a.test/", &["x", "y"]),
+                feed("B", "http://b.test/", &[]),
+            ],
+            vec![
+                feed("A", "http://a.test/", &["x", "y"]),
+                feed("B", "http://b.test/", &[]),
+            ],
+            vec![
+                feed("A", "http://a.test/", &["y", "x"]),
+                feed("B", "http://b.test/", &[]),
+            ],
+            vec![
+                feed("A2", "http://a.test/", &["x", "y"]),
+                feed("B", "http://b.test/", &[]),
+            ],
+            vec![
+                feed("A2", "http://a.test/", &["x"]),
+                feed("B", "http://b.test/", &[]),
+            ],
+            vec![
+                feed("A2", "http://a.test/", &["x", "X"]),
+                feed("B", "http://b.test/", &[]),
+            ],
+            vec![
+                feed("A2", "http://a.test/", &["x"]),
+                listed("B", "http://b.test/", "team"),
+            ],
+            vec![feed("A2", "http://a.test/", &["x"])],
+            vec![feed("A2", "http://a.test/", &["x"])],
+            vec![
+                feed("A2", "http://a.test/", &["x"]),
+                feed("B", "http://b.test/", &[]),
+            ],
+            vec![
+                feed("C", "http://c.test/", &["z"]),
+                feed("A2", "http://a.test/", &["x"]),
+            ],
+            vec![],
+            vec![feed("C", "http://c.test/", &["z"])],
+        ];
+        // `s` syncs as the program does; `full` always writes.
+        let mut s = Store::open_in_memory().unwrap();
+        let mut full = Store::open_in_memory().unwrap();
+        let mut previous: Option<&Vec<FeedConfig>> = None;
+        for step in &steps {
+            let before = s.conn.total_changes();
+            let ids = s.sync_feeds(step).unwrap();
+            let wrote = s.conn.total_changes() != before;
+            assert_eq!(ids, full.write_feeds(step).unwrap(), "{step:?}");
+            assert_eq!(feed_table(&s), feed_table(&full), "{step:?}");
+            let unchanged = previous.is_some_and(|p| {
+                let key = |v: &Vec<FeedConfig>| {
+                    let mut k: Vec<_> = v
+                        .iter()
+                        .map(|f| {
+                            let mut t = f.tags.clone();
+                            t.sort();
+                            (f.url.to_string(), f.name.clone(), f.list.clone(), t)
+                        })
+                        .collect();
+                    k.sort();
+                    k
+                };
+                key(p) == key(step)
+            });
+            assert_eq!(wrote, !unchanged, "{step:?}");
+            previous = Some(step);
+        }
     }
 
     #[test]
