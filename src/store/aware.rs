@@ -232,6 +232,7 @@ pub(super) fn fill_story_keys(conn: &rusqlite::Connection) -> rusqlite::Result<u
 /// The sketch of a cached article (None: gone).
 fn stored_sketch(
     conn: &rusqlite::Connection,
+    bodies: &super::bodies::Codec,
     id: i64,
 ) -> rusqlite::Result<Option<crate::story::Sketch>> {
     let row = conn
@@ -241,11 +242,8 @@ fn stored_sketch(
              WHERE a.id = ?1",
         )?
         .query_row([id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            ))
+            let (summary, content) = bodies.decode(conn, r.get_ref(1)?, r.get_ref(2)?)?;
+            Ok((r.get::<_, String>(0)?, summary, content))
         })
         .optional()?;
     Ok(row.map(|(t, s, b)| crate::story::sketch(&t, s.as_deref(), b.as_deref())))
@@ -254,7 +252,10 @@ fn stored_sketch(
 /// Sketches read so far, each article's once: only the few articles whose
 /// links or SimHashes make them candidates are read.
 #[derive(Default)]
-struct Sketches(HashMap<i64, Option<crate::story::Sketch>>);
+struct Sketches(
+    HashMap<i64, Option<crate::story::Sketch>>,
+    super::bodies::Codec,
+);
 
 impl Sketches {
     fn get(
@@ -265,7 +266,7 @@ impl Sketches {
         if let Some(s) = self.0.get(&id) {
             return Ok(s.clone());
         }
-        let s = stored_sketch(conn, id)?;
+        let s = stored_sketch(conn, &self.1, id)?;
         self.0.insert(id, s.clone());
         Ok(s)
     }
@@ -345,9 +346,10 @@ pub(super) fn reapply_story_rules(conn: &rusqlite::Connection) -> rusqlite::Resu
         let rows = stmt.query_map([since], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
+    let bodies = super::bodies::Codec::default();
     let mut update = conn.prepare("UPDATE articles SET simhash = ?2 WHERE id = ?1")?;
     for id in recent {
-        let hash = stored_sketch(conn, id)?.and_then(|s| s.simhash);
+        let hash = stored_sketch(conn, &bodies, id)?.and_then(|s| s.simhash);
         if hash.is_some() {
             update.execute(params![id, hash])?;
         }
@@ -380,7 +382,7 @@ pub(super) fn reapply_story_rules(conn: &rusqlite::Connection) -> rusqlite::Resu
         while i < grouped.len() && grouped[i].0 == story {
             let (_, id, feed, key, time) = grouped[i].clone();
             i += 1;
-            if let Some(sketch) = stored_sketch(conn, id)? {
+            if let Some(sketch) = stored_sketch(conn, &bodies, id)? {
                 members.push(Member {
                     id,
                     feed,

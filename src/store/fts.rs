@@ -137,9 +137,9 @@ fn rebuild_inner(conn: &Connection) -> rusqlite::Result<usize> {
     )?;
     let mut rows = read.query([])?;
     let mut n = 0;
+    let bodies = super::bodies::Codec::default();
     while let Some(row) = rows.next()? {
-        let summary: Option<String> = row.get(2)?;
-        let content: Option<String> = row.get(3)?;
+        let (summary, content) = bodies.decode(conn, row.get_ref(2)?, row.get_ref(3)?)?;
         fts_upsert(
             conn,
             row.get(0)?,

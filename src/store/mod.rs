@@ -4,6 +4,7 @@
 //! `articles` table, never the bodies.
 
 mod aware;
+mod bodies;
 mod carry;
 pub mod fts;
 pub mod health;
@@ -15,6 +16,7 @@ mod view;
 mod write;
 
 pub use aware::NewMatch;
+pub use bodies::BodyError;
 pub use carry::{CarriedState, CarryStats};
 pub use lists::ListCopy;
 pub use read::Unsubscribed;
@@ -62,11 +64,20 @@ pub struct Store {
     group_stories: bool,
     /// What stories compare new articles with, kept between batches.
     candidates: aware::Candidates,
+    /// Reads and writes article bodies.
+    bodies: bodies::Codec,
 }
 
 impl Store {
     /// Opens (creating if needed) the cache at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with_progress(path, &mut |_| {})
+    }
+
+    /// As [`Store::open`], telling `progress` the share done (in percent)
+    /// while it upgrades an older cache's bodies; never called when there
+    /// is nothing to upgrade.
+    pub fn open_with_progress(path: &Path, progress: &mut dyn FnMut(u8)) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_path_buf(),
@@ -79,7 +90,7 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        Store::init(conn, path)
+        Store::init(conn, path, progress)
     }
 
     /// With `false` (the config's `group_stories`), marking an article
@@ -90,10 +101,14 @@ impl Store {
 
     /// A private cache in memory, for tests.
     pub fn open_in_memory() -> Result<Store> {
-        Store::init(Connection::open_in_memory()?, Path::new(":memory:"))
+        Store::init(
+            Connection::open_in_memory()?,
+            Path::new(":memory:"),
+            &mut |_| {},
+        )
     }
 
-    fn init(mut conn: Connection, path: &Path) -> Result<Store> {
+    fn init(mut conn: Connection, path: &Path, progress: &mut dyn FnMut(u8)) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Writers take the write lock when they begin, so a transaction that
         // reads first never fails on a lock another process took meanwhile.
@@ -104,11 +119,16 @@ impl Store {
         )?;
         conn.set_prepared_statement_cache_capacity(64);
         match schema::migrate(&mut conn)? {
-            schema::MigrateOutcome::Ok => Ok(Store {
-                conn,
-                group_stories: true,
-                candidates: Default::default(),
-            }),
+            schema::MigrateOutcome::Ok => {
+                let bodies = bodies::Codec::default();
+                bodies::upgrade(&mut conn, &bodies, progress)?;
+                Ok(Store {
+                    conn,
+                    group_stories: true,
+                    candidates: Default::default(),
+                    bodies,
+                })
+            }
             schema::MigrateOutcome::TooNew { found, supported } => Err(StoreError::TooNew {
                 path: path.to_path_buf(),
                 found,

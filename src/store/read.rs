@@ -100,13 +100,16 @@ impl Store {
         self.conn
             .prepare_cached(&sql)?
             .query_row([id.0], |r| {
+                let (summary_html, content_html) =
+                    self.bodies
+                        .decode(&self.conn, r.get_ref(13)?, r.get_ref(14)?)?;
                 Ok(Article {
                     summary: summary_from_row(r)?,
                     guid: r.get(10)?,
                     updated: r.get::<_, Option<i64>>(11)?.map(from_ts),
                     first_seen: from_ts(r.get(12)?),
-                    summary_html: r.get(13)?,
-                    content_html: r.get(14)?,
+                    summary_html,
+                    content_html,
                     title_derived: r.get(15)?,
                 })
             })

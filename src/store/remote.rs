@@ -286,11 +286,6 @@ impl Store {
                    content_hash = ?8, title_derived = ?9
                  WHERE id = ?1",
             )?;
-            let mut body = tx.prepare_cached(
-                "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(article_id) DO UPDATE SET summary = excluded.summary,
-                   content = excluded.content",
-            )?;
             for item in items {
                 let Some(feed) = feeds.get(&item.feed) else {
                     continue;
@@ -342,7 +337,8 @@ impl Store {
                         tx.last_insert_rowid()
                     }
                 };
-                body.execute(params![id, a.summary, a.content])?;
+                self.bodies
+                    .put(&tx, id, a.summary.as_deref(), a.content.as_deref())?;
                 to_index.push((id, a));
             }
         }
@@ -360,6 +356,10 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        // As after a fetch: failing leaves bodies plain for the next try.
+        if let Err(e) = self.bodies.maintain(&mut self.conn) {
+            tracing::warn!("cannot compress the cached bodies: {e}");
+        }
         Ok(stats)
     }
 

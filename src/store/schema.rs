@@ -26,6 +26,8 @@ pub const MIGRATIONS: &[&str] = &[
     STORY_RULES,
     TITLE_DERIVED,
     LISTS,
+    // 14: compressed article bodies.
+    super::bodies::BODIES_MIGRATION,
 ];
 
 /// Stories under the rules of `crate::story`: the SimHash is of the

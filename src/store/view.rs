@@ -243,7 +243,11 @@ impl Store {
                  WHERE article_id IN ({marks})"
             ))?;
             let rows = stmt.query_map(params_from_iter(chunk), |r| {
-                Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+                Ok((
+                    r.get(0)?,
+                    self.bodies
+                        .decode(&self.conn, r.get_ref(1)?, r.get_ref(2)?)?,
+                ))
             })?;
             for row in rows {
                 let (id, b) = row?;

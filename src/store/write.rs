@@ -1,6 +1,7 @@
 //! Writing to the cache: syncing the configured feeds, storing fetch results
 //! (one transaction per feed or per batch of feeds), purging, and read/starred flags.
 
+use super::bodies::Codec;
 use super::fts::{fts_upsert, fts_upsert_text};
 use super::{to_ts, Result, Store, StoreError};
 use crate::config::FeedConfig;
@@ -259,7 +260,7 @@ impl Store {
         let mut all = Vec::with_capacity(reports.len());
         let mut to_index = Vec::new();
         for report in reports {
-            let (stats, more) = write_report(&tx, report)?;
+            let (stats, more) = write_report(&tx, &self.bodies, report)?;
             all.push(stats);
             to_index.extend(more);
         }
@@ -267,6 +268,11 @@ impl Store {
         tx.commit()?;
         if all.iter().any(|s| s.purged > 0) {
             self.candidates.clear();
+        }
+        // What is stored stays stored: a failure here only leaves bodies
+        // plain for the next try.
+        if let Err(e) = self.bodies.maintain(&mut self.conn) {
+            tracing::warn!("cannot compress the cached bodies: {e}");
         }
         Ok(all)
     }
@@ -286,22 +292,19 @@ impl Store {
     /// article is gone.
     pub fn set_page_content(&mut self, article: ArticleId, html: &str) -> Result<bool> {
         let tx = self.conn.transaction()?;
-        let row: Option<(String, Option<String>)> = tx
+        let title: Option<String> = tx
             .query_row(
-                "SELECT a.title, b.summary FROM articles a
-                 LEFT JOIN article_bodies b ON b.article_id = a.id WHERE a.id = ?1",
+                "SELECT title FROM articles WHERE id = ?1",
                 [article.0],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| r.get(0),
             )
             .optional()?;
-        let Some((title, summary)) = row else {
+        let Some(title) = title else {
             return Ok(false);
         };
-        tx.execute(
-            "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, NULL, ?2)
-             ON CONFLICT(article_id) DO UPDATE SET content = excluded.content",
-            params![article.0, html],
-        )?;
+        let summary = self.bodies.get(&tx, article.0)?.and_then(|(s, _)| s);
+        self.bodies
+            .put(&tx, article.0, summary.as_deref(), Some(html))?;
         fts_upsert(&tx, article.0, &title, summary.as_deref(), Some(html))?;
         tx.commit()?;
         Ok(true)
@@ -368,6 +371,7 @@ impl Store {
 /// which are returned for [`index`].
 fn write_report<'a>(
     tx: &Transaction,
+    bodies: &Codec,
     report: &'a FetchReport,
 ) -> Result<(WriteStats, Vec<ToIndex<'a>>)> {
     let id = report.feed_id.0;
@@ -402,7 +406,7 @@ fn write_report<'a>(
             ])?;
             let kept = retain(&feed.articles, report.max_articles);
             let (stats, current, to_index) =
-                upsert_articles(tx, report.feed_id, kept, report.attempted_at)?;
+                upsert_articles(tx, bodies, report.feed_id, kept, report.attempted_at)?;
             let purged = purge(
                 tx,
                 report.feed_id,
@@ -494,6 +498,7 @@ pub fn prepare(a: &ParsedArticle) -> Prepared {
 
 fn upsert_articles<'a>(
     tx: &Transaction,
+    bodies: &Codec,
     feed: FeedId,
     articles: Vec<&'a ParsedArticle>,
     now: DateTime<Utc>,
@@ -519,14 +524,6 @@ fn upsert_articles<'a>(
         "UPDATE articles SET title = ?2, link = ?3, author = ?4, published = ?5, updated = ?6,
            sort_time = COALESCE(?5, first_seen), content_hash = ?7, title_derived = ?8
          WHERE id = ?1",
-    )?;
-    // A body from the article's own page is fetched once: an absent one
-    // keeps what is cached.
-    let mut body = tx.prepare_cached(
-        "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)
-         ON CONFLICT(article_id) DO UPDATE SET summary = excluded.summary,
-           content = CASE WHEN ?4 THEN COALESCE(excluded.content, content) ELSE excluded.content END
-         RETURNING content",
     )?;
     let mut stats = WriteStats::default();
     let mut current = HashSet::with_capacity(articles.len());
@@ -562,11 +559,16 @@ fn upsert_articles<'a>(
                     hash,
                     a.title_derived
                 ])?;
-                let content: Option<String> = body.query_row(
-                    params![id, a.summary, a.content, a.content_from_page],
-                    |r| r.get(0),
-                )?;
-                let body = body_text(a.summary.as_deref(), content.as_deref());
+                // A body from the article's own page is fetched once: an
+                // absent one keeps what is cached.
+                let kept = if a.content_from_page && a.content.is_none() {
+                    bodies.get(tx, id)?.and_then(|(_, c)| c)
+                } else {
+                    None
+                };
+                let content = a.content.as_deref().or(kept.as_deref());
+                bodies.put(tx, id, a.summary.as_deref(), content)?;
+                let body = body_text(a.summary.as_deref(), content);
                 to_index.push((id, a.title.as_str(), body));
                 stats.updated += 1;
                 id
@@ -587,10 +589,7 @@ fn upsert_articles<'a>(
                     a.title_derived
                 ])?;
                 let id = tx.last_insert_rowid();
-                body.query_row(
-                    params![id, a.summary, a.content, a.content_from_page],
-                    |_| Ok(()),
-                )?;
+                bodies.put(tx, id, a.summary.as_deref(), a.content.as_deref())?;
                 to_index.push((id, a.title.as_str(), p.index_body.clone()));
                 stats.new += 1;
                 id
