@@ -9,7 +9,7 @@ use crate::config::parse_url;
 use crate::model::FeedInfo;
 use crate::render::{self, Zone};
 use crate::sanitize;
-use crate::store::{Store, StoreError, Unsubscribed};
+use crate::store::{StoreError, Unsubscribed};
 use crate::text;
 use serde::Serialize;
 use std::process::ExitCode;
@@ -92,7 +92,7 @@ fn rename_url(ctx: &Context, old: &str, new: &str) -> Result<ExitCode, CliError>
     let config = ctx.config()?;
     let old = parse_url(old).map_err(CliError::Usage)?;
     let new = parse_url(new).map_err(CliError::Usage)?;
-    let mut store = Store::open(&ctx.cache_path()?)?;
+    let mut store = super::open_store(&ctx.cache_path()?)?;
     let name = store.rename_url(&old, &new).map_err(|e| match e {
         StoreError::NoFeedUrl(_) | StoreError::FeedUrlTaken { .. } => {
             CliError::Usage(e.to_string())

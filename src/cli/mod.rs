@@ -258,12 +258,39 @@ impl Context {
     pub fn open(&self) -> Result<(Config, Store), CliError> {
         let config = self.config()?;
         let path = self.cache_path()?;
-        let mut store = Store::open(&path)?;
+        let mut store = open_store(&path)?;
         let config = crate::lists::with_cached(&config, &store);
         store.set_group_stories(config.settings.group_stories);
         store.sync_feeds(&config.feeds)?;
         Ok((config, store))
     }
+}
+
+/// Opens the cache, saying on stderr how far it is when an older cache's
+/// bodies are upgraded (once; silent otherwise): on a terminal one line
+/// counts up, elsewhere a line every tenth.
+fn open_store(path: &std::path::Path) -> Result<Store, StoreError> {
+    use std::io::{IsTerminal, Write};
+    let terminal = std::io::stderr().is_terminal();
+    let mut shown: Option<u8> = None;
+    let opened = Store::open_with_progress(path, &mut |percent| {
+        let mut err = std::io::stderr().lock();
+        // Progress is a courtesy: a closed stderr must not stop the upgrade.
+        if terminal {
+            let _ = write!(err, "\rtidings: upgrading the cache: {percent}%");
+            if percent == 100 {
+                let _ = writeln!(err);
+            }
+        } else if shown.is_none_or(|s| percent / 10 > s / 10) {
+            let _ = writeln!(err, "tidings: upgrading the cache: {percent}%");
+        }
+        let _ = err.flush();
+        shown = Some(percent);
+    });
+    if terminal && shown.is_some_and(|s| s < 100) {
+        eprintln!();
+    }
+    opened
 }
 
 /// `tidings` with no command: the terminal interface.

@@ -657,4 +657,120 @@ mod tests {
             .unwrap();
         assert_eq!(hashed, 7);
     }
+
+    #[test]
+    fn plain_bodies_of_an_old_cache_are_compressed_and_read_the_same() {
+        use crate::model::ArticleId;
+        use crate::query::{parse, SqlOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| *m == super::super::bodies::BODIES_MIGRATION)
+            .unwrap();
+        let words = [
+            "wards", "beds", "nurse", "care", "home", "trust", "digital", "winter",
+        ];
+        let n = 1_500;
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..before] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", before as i64)
+                .unwrap();
+            conn.execute("INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'a')", [])
+                .unwrap();
+            let tx = conn.unchecked_transaction().unwrap();
+            for id in 1..=n {
+                let text: Vec<&str> = (0..60).map(|k| words[(id * 7 + k * k) % 8]).collect();
+                let summary = format!("<p>Café {id}: {}</p>", text[..20].join(" "));
+                let content = format!("{summary}<p>{}</p>", text.join(" "));
+                // Every kind a feed gives: both, identical, one of them, none.
+                let (s, c) = match id % 5 {
+                    0 => (Some(summary.clone()), Some(summary)),
+                    1 => (Some(summary), None),
+                    2 => (None, Some(content)),
+                    3 => (None, None),
+                    _ => (Some(summary), Some(content)),
+                };
+                tx.execute(
+                    "INSERT INTO articles (id, feed_id, guid, title, first_seen, sort_time,
+                     content_hash) VALUES (?1, 1, ?1, 'T', 0, ?1, 0)",
+                    [id as i64],
+                )
+                .unwrap();
+                tx.execute(
+                    "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![id as i64, s, c],
+                )
+                .unwrap();
+            }
+            super::super::fts::rebuild_fts(&tx).unwrap();
+            tx.commit().unwrap();
+        }
+        let read_all = |s: &Store| -> Vec<(Option<String>, Option<String>)> {
+            (1..=n as i64)
+                .map(|id| {
+                    let a = s.article(ArticleId(id)).unwrap();
+                    (a.summary_html, a.content_html)
+                })
+                .collect()
+        };
+        let found = |s: &Store, q: &str| {
+            s.query(
+                &parse(q).unwrap(),
+                &SqlOptions::default(),
+                chrono::Utc::now(),
+                None,
+            )
+            .unwrap()
+            .len()
+        };
+        // Read through the old schema's own reader: plain columns.
+        let old: Vec<(Option<String>, Option<String>)> = {
+            let conn = Connection::open(&path).unwrap();
+            let mut stmt = conn
+                .prepare("SELECT summary, content FROM article_bodies ORDER BY article_id")
+                .unwrap();
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        };
+        let mut seen = Vec::new();
+        let s = Store::open_with_progress(&path, &mut |p| seen.push(p)).unwrap();
+        assert_eq!(seen.first(), Some(&0));
+        assert_eq!(seen.last(), Some(&100));
+        assert_eq!(read_all(&s), old);
+        let searched = [
+            found(&s, "wards"),
+            found(&s, "\"café 15\""),
+            found(&s, "digit*"),
+        ];
+        assert!(searched.iter().all(|n| *n > 0), "{searched:?}");
+        let (plain, packed): (i64, i64) = s
+            .conn
+            .query_row(
+                "SELECT SUM(typeof(summary) = 'text' OR typeof(content) = 'text'),
+                        SUM(typeof(summary) = 'blob' OR typeof(content) = 'blob')
+                 FROM article_bodies",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((plain, packed), (0, n as i64 * 4 / 5));
+        drop(s);
+        // Opened again: nothing to do, nothing said.
+        let mut again = Vec::new();
+        let s = Store::open_with_progress(&path, &mut |p| again.push(p)).unwrap();
+        assert!(again.is_empty());
+        assert_eq!(read_all(&s), old);
+        assert_eq!(
+            [
+                found(&s, "wards"),
+                found(&s, "\"café 15\""),
+                found(&s, "digit*")
+            ],
+            searched
+        );
+    }
 }

@@ -988,6 +988,78 @@ mod tests {
     }
 
     #[test]
+    fn bodies_compressed_once_the_cache_has_enough_keep_every_update_right() {
+        let mut s = Store::open_in_memory().unwrap();
+        let id = s.sync_feeds(&[feed("A", "http://a.test/", &[])]).unwrap()[0];
+        let words = [
+            "wards", "beds", "nurse", "care", "home", "trust", "digital", "winter",
+        ];
+        let body = |n: usize| -> String {
+            let w: Vec<&str> = (0..80).map(|k| words[(n * 3 + k * k) % 8]).collect();
+            format!("<p>Item {n}: {}</p>", w.join(" "))
+        };
+        let many: Vec<ParsedArticle> = (0..1_200)
+            .map(|n| ParsedArticle {
+                content: Some(body(n)),
+                ..art(&format!("g{n}"), &format!("Item {n}"), Some(1))
+            })
+            .collect();
+        s.record(&report(id, many)).unwrap();
+        let packed: i64 = s
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM article_bodies WHERE typeof(content) = 'blob'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(packed, 1_200);
+        let find = |s: &Store, title: &str| {
+            let q = parse(&format!("title:\"{title}\"")).unwrap();
+            s.query(&q, &SqlOptions::default(), Utc::now(), Some(1))
+                .unwrap()[0]
+                .id
+        };
+        let first = find(&s, "Item 7");
+        let a = s.article(first).unwrap();
+        assert_eq!(a.summary_html.as_deref(), Some("<p>Item 7</p>"));
+        assert_eq!(a.content_html, Some(body(7)));
+        // A page body replaces the content and keeps the summary.
+        assert!(s
+            .set_page_content(first, "<p>The page of item seven</p>")
+            .unwrap());
+        let a = s.article(first).unwrap();
+        assert_eq!(a.summary_html.as_deref(), Some("<p>Item 7</p>"));
+        assert_eq!(
+            a.content_html.as_deref(),
+            Some("<p>The page of item seven</p>")
+        );
+        // A changed summary with a page body not fetched again keeps it.
+        let again = ParsedArticle {
+            summary: Some(body(1_000)),
+            content_from_page: true,
+            ..art("g7", "Item 7", Some(1))
+        };
+        s.record(&report(id, vec![again])).unwrap();
+        let a = s.article(first).unwrap();
+        assert_eq!(a.summary_html, Some(body(1_000)));
+        assert_eq!(
+            a.content_html.as_deref(),
+            Some("<p>The page of item seven</p>")
+        );
+        assert_eq!(list(&s, "seven"), ["Item 7"]);
+        // One the feed changed, content and all.
+        let changed = ParsedArticle {
+            content: Some(body(9)),
+            ..art("g8", "Item 8", Some(1))
+        };
+        s.record(&report(id, vec![changed])).unwrap();
+        let a = s.article(find(&s, "Item 8")).unwrap();
+        assert_eq!(a.summary_html.as_deref(), Some("<p>Item 8</p>"));
+        assert_eq!(a.content_html, Some(body(9)));
+    }
+
+    #[test]
     fn page_content_is_stored_and_searchable() {
         let mut s = Store::open_in_memory().unwrap();
         let id = s.sync_feeds(&[feed("A", "http://a.test/", &[])]).unwrap()[0];
