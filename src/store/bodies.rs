@@ -240,6 +240,20 @@ pub fn upgrade(
     codec: &Codec,
     progress: &mut dyn FnMut(u8),
 ) -> rusqlite::Result<()> {
+    // Rows are inserted again: one whose article is gone (a cache written
+    // with foreign keys off) must not stop the upgrade for good.
+    let keys: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let done = upgrade_now(conn, codec, progress);
+    conn.pragma_update(None, "foreign_keys", keys)?;
+    done
+}
+
+fn upgrade_now(
+    conn: &mut Connection,
+    codec: &Codec,
+    progress: &mut dyn FnMut(u8),
+) -> rusqlite::Result<()> {
     let pending = |c: &Connection| -> rusqlite::Result<Option<i64>> {
         c.query_row("SELECT next_id FROM body_upgrade LIMIT 1", [], |r| r.get(0))
             .optional()
@@ -286,10 +300,10 @@ pub fn upgrade(
             progress(percent);
             shown = Some(percent);
         }
-        // Rows another process converted meanwhile, or damaged ones, are
-        // left as they are.
-        let mut todo: Vec<(i64, Parts)> = Vec::with_capacity(BATCH as usize);
-        let (mut seen, mut last_seen) = (0, next);
+        // Every row of the batch, as it will be stored: rows another
+        // process converted meanwhile, damaged ones and ones too small to
+        // gain keep their values.
+        let mut rows: Vec<(i64, Value, Value)> = Vec::with_capacity(BATCH as usize);
         {
             let mut read = tx.prepare_cached(
                 "SELECT article_id, summary, content FROM article_bodies
@@ -297,28 +311,34 @@ pub fn upgrade(
             )?;
             let mut found = read.query(params![next, BATCH])?;
             while let Some(r) = found.next()? {
-                seen += 1;
-                last_seen = r.get(0)?;
                 let (s, c) = (r.get_ref(1)?, r.get_ref(2)?);
                 let plain = |v: ValueRef| matches!(v, ValueRef::Text(_) | ValueRef::Null);
-                if plain(s) && plain(c) && !(s == ValueRef::Null && c == ValueRef::Null) {
-                    if let Ok(parts) = codec.decode(&tx, s, c) {
-                        todo.push((last_seen, parts));
-                    }
-                }
+                let parts = (plain(s) && plain(c))
+                    .then(|| codec.decode(&tx, s, c).ok())
+                    .flatten();
+                let (s, c) = match parts {
+                    Some((s, c)) => codec.encode(&tx, s.as_deref(), c.as_deref())?,
+                    None => (Value::from(s), Value::from(c)),
+                };
+                rows.push((r.get(0)?, s, c));
             }
         }
-        {
-            let mut update = tx.prepare_cached(
-                "UPDATE article_bodies SET summary = ?2, content = ?3 WHERE article_id = ?1",
+        // Deleted and inserted again rather than updated: SQLite leaves a
+        // page that an update shrinks as it is, while deleting frees the
+        // pages and inserting in order fills new ones.
+        if let (Some((first, ..)), Some((last, ..))) = (rows.first(), rows.last()) {
+            tx.execute(
+                "DELETE FROM article_bodies WHERE article_id BETWEEN ?1 AND ?2",
+                [first, last],
             )?;
-            for (id, (s, c)) in &todo {
-                let (s, c) = codec.encode(&tx, s.as_deref(), c.as_deref())?;
-                if matches!(s, Value::Blob(_)) || matches!(c, Value::Blob(_)) {
-                    update.execute(params![id, s, c])?;
-                }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)",
+            )?;
+            for (id, s, c) in &rows {
+                insert.execute(params![id, s, c])?;
             }
         }
+        let (seen, last_seen) = (rows.len() as i64, rows.last().map_or(next, |r| r.0));
         let done = if seen < BATCH { -1 } else { last_seen + 1 };
         if done < 0 {
             tx.execute("DELETE FROM body_upgrade", [])?;
