@@ -433,25 +433,26 @@ fn load<'a>(
     dicts: &'a mut HashMap<i64, Dict>,
     id: i64,
 ) -> Result<&'a mut Dict, BodyError> {
-    if !dicts.contains_key(&id) {
-        let bytes: Option<Vec<u8>> = conn
-            .query_row("SELECT dict FROM body_dicts WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|_| BodyError::NoDictionary(id))?;
-        let bytes = bytes.ok_or(BodyError::NoDictionary(id))?;
-        let decoder = zstd::bulk::Decompressor::with_dictionary(&bytes)?;
-        dicts.insert(
-            id,
-            Dict {
+    use std::collections::hash_map::Entry;
+    match dicts.entry(id) {
+        Entry::Occupied(e) => Ok(e.into_mut()),
+        Entry::Vacant(e) => {
+            let bytes: Vec<u8> = conn
+                .query_row("SELECT dict FROM body_dicts WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .ok()
+                .flatten()
+                .ok_or(BodyError::NoDictionary(id))?;
+            let decoder = zstd::bulk::Decompressor::with_dictionary(&bytes)?;
+            Ok(e.insert(Dict {
                 decoder,
                 encoder: None,
                 bytes,
-            },
-        );
+            }))
+        }
     }
-    dicts.get_mut(&id).ok_or(BodyError::NoDictionary(id))
 }
 
 fn encoder(dict: &[u8]) -> std::io::Result<zstd::bulk::Compressor<'static>> {
@@ -565,12 +566,16 @@ fn inflate(
     Ok(out)
 }
 
-/// Decodes a row's columns, with `inflate(dict, frame, len)` giving the
-/// raw bytes of a frame.
+/// Gives the `len` raw bytes of a frame compressed with dictionary `dict`:
+/// `inflate(dict, frame, len)`.
+type Inflate<'a> = dyn FnMut(i64, &[u8], usize) -> Result<Vec<u8>, BodyError> + 'a;
+
+/// Decodes a row's columns, with `inflate` giving the raw bytes of a
+/// frame.
 fn decode_row(
     summary: ValueRef,
     content: ValueRef,
-    inflate: &mut dyn FnMut(i64, &[u8], usize) -> Result<Vec<u8>, BodyError>,
+    inflate: &mut Inflate,
 ) -> Result<Parts, BodyError> {
     let text =
         |b: &[u8]| String::from_utf8(b.to_vec()).map_err(|_| BodyError::Damaged("not UTF-8"));
