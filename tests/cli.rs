@@ -347,3 +347,81 @@ fn feed_text_reaches_list_show_and_json_safely() {
     assert!(show.lines().all(|l| tidings::text::width(l) <= 80));
     assert_eq!(show.matches('x').count(), 200_000);
 }
+
+/// A cache as the tidings before compressed bodies left it: plain TEXT.
+fn cache_with_plain_bodies(path: &std::path::Path, articles: i64) {
+    use tidings::store::schema::MIGRATIONS;
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let before = MIGRATIONS
+        .iter()
+        .position(|m| *m == tidings::store::BODIES_MIGRATION)
+        .unwrap();
+    for sql in &MIGRATIONS[..before] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", before as i64)
+        .unwrap();
+    conn.execute(
+        "INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'http://127.0.0.1:9/a.xml')",
+        [],
+    )
+    .unwrap();
+    let words = ["wards", "beds", "nurse", "care", "home", "trust", "digital"];
+    let tx = conn.unchecked_transaction().unwrap();
+    for id in 1..=articles {
+        let text: Vec<&str> = (0..80)
+            .map(|k| words[((id + k * k) % 7) as usize])
+            .collect();
+        tx.execute(
+            "INSERT INTO articles (id, feed_id, guid, title, first_seen, sort_time, content_hash)
+             VALUES (?1, 1, ?1, ?2, 0, ?1, 0)",
+            rusqlite::params![id, format!("Item {id}")],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)",
+            rusqlite::params![
+                id,
+                format!("<p>Summary of item {id}</p>"),
+                format!("<p>Item {id} says {}</p>", text.join(" "))
+            ],
+        )
+        .unwrap();
+    }
+    tidings::store::fts::rebuild_fts(&tx).unwrap();
+    tx.commit().unwrap();
+}
+
+#[test]
+fn an_old_cache_is_upgraded_once_saying_how_far_it_is() {
+    let sb = Sandbox::new();
+    sb.write_config("", &[("A", "http://127.0.0.1:9/a.xml")]);
+    cache_with_plain_bodies(&sb.cache(), 1_500);
+    let out = sb.cmd().args(["count", "wards"]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("upgrading the cache: 0%"), "{err}");
+    assert!(err.contains("upgrading the cache: 100%"), "{err}");
+    let found = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(found.parse::<u32>().unwrap() > 0);
+    // Once: the next run says nothing and finds the same.
+    let out = sb.cmd().args(["count", "wards"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), found);
+    let out = sb
+        .cmd()
+        .args(["show", "1234", "--width", "0"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("Item 1234 says"), "{shown}");
+    let conn = rusqlite::Connection::open(sb.cache()).unwrap();
+    let plain: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM article_bodies WHERE typeof(content) = 'text'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(plain, 0);
+}

@@ -16,7 +16,7 @@ mod view;
 mod write;
 
 pub use aware::NewMatch;
-pub use bodies::{decode_untrusted, BodyError};
+pub use bodies::{decode_untrusted, BodyError, BODIES_MIGRATION};
 pub use carry::{CarriedState, CarryStats};
 pub use lists::ListCopy;
 pub use read::Unsubscribed;
