@@ -273,7 +273,12 @@ fn upgrade_now(
     codec.forget_newest();
     if codec.newest(conn)?.is_none() {
         let tx = conn.transaction()?;
-        let trained = train(&tx, codec)?;
+        // Another process may have trained one while this one waited.
+        codec.forget_newest();
+        let trained = match codec.newest(&tx)? {
+            Some(id) => Some(id),
+            None => train(&tx, codec)?,
+        };
         if trained.is_none() {
             // Too few bodies to learn from: they stay plain until there
             // are enough (`Codec::maintain`).
