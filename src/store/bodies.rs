@@ -203,19 +203,19 @@ impl Codec {
         if self.untrainable.get() || self.newest(conn)?.is_some() {
             return Ok(());
         }
-        // Another process may have trained one meanwhile.
+        // Another process may have trained one meanwhile: then what this
+        // one stored plain since is converted too.
         self.forget_newest();
-        if self.newest(conn)?.is_some() {
-            return Ok(());
-        }
-        let held: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM article_bodies
-             WHERE summary IS NOT NULL OR content IS NOT NULL LIMIT ?1)",
-            [TRAIN_AT],
-            |r| r.get(0),
-        )?;
-        if held < TRAIN_AT {
-            return Ok(());
+        if self.newest(conn)?.is_none() {
+            let held: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM article_bodies
+                 WHERE summary IS NOT NULL OR content IS NOT NULL LIMIT ?1)",
+                [TRAIN_AT],
+                |r| r.get(0),
+            )?;
+            if held < TRAIN_AT {
+                return Ok(());
+            }
         }
         conn.execute_batch(
             "DELETE FROM body_upgrade; INSERT INTO body_upgrade (next_id) VALUES (0);",
@@ -312,6 +312,7 @@ fn upgrade_now(
         // process converted meanwhile, damaged ones and ones too small to
         // gain keep their values.
         let mut rows: Vec<(i64, Value, Value)> = Vec::with_capacity(BATCH as usize);
+        let mut changed = false;
         {
             let mut read = tx.prepare_cached(
                 "SELECT article_id, summary, content FROM article_bodies
@@ -325,7 +326,11 @@ fn upgrade_now(
                     .then(|| codec.decode(&tx, s, c).ok())
                     .flatten();
                 let (s, c) = match parts {
-                    Some((s, c)) => codec.encode(&tx, s.as_deref(), c.as_deref())?,
+                    Some((s, c)) => {
+                        let (s, c) = codec.encode(&tx, s.as_deref(), c.as_deref())?;
+                        changed |= matches!(s, Value::Blob(_)) || matches!(c, Value::Blob(_));
+                        (s, c)
+                    }
                     None => (Value::from(s), Value::from(c)),
                 };
                 rows.push((r.get(0)?, s, c));
@@ -334,7 +339,8 @@ fn upgrade_now(
         // Deleted and inserted again rather than updated: SQLite leaves a
         // page that an update shrinks as it is, while deleting frees the
         // pages and inserting in order fills new ones.
-        if let (Some((first, ..)), Some((last, ..))) = (rows.first(), rows.last()) {
+        // A batch with nothing to convert is left alone.
+        if let (true, Some((first, ..)), Some((last, ..))) = (changed, rows.first(), rows.last()) {
             tx.execute(
                 "DELETE FROM article_bodies WHERE article_id BETWEEN ?1 AND ?2",
                 [first, last],
@@ -849,6 +855,30 @@ mod tests {
         assert_eq!(kinds(&conn), (0, TRAIN_AT + 200));
         // It says how far it is of the whole: about half was done.
         assert_eq!(seen, [49, 100]);
+    }
+
+    #[test]
+    fn bodies_stored_plain_before_another_process_trained_are_converted() {
+        let mut conn = plain_cache(TRAIN_AT + 200);
+        conn.execute("DELETE FROM body_upgrade", []).unwrap();
+        let stale = Codec::default();
+        assert_eq!(stale.newest(&conn).unwrap(), None);
+        Codec::default().maintain(&mut conn).unwrap();
+        let mut rng = fastrand::Rng::with_seed(13);
+        let (s, c) = (html(&mut rng, 30), html(&mut rng, 300));
+        stale.put(&conn, 5_000, Some(&s), Some(&c)).unwrap();
+        let kind = |conn: &Connection| -> String {
+            conn.query_row(
+                "SELECT typeof(content) FROM article_bodies WHERE article_id = 5000",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(kind(&conn), "text");
+        stale.maintain(&mut conn).unwrap();
+        assert_eq!(kind(&conn), "blob");
+        assert_eq!(stale.get(&conn, 5_000).unwrap(), Some((Some(s), Some(c))));
     }
 
     #[test]
