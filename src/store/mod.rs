@@ -5,6 +5,7 @@
 
 mod aware;
 mod carry;
+mod counts;
 pub mod fts;
 pub mod health;
 mod lists;

@@ -69,6 +69,10 @@ impl Store {
 
     /// How many articles match a query.
     pub fn count(&self, q: &Query, opts: &SqlOptions, now: DateTime<Utc>) -> Result<u64> {
+        let lead = !leads(opts, q).is_empty();
+        if let Some(n) = self.count_from_totals(q, &super::ViewFilter::All, opts, now, lead)? {
+            return Ok(n);
+        }
         let sql = to_sql(q, now, opts)?;
         let text = format!(
             "SELECT COUNT(*) FROM articles a WHERE {}({})",
@@ -128,11 +132,11 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT f.id, f.name, f.url, f.title, f.last_attempt, f.last_success, f.http_status,
                     f.last_error,
-                    (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id),
-                    (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id AND a.read = 0),
+                    COALESCE(c.total, 0), COALESCE(c.unread, 0),
                     (SELECT group_concat(tag, ' ') FROM feed_tags t WHERE t.feed_id = f.id),
                     f.remote_id IS NOT NULL, f.list
-             FROM feeds f WHERE f.subscribed ORDER BY f.name COLLATE NOCASE",
+             FROM feeds f LEFT JOIN feed_counts c ON c.feed_id = f.id
+             WHERE f.subscribed ORDER BY f.name COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([], |r| {
             let tags: Option<String> = r.get(10)?;

@@ -45,7 +45,7 @@ impl ViewFilter {
 
     /// One article per story when grouping, except in a feed's own view,
     /// which shows all its articles.
-    fn leads(&self, opts: &SqlOptions, q: &Query) -> &'static str {
+    pub(super) fn leads(&self, opts: &SqlOptions, q: &Query) -> &'static str {
         match self {
             ViewFilter::Feed(_) => "",
             _ => leads(opts, q),
@@ -53,7 +53,7 @@ impl ViewFilter {
     }
 
     /// `q` restricted to a saved view's query, when this is one.
-    fn with_view(&self, q: &Query) -> std::result::Result<Query, SearchError> {
+    pub(super) fn with_view(&self, q: &Query) -> std::result::Result<Query, SearchError> {
         let ViewFilter::Saved { name, query } = self else {
             return Ok(q.clone());
         };
@@ -262,11 +262,27 @@ impl Store {
         now: DateTime<Utc>,
     ) -> std::result::Result<u64, SearchError> {
         let q = view.with_view(q)?;
-        let m = to_sql(&q, now, opts)?;
+        let lead = view.leads(opts, &q);
+        if let Some(n) = self.count_from_totals(&q, view, opts, now, !lead.is_empty())? {
+            return Ok(n);
+        }
+        self.count_rows(&q, view, opts, now)
+    }
+
+    /// [`Store::count_view`] by reading the matching articles; `q` has the
+    /// saved view's query added.
+    pub(super) fn count_rows(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<u64, SearchError> {
+        let lead = view.leads(opts, q);
+        let m = to_sql(q, now, opts)?;
         let (view_sql, view_param) = view.condition();
         let sql = format!(
-            "SELECT COUNT(*) FROM articles a WHERE {}{view_sql} AND ({})",
-            view.leads(opts, &q),
+            "SELECT COUNT(*) FROM articles a WHERE {lead}{view_sql} AND ({})",
             m.where_sql
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -338,16 +354,17 @@ impl Store {
         Ok(ids)
     }
 
-    /// Totals over the whole cache; with `stories`, of stories.
+    /// Totals over the whole cache; with `stories`, of stories. Read from
+    /// the per-feed totals the triggers keep (see `schema::FEED_COUNTS`).
     pub fn counts(&self, stories: bool) -> Result<Counts> {
         let (all, unread, starred): (i64, i64, i64) = self
             .conn
             .prepare_cached(if stories {
-                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), COALESCE(SUM(starred), 0)
-                 FROM articles WHERE story_lead = 1"
+                "SELECT COALESCE(SUM(leads), 0), COALESCE(SUM(lead_unread), 0),
+                        COALESCE(SUM(lead_starred), 0) FROM feed_counts"
             } else {
-                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), COALESCE(SUM(starred), 0)
-                 FROM articles"
+                "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(unread), 0),
+                        COALESCE(SUM(starred), 0) FROM feed_counts"
             })?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
