@@ -17,6 +17,7 @@ pub use super::panes::list::{ArticleList, FIRST_LIMIT};
 pub use super::panes::reader::Reader;
 pub use super::panes::sidebar::{Sidebar, SidebarItem};
 use super::requests::{ListPurpose, Requests};
+use super::status::{Messages, Status};
 use super::theme::Theme;
 use crate::model::{ArticleId, FeedId};
 use crate::render::Zone;
@@ -83,9 +84,6 @@ pub struct Options {
     pub screen_reader: bool,
 }
 
-/// Messages kept for the message log.
-const LOG_LEN: usize = 50;
-
 pub struct App {
     pub size: Rect,
     pub now: DateTime<Utc>,
@@ -112,14 +110,8 @@ pub struct App {
     pub refresh: Option<Progress>,
     /// Failures in the last finished refresh.
     pub last_failed: usize,
-    pub flash: Option<String>,
-    /// The status message arrived after the last key: the cursor is on it.
-    pub fresh: bool,
-    /// In the screen-reader mode, alerts that arrived during a refresh,
-    /// announced with its end so that one message does not hide another.
-    pub held_alert: Option<String>,
-    /// The last messages, oldest first, with when they were shown.
-    pub log: std::collections::VecDeque<(DateTime<Utc>, String)>,
+    /// The status line's message and the message log.
+    pub messages: Messages,
     /// New alerts per saved view (by name) since it was last opened.
     pub alert_badges: std::collections::HashMap<String, usize>,
     /// Alerts also notify through the terminal (OSC 9).
@@ -164,10 +156,7 @@ impl App {
             counted: false,
             refresh: None,
             last_failed: 0,
-            flash: None,
-            fresh: false,
-            held_alert: None,
-            log: std::collections::VecDeque::new(),
+            messages: Messages::default(),
             alert_badges: std::collections::HashMap::new(),
             notify_terminal: false,
             undo: None,
@@ -224,8 +213,8 @@ impl App {
             2
         } else if self.screen_reader() && self.mode == Mode::Browse {
             // A message is read whole, on up to three lines.
-            let lines = self.flash.as_deref().map_or(1, |m| {
-                super::text::wrap(m, usize::from(self.size.width)).len()
+            let lines = self.messages.text().map_or(1, |m| {
+                super::text::wrap(&m, usize::from(self.size.width)).len()
             });
             u16::try_from(lines.clamp(1, 3)).unwrap_or(1)
         } else {
@@ -293,13 +282,13 @@ impl App {
     }
 
     /// Shows a message on the status line and keeps it in the log.
-    pub fn say(&mut self, message: String) {
-        if self.log.len() == LOG_LEN {
-            self.log.pop_front();
-        }
-        self.log.push_back((self.now, message.clone()));
-        self.flash = Some(message);
-        self.fresh = true;
+    pub fn say(&mut self, status: Status) {
+        self.messages.say(self.now, status);
+    }
+
+    /// The status line's message in words, if there is one.
+    pub fn status_text(&self) -> Option<String> {
+        self.messages.text()
     }
 
     pub fn screen_reader(&self) -> bool {

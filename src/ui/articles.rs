@@ -8,6 +8,7 @@ use super::event::StoreCmd;
 use super::layout::Pane;
 use super::links;
 use super::panes::clamp_add;
+use super::status::Status;
 use crate::model::{ArticleId, ArticleSummary};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -23,12 +24,12 @@ impl App {
             Some((id, feed)) => {
                 // Read aloud, the copy's own first line says enough.
                 if !self.screen_reader() {
-                    self.say(format!("copy from {feed}"));
+                    self.say(Status::CopyFrom(feed));
                 }
                 vec![self.load_article(id)]
             }
             None => {
-                self.say("no other copies of this story".into());
+                self.say(Status::NoOtherCopies);
                 Vec::new()
             }
         }
@@ -100,14 +101,11 @@ impl App {
         let before = self.list.selected;
         self.list.selected = clamp_add(before, delta, self.list.rows.len());
         if self.list.selected == before && self.focus == Pane::Reader {
-            self.say(
-                if delta > 0 {
-                    "last article"
-                } else {
-                    "first article"
-                }
-                .into(),
-            );
+            self.say(if delta > 0 {
+                Status::LastArticle
+            } else {
+                Status::FirstArticle
+            });
             return Vec::new();
         }
         let mut cmds = self.after_list_move();
@@ -137,7 +135,7 @@ impl App {
             if self.keymap.action(&key) == Some(Action::Quit) {
                 return self.update(Action::Quit);
             }
-            self.say("copy cancelled".into());
+            self.say(Status::CopyCancelled);
             return Vec::new();
         };
         let link = self
@@ -145,17 +143,15 @@ impl App {
             .and_then(|links| links.get(n - 1).cloned());
         match link.as_deref().map(|l| (l, links::allowed(l))) {
             Some((_, Some(url))) => {
-                self.say(format!("link [{n}] copied"));
+                self.say(Status::LinkNumberedCopied(n));
                 vec![Cmd::Copy(url)]
             }
             Some((l, None)) => {
-                self.say(format!(
-                    "not copying \"{l}\": only http, https and mailto links"
-                ));
+                self.say(Status::NotCopying(l.to_string()));
                 Vec::new()
             }
             None => {
-                self.say(format!("no link [{n}]"));
+                self.say(Status::NoLinkNumbered(n));
                 Vec::new()
             }
         }
@@ -164,17 +160,15 @@ impl App {
     pub(super) fn open_link(&mut self, link: Option<String>) -> Vec<Cmd> {
         match link.as_deref().map(|l| (l, links::allowed(l))) {
             Some((_, Some(url))) => {
-                self.say(format!("opening {url}"));
+                self.say(Status::Opening(url.clone()));
                 vec![Cmd::OpenUrl(url)]
             }
             Some((l, None)) => {
-                self.say(format!(
-                    "not opening \"{l}\": only http, https and mailto links open"
-                ));
+                self.say(Status::NotOpening(l.to_string()));
                 Vec::new()
             }
             None => {
-                self.say("no link".into());
+                self.say(Status::NoLink);
                 Vec::new()
             }
         }

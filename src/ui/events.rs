@@ -4,6 +4,7 @@
 
 use super::app::{refresh_cmd, App, Cmd, Progress};
 use super::event::Event;
+use super::status::{AlertNote, Status};
 use crate::model::FeedId;
 use chrono::{DateTime, Duration, Utc};
 
@@ -27,11 +28,11 @@ impl App {
 
     pub(super) fn start_refresh(&mut self, feeds: Option<Vec<FeedId>>) -> Vec<Cmd> {
         if self.options.offline {
-            self.say("offline: refresh is off".into());
+            self.say(Status::Offline);
             return Vec::new();
         }
         if feeds.as_ref().is_some_and(Vec::is_empty) {
-            self.say("no feed selected".into());
+            self.say(Status::NoFeedSelected);
             return Vec::new();
         }
         vec![refresh_cmd(feeds, true)]
@@ -60,7 +61,7 @@ impl App {
                 p.total += total;
                 // Announced once at the start, not at every feed.
                 if started && self.screen_reader() {
-                    self.say(super::words::refresh_started(total));
+                    self.say(Status::RefreshStarted { feeds: total });
                 }
                 Vec::new()
             }
@@ -79,22 +80,22 @@ impl App {
                 let p = self.refresh.take().unwrap_or_default();
                 self.last_failed = p.failed;
                 if self.screen_reader() {
-                    let mut msg = super::words::refresh_finished(&p);
-                    if let Some(alert) = self.held_alert.take() {
-                        msg.push_str(&format!(" Alert: {alert}"));
-                    }
-                    self.say(msg);
+                    let alerts = std::mem::take(&mut self.messages.held_alerts);
+                    self.say(Status::RefreshDone {
+                        progress: p,
+                        alerts,
+                    });
                 }
                 self.request_count().into_iter().collect()
             }
             Event::MarkedAllRead { ids } => {
-                self.say(format!("{} marked read, u to undo", ids.len()));
+                self.say(Status::MarkedRead(ids.len()));
                 let cmds = self.set_flags_local_read(&ids);
                 self.undo = (!ids.is_empty()).then_some(ids);
                 cmds
             }
             Event::StoreFailed { message } => {
-                self.say(message);
+                self.say(Status::StoreFailed(message));
                 Vec::new()
             }
             Event::Alerted(alerts) => self.on_alerts(alerts),
@@ -102,19 +103,19 @@ impl App {
                 let shown = self.reader.as_ref().is_some_and(|r| r.summary.id == id);
                 match result {
                     Ok(()) => {
-                        self.say("whole article read".into());
+                        self.say(Status::FullTextRead);
                         shown.then(|| self.load_article(id)).into_iter().collect()
                     }
                     Err(e) => {
-                        self.say(format!("cannot read the article's page: {e}"));
+                        self.say(Status::NoFullText(e));
                         Vec::new()
                     }
                 }
             }
             Event::BulletinWritten(result) => {
                 self.say(match result {
-                    Ok((path, n)) => format!("bulletin of {n} written to {}", path.display()),
-                    Err(e) => format!("no bulletin: {e}"),
+                    Ok((path, articles)) => Status::BulletinWritten { articles, path },
+                    Err(e) => Status::NoBulletin(e),
                 });
                 Vec::new()
             }
@@ -126,20 +127,15 @@ impl App {
         let Some(first) = alerts.first() else {
             return Vec::new();
         };
-        let message = match alerts.len() {
-            1 => format!("new in {}: {}", first.view, first.title),
-            n => format!(
-                "{n} new in alerting views, first in {}: {}",
-                first.view, first.title
-            ),
+        let note = AlertNote {
+            count: alerts.len(),
+            view: first.view.clone(),
+            title: first.title.clone(),
         };
         if self.screen_reader() && self.refresh.is_some() {
-            self.held_alert = Some(match self.held_alert.take() {
-                None => message,
-                Some(before) => format!("{before}; {message}"),
-            });
+            self.messages.held_alerts.push(note);
         } else {
-            self.say(message);
+            self.say(Status::Alert(note));
         }
         for a in &alerts {
             *self.alert_badges.entry(a.view.clone()).or_default() += 1;

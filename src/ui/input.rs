@@ -9,12 +9,13 @@ use super::layout::Pane;
 use super::links;
 use super::panes::{step, WHEEL_STEP};
 use super::requests::ListPurpose;
+use super::status::Status;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 impl App {
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        self.fresh = false;
+        self.messages.fresh = false;
         if std::mem::take(&mut self.copy_pending) {
             return self.copy_numbered_link(key);
         }
@@ -121,7 +122,7 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Cmd> {
-        self.flash = None;
+        self.messages.shown = None;
         if let Some(overlay) = self.overlay {
             return self.update_overlay(overlay, action);
         }
@@ -202,11 +203,11 @@ impl App {
             })],
             Action::Undo => match self.undo.take() {
                 Some(ids) => {
-                    self.say(format!("{} marked unread again", ids.len()));
+                    self.say(Status::MarkedUnread(ids.len()));
                     self.set_flags(&ids, Some(false), None)
                 }
                 None => {
-                    self.say("nothing to undo".into());
+                    self.say(Status::NothingToUndo);
                     Vec::new()
                 }
             },
@@ -225,18 +226,18 @@ impl App {
                 };
                 let link = links.get(usize::from(n) - 1).cloned();
                 if link.is_none() {
-                    self.say(format!("no link [{n}]"));
+                    self.say(Status::NoLinkNumbered(usize::from(n)));
                     return Vec::new();
                 }
                 self.open_link(link)
             }
             Action::CopyLink => match self.target_link().as_deref().and_then(links::allowed) {
                 Some(url) => {
-                    self.say("link copied".into());
+                    self.say(Status::LinkCopied);
                     vec![Cmd::Copy(url)]
                 }
                 None => {
-                    self.say("no link to copy".into());
+                    self.say(Status::NoLinkToCopy);
                     Vec::new()
                 }
             },
@@ -244,11 +245,11 @@ impl App {
                 let Some((id, _, _)) = self.target() else {
                     return Vec::new();
                 };
-                self.say("reading the whole article from its page…".into());
+                self.say(Status::ReadingFullText);
                 vec![Cmd::Run(crate::runner::Command::ReadFullText { id })]
             }
             Action::Bulletin => {
-                self.say("writing a bulletin…".into());
+                self.say(Status::WritingBulletin);
                 vec![Cmd::Store(StoreCmd::WriteBulletin {
                     title: self.view_name(&self.view),
                     view: self.view.clone(),
@@ -257,28 +258,21 @@ impl App {
             }
             Action::CopyLinkN => {
                 match self.reader_links().map(<[String]>::len) {
-                    Some(n @ 1..) => {
+                    Some(links @ 1..) => {
                         self.copy_pending = true;
-                        let which = if n == 1 {
-                            "1".to_string()
-                        } else {
-                            format!("1 to {}", n.min(9))
-                        };
-                        self.say(format!("copy link: press {which}, any other key cancels"));
+                        self.say(Status::CopyPrompt { links });
                     }
-                    _ => self.say("no numbered links to copy".into()),
+                    _ => self.say(Status::NoNumberedLinks),
                 }
                 Vec::new()
             }
             Action::CycleLayout if self.screen_reader() => {
-                self.say(
-                    "In the screen-reader mode one pane shows at a time; Tab changes it.".into(),
-                );
+                self.say(Status::OnePaneAtATime);
                 Vec::new()
             }
             Action::CycleLayout => {
                 self.arrangement = self.arrangement.next();
-                self.say(format!("layout: {}", self.arrangement.describe()));
+                self.say(Status::Layout(self.arrangement));
                 self.relayout()
             }
             Action::ToggleSidebar => {

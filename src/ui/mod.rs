@@ -2,9 +2,10 @@
 //! split by what it answers: the rules between panes (`app`), keys and the
 //! mouse (`input`), the article in the reader (`articles`), requests to the
 //! store worker and their answers (`requests`), what the workers report
-//! (`events`, handling the messages of `event`). Default keys are in
-//! `keymap`, drawing in `views` and `panes`, and the loop that ties them to
-//! the terminal in `run`.
+//! (`events`, handling the messages of `event`). Status messages are typed
+//! (`status`) and worded when drawn. Default keys are in `keymap`, drawing
+//! in `views` and `panes`, and the loop that ties them to the terminal in
+//! `run`.
 
 pub use crate::config::action;
 pub mod app;
@@ -20,6 +21,7 @@ pub mod panes;
 mod requests;
 mod run;
 pub mod state;
+pub mod status;
 pub use crate::text;
 pub mod theme;
 pub mod views;

@@ -6,6 +6,7 @@
 
 use super::app::{App, Cmd, Filter, Mode, FIRST_LIMIT};
 use super::event::{LoadedArticle, StoreCmd};
+use super::status::Status;
 use crate::model::{ArticleId, ArticleSummary};
 use crate::store::{SearchError, ViewFilter};
 
@@ -187,7 +188,7 @@ impl App {
                 if self.mode == Mode::Filter {
                     self.filter.error = Some(e);
                 } else {
-                    self.say(e.message);
+                    self.say(Status::SearchFailed(e.message));
                 }
             }
             Ok(rows) => {

@@ -400,7 +400,7 @@ fn links_open_only_when_safe() {
     r[0].link = Some("javascript:alert(1)".into());
     let mut a = loaded_in(Arrangement::Columns, 80, 24, false, r);
     assert!(a.update(Action::OpenLink).is_empty());
-    assert!(a.flash.as_deref().unwrap().contains("only http"));
+    assert!(a.status_text().as_deref().unwrap().contains("only http"));
     a.update(Action::MoveDown);
     assert!(
         matches!(a.update(Action::OpenLink).as_slice(), [Cmd::OpenUrl(u)] if u == "https://news.test/5")
@@ -427,7 +427,10 @@ fn copy_link_n_takes_the_next_digit() {
     let mut a = loaded_in(Arrangement::Columns, 80, 24, false, rows());
     // Not in the reader: nothing numbered to copy, and digits stay digits.
     assert!(a.on_key(key('Y')).is_empty());
-    assert_eq!(a.flash.as_deref(), Some("no numbered links to copy"));
+    assert_eq!(
+        a.status_text().as_deref(),
+        Some("no numbered links to copy")
+    );
     let cmds = a.on_key(code(KeyCode::Enter));
     let (g, id) = article_gen(&cmds).unwrap();
     a.on_event(Event::ArticleLoaded(Box::new(body_for(
@@ -441,22 +444,22 @@ fn copy_link_n_takes_the_next_digit() {
     // `Y` then a digit copies that numbered link, and opens nothing.
     assert!(a.on_key(key('Y')).is_empty());
     assert_eq!(
-        a.flash.as_deref(),
+        a.status_text().as_deref(),
         Some("copy link: press 1 to 2, any other key cancels")
     );
     assert!(
         matches!(a.on_key(key('2')).as_slice(), [Cmd::Copy(u)] if u == "https://healthinnovationnetwork.com/")
     );
-    assert_eq!(a.flash.as_deref(), Some("link [2] copied"));
+    assert_eq!(a.status_text().as_deref(), Some("link [2] copied"));
     // Only once: the next digit opens, as usual.
     assert!(matches!(a.on_key(key('1')).as_slice(), [Cmd::OpenUrl(_)]));
     // A missing number, and any other key, cancel without acting.
     a.on_key(key('Y'));
     assert!(a.on_key(key('7')).is_empty());
-    assert_eq!(a.flash.as_deref(), Some("no link [7]"));
+    assert_eq!(a.status_text().as_deref(), Some("no link [7]"));
     a.on_key(key('Y'));
     assert!(a.on_key(key('q')).is_empty());
-    assert_eq!(a.flash.as_deref(), Some("copy cancelled"));
+    assert_eq!(a.status_text().as_deref(), Some("copy cancelled"));
     assert!(a.reader.is_some() && !a.quit);
     a.on_key(key('Y'));
     a.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
@@ -593,7 +596,7 @@ fn layout_cycles_and_is_kept() {
     let w = a.reader_width();
     let cmds = a.on_key(key('L'));
     assert_eq!(a.arrangement, Arrangement::Columns);
-    assert_eq!(a.flash.as_deref(), Some("layout: side by side"));
+    assert_eq!(a.status_text().as_deref(), Some("layout: side by side"));
     assert!(
         matches!(cmds.as_slice(), [Cmd::Store(StoreCmd::LoadArticle { width, .. })] if *width < w)
     );
@@ -637,14 +640,14 @@ fn full_text_is_read_on_demand_and_shown() {
         cmds.as_slice(),
         [Cmd::Run(RunCmd::ReadFullText { id: ArticleId(6) })]
     ));
-    assert!(a.flash.as_deref().unwrap().contains("reading"));
+    assert!(a.status_text().as_deref().unwrap().contains("reading"));
     // Read: the open article is loaded again, with its new body.
     let cmds = a.on_event(Event::FullTextRead {
         id: ArticleId(6),
         result: Ok(()),
     });
     assert!(matches!(article_gen(&cmds), Some((_, ArticleId(6)))));
-    assert_eq!(a.flash.as_deref(), Some("whole article read"));
+    assert_eq!(a.status_text().as_deref(), Some("whole article read"));
     // Another article's page, or a failure: only a message.
     assert!(a
         .on_event(Event::FullTextRead {
@@ -656,7 +659,7 @@ fn full_text_is_read_on_demand_and_shown() {
         id: ArticleId(6),
         result: Err("offline: the article's page cannot be read".into()),
     });
-    assert!(a.flash.as_deref().unwrap().contains("offline"));
+    assert!(a.status_text().as_deref().unwrap().contains("offline"));
 }
 
 #[test]
@@ -673,7 +676,7 @@ fn bulletin_key_writes_the_view_and_says_where() {
         12,
     ))));
     assert_eq!(
-        a.flash.as_deref(),
+        a.status_text().as_deref(),
         Some("bulletin of 12 written to /tmp/bulletin-all-2024-05-26.html")
     );
 }
@@ -1212,7 +1215,10 @@ fn alerts_flash_badge_and_notify() {
     };
     let cmds = a.on_event(Event::Alerted(vec![alert("Beds open")]));
     assert!(cmds.is_empty(), "no terminal notification unless enabled");
-    assert_eq!(a.flash.as_deref(), Some("new in NHS this week: Beds open"));
+    assert_eq!(
+        a.status_text().as_deref(),
+        Some("new in NHS this week: Beds open")
+    );
     let label = |a: &App| {
         a.sidebar
             .items
@@ -1291,7 +1297,10 @@ fn the_copy_key_cycles_through_a_storys_copies() {
     // An article alone has no copies to show.
     a.update(Action::NextArticle);
     assert!(a.on_key(key('a')).is_empty());
-    assert_eq!(a.flash.as_deref(), Some("no other copies of this story"));
+    assert_eq!(
+        a.status_text().as_deref(),
+        Some("no other copies of this story")
+    );
 }
 
 #[test]
