@@ -101,8 +101,7 @@ impl fmt::Display for Status {
             Status::RefreshDone { progress, alerts } => {
                 f.write_str(&super::words::refresh_finished(progress))?;
                 if !alerts.is_empty() {
-                    let alerts: Vec<String> =
-                        alerts.iter().map(|a| Status::alert_text(a)).collect();
+                    let alerts: Vec<String> = alerts.iter().map(AlertNote::to_string).collect();
                     write!(f, " Alert: {}", alerts.join("; "))?;
                 }
                 Ok(())
@@ -115,7 +114,7 @@ impl fmt::Display for Status {
                 f.write_str("cannot refresh: the cache could not be opened for writing")
             }
             Status::RefresherStopped => f.write_str("the refresh worker stopped"),
-            Status::Alert(a) => f.write_str(&Status::alert_text(a)),
+            Status::Alert(a) => write!(f, "{a}"),
             Status::MarkedRead(n) => write!(f, "{n} marked read, u to undo"),
             Status::MarkedUnread(n) => write!(f, "{n} marked unread again"),
             Status::NothingToUndo => f.write_str("nothing to undo"),
@@ -165,13 +164,14 @@ impl fmt::Display for Status {
     }
 }
 
-impl Status {
-    fn alert_text(a: &AlertNote) -> String {
-        match a.count {
-            1 => format!("new in {}: {}", a.view, a.title),
-            n => format!(
+impl fmt::Display for AlertNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.count {
+            1 => write!(f, "new in {}: {}", self.view, self.title),
+            n => write!(
+                f,
                 "{n} new in alerting views, first in {}: {}",
-                a.view, a.title
+                self.view, self.title
             ),
         }
     }
