@@ -208,6 +208,8 @@ impl App {
         cmds
     }
 
+    // ---- geometry ----
+
     pub fn status_height(&self) -> u16 {
         if self.mode == Mode::Filter && self.filter.error.is_some() {
             2
@@ -281,16 +283,6 @@ impl App {
         is_wide(self.size) && !self.screen_reader()
     }
 
-    /// Shows a message on the status line and keeps it in the log.
-    pub fn say(&mut self, status: Status) {
-        self.messages.say(self.now, status);
-    }
-
-    /// The status line's message in words, if there is one.
-    pub fn status_text(&self) -> Option<String> {
-        self.messages.text()
-    }
-
     pub fn screen_reader(&self) -> bool {
         self.options.screen_reader
     }
@@ -314,11 +306,7 @@ impl App {
         cmds
     }
 
-    pub(super) fn show_overlay(&mut self, overlay: Overlay) -> Vec<Cmd> {
-        self.overlay = Some(overlay);
-        self.overlay_scroll = 0;
-        Vec::new()
-    }
+    // ---- focus ----
 
     /// Tab: sidebar, list, reader (when there is one), round again.
     pub(super) fn next_pane(&mut self) -> Vec<Cmd> {
@@ -364,6 +352,8 @@ impl App {
         }
         Vec::new()
     }
+
+    // ---- what the keys act on ----
 
     /// The article the flag keys act on, with its read and starred flags.
     pub(super) fn target(&self) -> Option<(ArticleId, bool, bool)> {
@@ -420,6 +410,56 @@ impl App {
         }
     }
 
+    // ---- overlays ----
+
+    pub(super) fn show_overlay(&mut self, overlay: Overlay) -> Vec<Cmd> {
+        self.overlay = Some(overlay);
+        self.overlay_scroll = 0;
+        Vec::new()
+    }
+
+    pub(super) fn update_overlay(&mut self, overlay: Overlay, action: Action) -> Vec<Cmd> {
+        let page = usize::from(self.size.height.saturating_sub(4)).max(1);
+        let s = &mut self.overlay_scroll;
+        match action {
+            Action::MoveDown => *s += 1,
+            Action::MoveUp => *s = s.saturating_sub(1),
+            Action::PageDown | Action::HalfPageDown => *s += page,
+            Action::PageUp | Action::HalfPageUp => *s = s.saturating_sub(page),
+            Action::Top => *s = 0,
+            Action::Quit => self.quit = true,
+            Action::Help | Action::ShowErrors | Action::MessageLog => {
+                let wanted = match action {
+                    Action::Help => Overlay::Help,
+                    Action::ShowErrors => Overlay::Errors,
+                    _ => Overlay::Messages,
+                };
+                if wanted == overlay {
+                    self.overlay = None;
+                } else {
+                    return self.show_overlay(wanted);
+                }
+            }
+            Action::Back | Action::Close => self.overlay = None,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    // ---- the status line ----
+
+    /// Shows a message on the status line and keeps it in the log.
+    pub fn say(&mut self, status: Status) {
+        self.messages.say(self.now, status);
+    }
+
+    /// The status line's message in words, if there is one.
+    pub fn status_text(&self) -> Option<String> {
+        self.messages.text()
+    }
+
+    // ---- views and feeds ----
+
     /// The name of a view, as in the sidebar.
     pub fn view_name(&self, view: &ViewFilter) -> String {
         match view {
@@ -454,34 +494,6 @@ impl App {
 
     pub fn failing_feeds(&self) -> usize {
         self.snapshot.feeds.iter().filter(|f| f.failing()).count()
-    }
-
-    pub(super) fn update_overlay(&mut self, overlay: Overlay, action: Action) -> Vec<Cmd> {
-        let page = usize::from(self.size.height.saturating_sub(4)).max(1);
-        let s = &mut self.overlay_scroll;
-        match action {
-            Action::MoveDown => *s += 1,
-            Action::MoveUp => *s = s.saturating_sub(1),
-            Action::PageDown | Action::HalfPageDown => *s += page,
-            Action::PageUp | Action::HalfPageUp => *s = s.saturating_sub(page),
-            Action::Top => *s = 0,
-            Action::Quit => self.quit = true,
-            Action::Help | Action::ShowErrors | Action::MessageLog => {
-                let wanted = match action {
-                    Action::Help => Overlay::Help,
-                    Action::ShowErrors => Overlay::Errors,
-                    _ => Overlay::Messages,
-                };
-                if wanted == overlay {
-                    self.overlay = None;
-                } else {
-                    return self.show_overlay(wanted);
-                }
-            }
-            Action::Back | Action::Close => self.overlay = None,
-            _ => {}
-        }
-        Vec::new()
     }
 }
 

@@ -14,6 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::layout::{Position, Rect};
 
 impl App {
+    /// A key: the answer to a prompt, the filter line's, or the keymap's.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         self.messages.fresh = false;
         if std::mem::take(&mut self.copy_pending) {
@@ -33,6 +34,7 @@ impl App {
         self.relayout()
     }
 
+    /// A click focuses a pane and selects a row; the wheel scrolls.
     pub fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
         let pos = Position::new(m.column, m.row);
         let a = self.areas();
@@ -121,6 +123,7 @@ impl App {
         }
     }
 
+    /// What an action does. A status message lasts until the next one.
     pub fn update(&mut self, action: Action) -> Vec<Cmd> {
         self.messages.shown = None;
         if let Some(overlay) = self.overlay {
