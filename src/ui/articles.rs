@@ -13,6 +13,81 @@ use crate::model::{ArticleId, ArticleSummary};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
+    // ---- the reader ----
+
+    /// Opens the selected article in the reader and marks it read.
+    pub(super) fn open_selected(&mut self) -> Vec<Cmd> {
+        let Some(a) = self.list.current().cloned() else {
+            return Vec::new();
+        };
+        self.focus = Pane::Reader;
+        let mut cmds = Vec::new();
+        if self.reader.as_ref().is_none_or(|r| r.summary.id != a.id) {
+            cmds.push(self.show_article(a.clone()));
+        }
+        if !a.read {
+            cmds.extend(self.set_flags(&[a.id], Some(true), None));
+        }
+        cmds
+    }
+
+    /// With the reader beside the list, it follows the selection (without
+    /// marking it read).
+    pub(super) fn preview(&mut self) -> Vec<Cmd> {
+        if !self.reader_beside_list() {
+            return Vec::new();
+        }
+        match self.list.current() {
+            Some(a) if self.reader.as_ref().is_none_or(|r| r.summary.id != a.id) => {
+                let a = a.clone();
+                vec![self.show_article(a)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn show_article(&mut self, summary: ArticleSummary) -> Cmd {
+        let id = summary.id;
+        let mut reader = Reader::new(summary);
+        reader.spoken = self.screen_reader();
+        reader.copy_key = self
+            .keymap
+            .keys_for(Action::NextCopy)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        self.reader = Some(reader);
+        self.load_article(id)
+    }
+
+    /// The next or previous article of the list, opened.
+    pub(super) fn step_article(&mut self, delta: isize) -> Vec<Cmd> {
+        if self.list.rows.is_empty() {
+            return Vec::new();
+        }
+        // From the reader, step from the article shown.
+        if let Some(i) = self
+            .reader
+            .as_ref()
+            .and_then(|r| self.list.rows.iter().position(|a| a.id == r.summary.id))
+        {
+            self.list.selected = i;
+        }
+        let before = self.list.selected;
+        self.list.selected = clamp_add(before, delta, self.list.rows.len());
+        if self.list.selected == before && self.focus == Pane::Reader {
+            self.say(if delta > 0 {
+                Status::LastArticle
+            } else {
+                Status::FirstArticle
+            });
+            return Vec::new();
+        }
+        let mut cmds = self.after_list_move();
+        cmds.extend(self.open_selected());
+        cmds
+    }
+
     /// Shows the next copy of the story in the reader.
     pub(super) fn next_copy(&mut self) -> Vec<Cmd> {
         let shown = self.focus == Pane::Reader || self.reader_beside_list();
@@ -42,79 +117,28 @@ impl App {
         }
     }
 
-    /// With the reader beside the list, it follows the selection (without
-    /// marking it read).
-    pub(super) fn preview(&mut self) -> Vec<Cmd> {
-        if !self.reader_beside_list() {
-            return Vec::new();
-        }
-        match self.list.current() {
-            Some(a) if self.reader.as_ref().is_none_or(|r| r.summary.id != a.id) => {
-                let a = a.clone();
-                vec![self.show_article(a)]
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    pub(super) fn open_selected(&mut self) -> Vec<Cmd> {
-        let Some(a) = self.list.current().cloned() else {
-            return Vec::new();
-        };
-        self.focus = Pane::Reader;
-        let mut cmds = Vec::new();
-        if self.reader.as_ref().is_none_or(|r| r.summary.id != a.id) {
-            cmds.push(self.show_article(a.clone()));
-        }
-        if !a.read {
-            cmds.extend(self.set_flags(&[a.id], Some(true), None));
-        }
-        cmds
-    }
-
-    fn show_article(&mut self, summary: ArticleSummary) -> Cmd {
-        let id = summary.id;
-        let mut reader = Reader::new(summary);
-        reader.spoken = self.screen_reader();
-        reader.copy_key = self
-            .keymap
-            .keys_for(Action::NextCopy)
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        self.reader = Some(reader);
-        self.load_article(id)
-    }
-
-    pub(super) fn step_article(&mut self, delta: isize) -> Vec<Cmd> {
-        if self.list.rows.is_empty() {
-            return Vec::new();
-        }
-        // From the reader, step from the article shown.
-        if let Some(i) = self
-            .reader
-            .as_ref()
-            .and_then(|r| self.list.rows.iter().position(|a| a.id == r.summary.id))
-        {
-            self.list.selected = i;
-        }
-        let before = self.list.selected;
-        self.list.selected = clamp_add(before, delta, self.list.rows.len());
-        if self.list.selected == before && self.focus == Pane::Reader {
-            self.say(if delta > 0 {
-                Status::LastArticle
-            } else {
-                Status::FirstArticle
-            });
-            return Vec::new();
-        }
-        let mut cmds = self.after_list_move();
-        cmds.extend(self.open_selected());
-        cmds
-    }
-
     pub(super) fn clamp_reader_scroll(&mut self) {
         self.scroll_reader(0);
+    }
+
+    // ---- links ----
+
+    /// Opens a link in the browser if it is http, https or mailto.
+    pub(super) fn open_link(&mut self, link: Option<String>) -> Vec<Cmd> {
+        match link.as_deref().map(|l| (l, links::allowed(l))) {
+            Some((_, Some(url))) => {
+                self.say(Status::Opening(url.clone()));
+                vec![Cmd::OpenUrl(url)]
+            }
+            Some((l, None)) => {
+                self.say(Status::NotOpening(l.to_string()));
+                Vec::new()
+            }
+            None => {
+                self.say(Status::NoLink);
+                Vec::new()
+            }
+        }
     }
 
     /// The key after `copy_link_n`: a digit 1-9 copies that link, any
@@ -157,22 +181,7 @@ impl App {
         }
     }
 
-    pub(super) fn open_link(&mut self, link: Option<String>) -> Vec<Cmd> {
-        match link.as_deref().map(|l| (l, links::allowed(l))) {
-            Some((_, Some(url))) => {
-                self.say(Status::Opening(url.clone()));
-                vec![Cmd::OpenUrl(url)]
-            }
-            Some((l, None)) => {
-                self.say(Status::NotOpening(l.to_string()));
-                Vec::new()
-            }
-            None => {
-                self.say(Status::NoLink);
-                Vec::new()
-            }
-        }
-    }
+    // ---- flags ----
 
     /// Sets flags here at once and in the cache.
     pub(super) fn set_flags(

@@ -36,6 +36,23 @@ pub(super) struct Requests {
 }
 
 impl App {
+    // ---- the list ----
+
+    pub(super) fn set_view(&mut self, view: ViewFilter) -> Vec<Cmd> {
+        if view == self.view && self.list.loaded {
+            return Vec::new();
+        }
+        if let ViewFilter::Saved { name, .. } = &view {
+            if self.alert_badges.remove(name).is_some() {
+                self.rebuild_sidebar();
+            }
+        }
+        self.view = view;
+        self.list.limit = FIRST_LIMIT;
+        self.list.total = None;
+        vec![self.request_list(ListPurpose::NewView, self.filter.applied.clone())]
+    }
+
     pub(super) fn filter_changed(&mut self) -> Vec<Cmd> {
         self.list.limit = FIRST_LIMIT;
         vec![self.request_list(ListPurpose::NewView, self.filter.input.clone())]
@@ -51,6 +68,20 @@ impl App {
             self.after_list_move()
         } else {
             Vec::new()
+        }
+    }
+
+    /// G: the oldest article of the view, fetching the last page when it
+    /// is not loaded yet.
+    pub(super) fn list_bottom(&mut self) -> Vec<Cmd> {
+        let total = self.list.total.and_then(|t| usize::try_from(t).ok());
+        match total {
+            Some(t) if self.list.base + self.list.rows.len() < t => {
+                self.list.limit = FIRST_LIMIT;
+                let q = self.filter.applied.clone();
+                vec![self.request_page(ListPurpose::Bottom, q, t.saturating_sub(FIRST_LIMIT))]
+            }
+            _ => self.move_list(isize::MAX / 2),
         }
     }
 
@@ -80,44 +111,7 @@ impl App {
         self.list.keep_in_view(h);
     }
 
-    pub(super) fn load_article(&mut self, id: ArticleId) -> Cmd {
-        self.requests.article_generation += 1;
-        Cmd::Store(StoreCmd::LoadArticle {
-            generation: self.requests.article_generation,
-            id,
-            width: self.reader_width(),
-            spoken: self.screen_reader(),
-        })
-    }
-
-    pub(super) fn set_view(&mut self, view: ViewFilter) -> Vec<Cmd> {
-        if view == self.view && self.list.loaded {
-            return Vec::new();
-        }
-        if let ViewFilter::Saved { name, .. } = &view {
-            if self.alert_badges.remove(name).is_some() {
-                self.rebuild_sidebar();
-            }
-        }
-        self.view = view;
-        self.list.limit = FIRST_LIMIT;
-        self.list.total = None;
-        vec![self.request_list(ListPurpose::NewView, self.filter.applied.clone())]
-    }
-
-    /// G: the oldest article of the view, fetching the last page when it
-    /// is not loaded yet.
-    pub(super) fn list_bottom(&mut self) -> Vec<Cmd> {
-        let total = self.list.total.and_then(|t| usize::try_from(t).ok());
-        match total {
-            Some(t) if self.list.base + self.list.rows.len() < t => {
-                self.list.limit = FIRST_LIMIT;
-                let q = self.filter.applied.clone();
-                vec![self.request_page(ListPurpose::Bottom, q, t.saturating_sub(FIRST_LIMIT))]
-            }
-            _ => self.move_list(isize::MAX / 2),
-        }
-    }
+    // ---- requests ----
 
     /// The list from where the loaded rows start (a new view from the top).
     pub(super) fn request_list(&mut self, purpose: ListPurpose, query: String) -> Cmd {
@@ -153,6 +147,15 @@ impl App {
         })
     }
 
+    pub(super) fn request_reload(&mut self) -> Option<Cmd> {
+        if self.requests.list_pending.is_some() {
+            self.requests.reload_wanted = true;
+            None
+        } else {
+            Some(self.request_list(ListPurpose::Reload, self.filter.applied.clone()))
+        }
+    }
+
     pub(super) fn request_count(&mut self) -> Option<Cmd> {
         if self.requests.count_pending {
             self.requests.count_wanted = true;
@@ -163,14 +166,17 @@ impl App {
         }
     }
 
-    pub(super) fn request_reload(&mut self) -> Option<Cmd> {
-        if self.requests.list_pending.is_some() {
-            self.requests.reload_wanted = true;
-            None
-        } else {
-            Some(self.request_list(ListPurpose::Reload, self.filter.applied.clone()))
-        }
+    pub(super) fn load_article(&mut self, id: ArticleId) -> Cmd {
+        self.requests.article_generation += 1;
+        Cmd::Store(StoreCmd::LoadArticle {
+            generation: self.requests.article_generation,
+            id,
+            width: self.reader_width(),
+            spoken: self.screen_reader(),
+        })
     }
+
+    // ---- answers ----
 
     pub(super) fn on_listed(
         &mut self,
