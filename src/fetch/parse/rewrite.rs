@@ -16,6 +16,7 @@
 //!   of each item are collected in document order ([`Extra`]).
 
 use super::text::{base64, escape, named_entity, numeric_entity, reference};
+use super::ParseProblem;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -239,7 +240,7 @@ struct Pass<'a> {
 
 /// Rewrites `src` (already decoded); fails only for an entity expansion
 /// past its limits.
-pub fn rewrite(src: &str, base: &Url) -> Result<Rewritten, String> {
+pub fn rewrite(src: &str, base: &Url) -> Result<Rewritten, ParseProblem> {
     let mut p = Pass {
         src,
         out: String::with_capacity(src.len() + src.len() / 8),
@@ -442,7 +443,12 @@ impl<'a> Pass<'a> {
         &mut self.r.feed
     }
 
-    fn start(&mut self, tag: Pending<'a>, empty: bool, inner_start: usize) -> Result<(), String> {
+    fn start(
+        &mut self,
+        tag: Pending<'a>,
+        empty: bool,
+        inner_start: usize,
+    ) -> Result<(), ParseProblem> {
         let ns_len = self.ns.len();
         let mut base = self.stack.last().map_or(0, |f| f.base);
         for (prefix, local, value) in &tag.attrs {
@@ -762,7 +768,7 @@ impl<'a> Pass<'a> {
         Ok(())
     }
 
-    fn end(&mut self, prefix: &str, local: &str, at: usize) -> Result<(), String> {
+    fn end(&mut self, prefix: &str, local: &str, at: usize) -> Result<(), ParseProblem> {
         let Some(i) = self.stack.iter().rposition(|f| {
             // Renamed elements close under either name, RSS names in any case.
             f.prefix == prefix
@@ -863,7 +869,7 @@ impl<'a> Pass<'a> {
 
     /// Character data outside captured constructs: kept, with references
     /// made XML-safe. `token` is false for bytes skipped after an error.
-    fn text(&mut self, s: &str, token: bool) -> Result<(), String> {
+    fn text(&mut self, s: &str, token: bool) -> Result<(), ParseProblem> {
         if self.capture.is_some() {
             return Ok(());
         }
@@ -884,7 +890,7 @@ impl<'a> Pass<'a> {
     /// XML-safe copy of raw character data: the five XML references and
     /// numeric ones are kept, DTD entities and HTML names are expanded,
     /// and any other `&` or `<` is escaped.
-    fn fix_refs<'s>(&mut self, s: &'s str) -> Result<Cow<'s, str>, String> {
+    fn fix_refs<'s>(&mut self, s: &'s str) -> Result<Cow<'s, str>, ParseProblem> {
         if !s.bytes().any(|b| matches!(b, b'&' | b'<' | b'>')) {
             return Ok(Cow::Borrowed(s));
         }
@@ -929,18 +935,18 @@ impl<'a> Pass<'a> {
     }
 
     /// An attribute value as text.
-    fn attr_text(&mut self, raw: &str) -> Result<String, String> {
+    fn attr_text(&mut self, raw: &str) -> Result<String, ParseProblem> {
         Ok(super::text::decode_entities(&self.fix_refs(raw)?))
     }
 
     /// The text an entity reference stands for: a DTD entity (expanded
     /// within limits) or an HTML name.
-    fn expand(&mut self, name: &str, depth: usize) -> Result<Option<String>, String> {
+    fn expand(&mut self, name: &str, depth: usize) -> Result<Option<String>, ParseProblem> {
         let Some(value) = self.entities.get(name).copied() else {
             return Ok(named_entity(name).map(str::to_string));
         };
         if depth > 4 {
-            return Err(format!("entity &{name}; nests too deeply"));
+            return Err(ParseProblem::EntityNested { name: name.into() });
         }
         let mut out = String::new();
         let mut rest = value;
@@ -961,14 +967,18 @@ impl<'a> Pass<'a> {
                 None => out.push('&'),
             }
             if out.len() > ENTITY_MAX {
-                return Err(format!("entity &{name}; expands past {ENTITY_MAX} bytes"));
+                return Err(ParseProblem::EntityTooLong {
+                    name: name.into(),
+                    max: ENTITY_MAX,
+                });
             }
         }
         out.push_str(rest);
         if out.len() > ENTITY_MAX || out.len() > self.budget {
-            return Err(format!(
-                "entity expansion exceeds the limit ({ENTITY_MAX} bytes each, {ENTITY_BUDGET} in all)"
-            ));
+            return Err(ParseProblem::EntityBudget {
+                each: ENTITY_MAX,
+                all: ENTITY_BUDGET,
+            });
         }
         self.budget -= out.len();
         Ok(Some(out))
@@ -983,7 +993,7 @@ impl<'a> Pass<'a> {
     }
 
     /// The HTML a captured text construct stands for.
-    fn captured(&mut self, c: &Capture, inner: &str, base: usize) -> Result<String, String> {
+    fn captured(&mut self, c: &Capture, inner: &str, base: usize) -> Result<String, ParseProblem> {
         if c.link {
             let text = self.inner_text(inner, false)?;
             return Ok(self.resolve(base, &text));
@@ -1036,7 +1046,7 @@ impl<'a> Pass<'a> {
     /// Character data of a captured element: references decoded, CDATA
     /// unwrapped, comments dropped; child tags kept as written (`tags`) or
     /// dropped.
-    fn inner_text(&mut self, raw: &str, tags: bool) -> Result<String, String> {
+    fn inner_text(&mut self, raw: &str, tags: bool) -> Result<String, ParseProblem> {
         let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
         while let Some(at) = markup_at(rest) {
@@ -1091,7 +1101,7 @@ impl<'a> Pass<'a> {
 
     /// XHTML content as HTML: markup and escaped text kept as written, the
     /// wrapping `<div>` removed, CDATA escaped, DTD entities expanded.
-    fn xhtml(&mut self, raw: &str) -> Result<String, String> {
+    fn xhtml(&mut self, raw: &str) -> Result<String, ParseProblem> {
         let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
         while let Some(at) = markup_at(rest) {
