@@ -386,12 +386,14 @@ fn theme(t: RawTheme, at: At) -> Result<ThemeConfig, ConfigError> {
             Some(p) => match p.get_ref().as_str() {
                 "default" => false,
                 "high-contrast" => true,
-                other => return Err(at(
-                    p.span(),
-                    format!(
+                other => {
+                    return Err(at(
+                        p.span(),
+                        format!(
                         "\"{other}\" is not a theme preset: use \"default\" or \"high-contrast\""
                     ),
-                )),
+                    ))
+                }
             },
         },
     })
