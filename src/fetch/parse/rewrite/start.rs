@@ -223,10 +223,9 @@ impl<'a> Pass<'a> {
     /// RSS 1.0 items belong beside the channel, not in it: the first item
     /// inside one closes it.
     fn leave_rdf_channel(&mut self, el: &Opening) {
-        if !el.item
-            || el.parent != "channel"
-            || !self.stack.first().is_some_and(|f| f.local == "RDF")
-        {
+        let in_rdf_channel =
+            el.parent == "channel" && self.stack.first().is_some_and(|f| f.local == "RDF");
+        if !el.item || !in_rdf_channel {
             return;
         }
         if let Some(channel) = self.stack.last_mut().filter(|f| !f.closed) {
