@@ -1,5 +1,9 @@
 //! Types shared by the fetcher, the cache and the front ends.
 
+mod error;
+
+pub use error::{FetchError, ParseError, ParseProblem};
+
 use chrono::{DateTime, Utc};
 
 /// Row id of a feed in the cache.
@@ -185,7 +189,10 @@ pub enum FetchOutcome {
     /// The server answered 304: nothing changed.
     NotModified,
     /// The feed could not be fetched or parsed; its articles are kept.
-    Failed { status: Option<u16>, error: String },
+    Failed {
+        status: Option<u16>,
+        error: FetchError,
+    },
 }
 
 /// What writing one report changed in the cache.

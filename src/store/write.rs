@@ -425,7 +425,7 @@ fn write_report<'a>(
                 "UPDATE feeds SET last_attempt = ?2, http_status = ?3, last_error = ?4,
                    next_fetch_after = COALESCE(?5, next_fetch_after) WHERE id = ?1",
             )?
-            .execute(params![id, at, status, error, next])?;
+            .execute(params![id, at, status, error.to_string(), next])?;
             (WriteStats::default(), Vec::new())
         }
     })
