@@ -20,7 +20,7 @@ pub use carry::{CarriedState, CarryStats};
 pub use lists::ListCopy;
 pub use read::Unsubscribed;
 pub use remote::{outbox_status, Change, Flag, FlagStats, RemoteFeed, RemoteItem};
-pub use view::{Counts, SearchError, ViewFilter};
+pub use view::{Counts, Plan, SearchError, ViewFilter};
 pub use write::{keep_newest, prepare, PurgeStats};
 
 use chrono::{DateTime, Utc};

@@ -116,6 +116,71 @@ impl From<QueryError> for SearchError {
     }
 }
 
+/// The statement listing a view's articles that match `q` (rows `skip`
+/// on, at most `limit`), and its parameters.
+fn list_sql(
+    q: &Query,
+    view: &ViewFilter,
+    opts: &SqlOptions,
+    now: DateTime<Utc>,
+    skip: usize,
+    limit: usize,
+) -> std::result::Result<(String, Vec<Value>), SearchError> {
+    let q = view.with_view(q)?;
+    let m = to_sql(&q, now, opts)?;
+    let (view_sql, view_param) = view.condition();
+    let lead = view.leads(opts, &q);
+    let sql = if skip == 0 {
+        format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE {lead}{view_sql} AND ({}) ORDER BY {} LIMIT ? OFFSET ?",
+            m.where_sql, m.order_sql
+        )
+    } else {
+        // Skipped rows are read from the index alone, not the table:
+        // the last page of 100,000 articles in 10 ms rather than 600.
+        format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.id IN (SELECT a.id FROM articles a WHERE {lead}{view_sql} AND ({w})
+                                ORDER BY {o} LIMIT ? OFFSET ?)
+                 ORDER BY {o}",
+            w = m.where_sql,
+            o = m.order_sql
+        )
+    };
+    let params = view_param
+        .into_iter()
+        .chain(m.params)
+        .chain([sql_limit(limit), sql_limit(skip)])
+        .collect();
+    Ok((sql, params))
+}
+
+/// How a list and its count are answered (see [`Store::plan`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub list: Vec<String>,
+    pub count: Vec<String>,
+}
+
+/// The statement counting a view's articles that match `q` (with the
+/// saved view's query added), and its parameters.
+fn count_sql(
+    q: &Query,
+    view: &ViewFilter,
+    opts: &SqlOptions,
+    now: DateTime<Utc>,
+) -> std::result::Result<(String, Vec<Value>), SearchError> {
+    let lead = view.leads(opts, q);
+    let m = to_sql(q, now, opts)?;
+    let (view_sql, view_param) = view.condition();
+    let sql = format!(
+        "SELECT COUNT(*) FROM articles a WHERE {lead}{view_sql} AND ({})",
+        m.where_sql
+    );
+    Ok((sql, view_param.into_iter().chain(m.params).collect()))
+}
+
 impl Store {
     /// The articles of a view that match `q`, in the query's order, at
     /// most `limit`.
@@ -149,32 +214,7 @@ impl Store {
                 }
             }
         }
-        let q = view.with_view(q)?;
-        let m = to_sql(&q, now, opts)?;
-        let (view_sql, view_param) = view.condition();
-        let lead = view.leads(opts, &q);
-        let sql = if skip == 0 {
-            format!(
-                "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-                 WHERE {lead}{view_sql} AND ({}) ORDER BY {} LIMIT ? OFFSET ?",
-                m.where_sql, m.order_sql
-            )
-        } else {
-            // Skipped rows are read from the index alone, not the table:
-            // the last page of 100,000 articles in 10 ms rather than 600.
-            format!(
-                "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-                 WHERE a.id IN (SELECT a.id FROM articles a WHERE {lead}{view_sql} AND ({w})
-                                ORDER BY {o} LIMIT ? OFFSET ?)
-                 ORDER BY {o}",
-                w = m.where_sql,
-                o = m.order_sql
-            )
-        };
-        let params = view_param
-            .into_iter()
-            .chain(m.params)
-            .chain([sql_limit(limit), sql_limit(skip)]);
+        let (sql, params) = list_sql(q, view, opts, now, skip, limit)?;
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), summary_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -278,19 +318,52 @@ impl Store {
         opts: &SqlOptions,
         now: DateTime<Utc>,
     ) -> std::result::Result<u64, SearchError> {
-        let lead = view.leads(opts, q);
-        let m = to_sql(q, now, opts)?;
-        let (view_sql, view_param) = view.condition();
-        let sql = format!(
-            "SELECT COUNT(*) FROM articles a WHERE {lead}{view_sql} AND ({})",
-            m.where_sql
-        );
+        let (sql, params) = count_sql(q, view, opts, now)?;
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let n: i64 = stmt.query_row(
-            params_from_iter(view_param.into_iter().chain(m.params)),
-            |r| r.get(0),
-        )?;
+        let n: i64 = stmt.query_row(params_from_iter(params), |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// How a list and its count are answered: SQLite's `EXPLAIN QUERY PLAN`
+    /// lines, or a line naming the path taken instead of SQL.
+    pub fn plan(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> std::result::Result<Plan, SearchError> {
+        let explain =
+            |sql: &str, params: Vec<Value>| -> std::result::Result<Vec<String>, SearchError> {
+                let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let rows = stmt.query_map(params_from_iter(params), |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            };
+        let mut list = Vec::new();
+        let (list_q, skip) = match crate::query::split_short_prefix(q) {
+            Some((rest, prefix)) => {
+                list.push(format!(
+                    "WALK the list of the rest, testing words for {prefix:?}*"
+                ));
+                (rest, 1)
+            }
+            None => (q.clone(), 0),
+        };
+        let (sql, params) = list_sql(&list_q, view, opts, now, skip, limit)?;
+        list.extend(explain(&sql, params)?);
+        let with_view = view.with_view(q)?;
+        let lead = !view.leads(opts, &with_view).is_empty();
+        let count = if self
+            .count_from_totals(&with_view, view, opts, now, lead)?
+            .is_some()
+        {
+            vec!["SUM of per-feed totals (feed_counts)".to_string()]
+        } else {
+            let (sql, params) = count_sql(&with_view, view, opts, now)?;
+            explain(&sql, params)?
+        };
+        Ok(Plan { list, count })
     }
 
     /// As [`Store::count_view`], given up (None) as soon as `stop` says so:
