@@ -216,6 +216,7 @@ impl Config {
             ignore: self.ignore.clone(),
             utc_offset: chrono::Local::now().offset().fix(),
             stories: self.settings.group_stories,
+            walk_text: None,
         }
     }
 

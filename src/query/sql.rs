@@ -22,6 +22,12 @@ pub struct SqlOptions {
     /// Lists and counts show one article per story, its lead (see
     /// [`crate::story`]). Not used by `to_sql` itself: the store adds it.
     pub stories: bool,
+    /// How a list finds its full-text matches: `Some(true)` walks the
+    /// articles in list order testing each against the matches (best when
+    /// they are many), `Some(false)` looks every match up and sorts them
+    /// (best when they are few). None decides by the query's shape: short
+    /// prefixes walk. The store sets it from a count of the matches.
+    pub walk_text: Option<bool>,
 }
 
 impl Default for SqlOptions {
@@ -30,6 +36,7 @@ impl Default for SqlOptions {
             ignore: Vec::new(),
             utc_offset: Utc.fix(),
             stories: false,
+            walk_text: None,
         }
     }
 }
@@ -112,6 +119,7 @@ pub(crate) fn compile(
 ) -> Result<SqlQuery, QueryError> {
     let mut c = Compiler {
         group_fts,
+        walk_text: opts.walk_text,
         now,
         offset: opts.utc_offset,
         rules: opts.ignore.iter().filter(|r| r.is_effective()).collect(),
@@ -205,6 +213,29 @@ fn fts_match(e: &Expr, group: bool) -> Option<String> {
     }
 }
 
+/// The full-text query a list of `q` starts from: the index's part of
+/// the whole filter, or of its top-level AND. None when the filter has no
+/// such part (or only negations).
+pub fn text_match(q: &Query) -> Option<String> {
+    let e = q.expr.as_ref()?;
+    if let Some(m) = fts_match(e, true) {
+        return Some(m);
+    }
+    match e {
+        Expr::And(items) => {
+            let (pos, neg, _) = split_and(items, true);
+            (!pos.is_empty()).then(|| fts_and(&pos, &neg))
+        }
+        _ => None,
+    }
+}
+
+/// The full-text query equivalent to the whole of `q`, if the index alone
+/// answers it.
+pub fn only_text(q: &Query) -> Option<String> {
+    fts_match(q.expr.as_ref()?, true)
+}
+
 /// Splits AND operands into those the index answers, negations of those,
 /// and the rest.
 fn split_and(items: &[Expr], group: bool) -> (Vec<String>, Vec<String>, Vec<&Expr>) {
@@ -248,6 +279,7 @@ struct Compiler<'a> {
     /// Compiling an ignore rule: `is:ignored` is false there.
     in_rule: bool,
     group_fts: bool,
+    walk_text: Option<bool>,
 }
 
 /// A resolved `When`.
@@ -262,7 +294,8 @@ impl Compiler<'_> {
     /// Appends the condition for `e`. Every `?` is pushed in text order.
     fn expr(&mut self, e: &Expr, out: &mut String) -> Result<(), QueryError> {
         if let Some(m) = fts_match(e, self.group_fts) {
-            self.fts(if broad(e) { FTS_IN_WALK } else { FTS_IN }, m, out);
+            let walk = self.walk_text.unwrap_or_else(|| broad(e));
+            self.fts(if walk { FTS_IN_WALK } else { FTS_IN }, m, out);
             return Ok(());
         }
         match e {
@@ -271,9 +304,11 @@ impl Compiler<'_> {
                 let mut parts = 0;
                 out.push('(');
                 if !pos.is_empty() {
-                    let walk = items
-                        .iter()
-                        .any(|i| broad(i) && fts_match(i, self.group_fts).is_some());
+                    let walk = self.walk_text.unwrap_or_else(|| {
+                        items
+                            .iter()
+                            .any(|i| broad(i) && fts_match(i, self.group_fts).is_some())
+                    });
                     let sql = if walk { FTS_IN_WALK } else { FTS_IN };
                     self.fts(sql, fts_and(&pos, &neg), out);
                     parts += 1;

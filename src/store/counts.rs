@@ -114,6 +114,45 @@ impl Store {
     }
 }
 
+impl Store {
+    /// How many articles match `q` when the full-text index alone answers
+    /// it, counted in the index: its matches, less the story copies among
+    /// them when lists show leads. None for other queries, views and
+    /// ignore rules. `q` is the query with any saved view's already added.
+    pub(super) fn count_from_index(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        leads: bool,
+    ) -> Result<Option<u64>> {
+        let ruled = opts
+            .ignore
+            .iter()
+            .any(|r| r.query.expr.is_some() || r.feed.is_some());
+        let whole = matches!(view, ViewFilter::All | ViewFilter::Saved { .. });
+        let Some(text) = crate::query::only_text(q).filter(|_| whole && !ruled) else {
+            return Ok(None);
+        };
+        let matches: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?1")?
+            .query_row([&text], |r| r.get(0))?;
+        // Through the partial index of copies: never more than they are.
+        let copies: i64 = if leads {
+            self.conn
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM articles a WHERE a.story_lead = 0
+                     AND +a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1)",
+                )?
+                .query_row([&text], |r| r.get(0))?
+        } else {
+            0
+        };
+        Ok(Some(u64::try_from(matches - copies).unwrap_or(0)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,7 +57,7 @@ const LISTS: &str = r#"
 
 /// Per-feed totals, kept by triggers as articles come, change and go, so
 /// the sidebar and the unfiltered views count without reading every
-/// article. `lead_*` count story leads only (lists that group stories).
+/// article; and an index of story copies, which text counts subtract. `lead_*` count story leads only (lists that group stories).
 /// The triggers test flags as the queries do: unread is `read = 0`,
 /// starred is `starred = 1`.
 const FEED_COUNTS: &str = r#"
@@ -74,6 +74,7 @@ const FEED_COUNTS: &str = r#"
         SELECT feed_id, COUNT(*), SUM(read = 0), SUM(starred = 1), SUM(story_lead = 1),
                SUM(story_lead = 1 AND read = 0), SUM(story_lead = 1 AND starred = 1)
         FROM articles GROUP BY feed_id;
+    CREATE INDEX articles_copies ON articles(id) WHERE story_lead = 0;
     CREATE TRIGGER feed_counts_insert AFTER INSERT ON articles BEGIN
         INSERT INTO feed_counts (feed_id) VALUES (NEW.feed_id) ON CONFLICT DO NOTHING;
         UPDATE feed_counts SET
