@@ -217,6 +217,7 @@ impl Config {
             utc_offset: chrono::Local::now().offset().fix(),
             stories: self.settings.group_stories,
             walk_text: None,
+            walk_feeds: false,
         }
     }
 

@@ -28,6 +28,11 @@ pub struct SqlOptions {
     /// (best when they are few). None decides by the query's shape: short
     /// prefixes walk. The store sets it from a count of the matches.
     pub walk_text: Option<bool>,
+    /// Whether lists restricted to feeds (`feed:`, `tag:`) walk the list
+    /// order testing each article's feed (best when those feeds hold a
+    /// large share of the cache) rather than read each feed's articles and
+    /// sort them. The store sets it from its per-feed totals.
+    pub walk_feeds: bool,
 }
 
 impl Default for SqlOptions {
@@ -37,6 +42,7 @@ impl Default for SqlOptions {
             utc_offset: Utc.fix(),
             stories: false,
             walk_text: None,
+            walk_feeds: false,
         }
     }
 }
@@ -120,6 +126,7 @@ pub(crate) fn compile(
     let mut c = Compiler {
         group_fts,
         walk_text: opts.walk_text,
+        walk_feeds: opts.walk_feeds,
         now,
         offset: opts.utc_offset,
         rules: opts.ignore.iter().filter(|r| r.is_effective()).collect(),
@@ -280,6 +287,7 @@ struct Compiler<'a> {
     in_rule: bool,
     group_fts: bool,
     walk_text: Option<bool>,
+    walk_feeds: bool,
 }
 
 /// A resolved `When`.
@@ -370,27 +378,12 @@ impl Compiler<'_> {
             // Normally taken by `fts_match` before getting here.
             TermKind::Text(x) => self.fts(FTS_IN, fts_string(x), out),
             TermKind::Title(x) => self.fts(FTS_IN, format!("{{title}} : {}", fts_string(x)), out),
-            TermKind::Feed { name, exact: true } => {
-                out.push_str(
-                    "a.feed_id IN (SELECT qf.id FROM feeds qf \
-                     WHERE qf.name = ? COLLATE NOCASE OR qf.title = ? COLLATE NOCASE)",
-                );
-                self.param(name.clone());
-                self.param(name.clone());
+            TermKind::Feed { .. } | TermKind::Tag(_) if self.walk_feeds => {
+                // `+` keeps SQLite from starting at each feed's articles.
+                out.push('+');
+                self.feeds(t, out);
             }
-            TermKind::Feed { name, exact: false } => {
-                out.push_str(
-                    "a.feed_id IN (SELECT qf.id FROM feeds qf \
-                     WHERE qf.name LIKE ? ESCAPE '\\' OR qf.title LIKE ? ESCAPE '\\')",
-                );
-                let pat = like_pattern(name);
-                self.param(pat.clone());
-                self.param(pat);
-            }
-            TermKind::Tag(tag) => {
-                out.push_str("a.feed_id IN (SELECT qt.feed_id FROM feed_tags qt WHERE qt.tag = ? COLLATE NOCASE)");
-                self.param(tag.clone());
-            }
+            TermKind::Feed { .. } | TermKind::Tag(_) => self.feeds(t, out),
             TermKind::Author(s) => {
                 out.push_str("coalesce(a.author, '') LIKE ? ESCAPE '\\'");
                 self.param(like_pattern(s));
@@ -440,6 +433,34 @@ impl Compiler<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A feed or tag term: a condition on `a.feed_id` alone.
+    fn feeds(&mut self, t: &Term, out: &mut String) {
+        match &t.kind {
+            TermKind::Feed { name, exact: true } => {
+                out.push_str(
+                    "a.feed_id IN (SELECT qf.id FROM feeds qf \
+                     WHERE qf.name = ? COLLATE NOCASE OR qf.title = ? COLLATE NOCASE)",
+                );
+                self.param(name.clone());
+                self.param(name.clone());
+            }
+            TermKind::Feed { name, exact: false } => {
+                out.push_str(
+                    "a.feed_id IN (SELECT qf.id FROM feeds qf \
+                     WHERE qf.name LIKE ? ESCAPE '\\' OR qf.title LIKE ? ESCAPE '\\')",
+                );
+                let pat = like_pattern(name);
+                self.param(pat.clone());
+                self.param(pat);
+            }
+            TermKind::Tag(tag) => {
+                out.push_str("a.feed_id IN (SELECT qt.feed_id FROM feed_tags qt WHERE qt.tag = ? COLLATE NOCASE)");
+                self.param(tag.clone());
+            }
+            _ => {}
+        }
     }
 
     /// The condition "some ignore rule matches"; `0` when there are none.

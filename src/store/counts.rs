@@ -115,6 +115,50 @@ impl Store {
 }
 
 impl Store {
+    /// The share of the cache's articles in the feeds that `view` and the
+    /// feed and tag terms ANDed at the top of `q` restrict a list to; None
+    /// when they restrict nothing. `q` has any saved view's query added.
+    pub(super) fn feed_share(&self, q: &Query, view: &ViewFilter) -> Result<Option<f64>> {
+        let mut feeds = Query::default();
+        let operands: Vec<&Expr> = match &q.expr {
+            None => Vec::new(),
+            Some(Expr::And(items)) => items.iter().collect(),
+            Some(e) => vec![e],
+        };
+        for e in operands {
+            if let Expr::Term(t) = e {
+                if matches!(t.kind, TermKind::Feed { .. } | TermKind::Tag(_)) {
+                    feeds = feeds.and(e.clone());
+                }
+            }
+        }
+        let (view_sql, view_param): (&str, Option<Value>) = match view {
+            ViewFilter::Feed(id) => ("a.feed_id = ?", Some(Value::Integer(id.0))),
+            ViewFilter::Tag(tag) => (
+                "a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)",
+                Some(Value::Text(tag.clone())),
+            ),
+            _ if feeds.expr.is_none() => return Ok(None),
+            _ => ("1", None),
+        };
+        let m = to_sql(&feeds, Utc::now(), &SqlOptions::default())?;
+        let sql = format!(
+            "SELECT COALESCE(SUM(CASE WHEN {view_sql} AND ({}) THEN a.total END), 0),
+                    COALESCE(SUM(a.total), 0)
+             FROM feed_counts a",
+            m.where_sql
+        );
+        let (part, all): (i64, i64) = self.conn.prepare_cached(&sql)?.query_row(
+            params_from_iter(view_param.into_iter().chain(m.params)),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(Some(if all > 0 {
+            part as f64 / all as f64
+        } else {
+            0.0
+        }))
+    }
+
     /// How many articles match `q` when the full-text index alone answers
     /// it, counted in the index: its matches, less the story copies among
     /// them when lists show leads. None for other queries, views and

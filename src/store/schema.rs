@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     TITLE_DERIVED,
     LISTS,
     FEED_COUNTS,
+    LIST_INDEXES,
 ];
 
 /// Stories under the rules of `crate::story`: the SimHash is of the
@@ -120,6 +121,22 @@ const FEED_COUNTS: &str = r#"
             lead_starred = lead_starred + (NEW.story_lead = 1 AND NEW.starred = 1)
         WHERE feed_id = NEW.feed_id;
     END;
+    "#;
+
+/// The time-ordered indexes lists walk also hold each article's feed, so
+/// a walk restricted to feeds (`tag:nhs`) tests them without reading the
+/// table.
+const LIST_INDEXES: &str = r#"
+    DROP INDEX articles_by_time;
+    CREATE INDEX articles_by_time ON articles(sort_time DESC, id DESC, feed_id);
+    DROP INDEX articles_unread;
+    CREATE INDEX articles_unread ON articles(sort_time DESC, id DESC, feed_id) WHERE read = 0;
+    DROP INDEX articles_lead_by_time;
+    CREATE INDEX articles_lead_by_time ON articles(sort_time DESC, id DESC, feed_id)
+        WHERE story_lead = 1;
+    DROP INDEX articles_lead_unread;
+    CREATE INDEX articles_lead_unread ON articles(sort_time DESC, id DESC, feed_id)
+        WHERE read = 0 AND story_lead = 1;
     "#;
 
 /// 10: articles cached before stories existed get their link key (worked

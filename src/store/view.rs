@@ -28,14 +28,22 @@ pub enum ViewFilter {
 }
 
 impl ViewFilter {
-    fn condition(&self) -> (&'static str, Option<Value>) {
+    /// The view's condition on `articles a`; with `walk`, a feed or tag
+    /// view tests each article's feed rather than start from the feeds (see
+    /// `SqlOptions::walk_feeds`).
+    fn condition(&self, walk: bool) -> (&'static str, Option<Value>) {
         match self {
             ViewFilter::All => ("1", None),
             ViewFilter::Unread => ("a.read = 0", None),
             ViewFilter::Starred => ("a.starred = 1", None),
+            ViewFilter::Feed(id) if walk => ("+a.feed_id = ?", Some(Value::Integer(id.0))),
             ViewFilter::Feed(id) => ("a.feed_id = ?", Some(Value::Integer(id.0))),
             ViewFilter::Tag(tag) => (
-                "a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)",
+                if walk {
+                    "+a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)"
+                } else {
+                    "a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)"
+                },
                 Some(Value::Text(tag.clone())),
             ),
             // Its query is added to the user's (see `with_view`).
@@ -128,7 +136,7 @@ fn list_sql(
 ) -> std::result::Result<(String, Vec<Value>), SearchError> {
     let q = view.with_view(q)?;
     let m = to_sql(&q, now, opts)?;
-    let (view_sql, view_param) = view.condition();
+    let (view_sql, view_param) = view.condition(opts.walk_feeds);
     let lead = view.leads(opts, &q);
     let sql = if skip == 0 {
         format!(
@@ -166,6 +174,11 @@ fn walk_from(limit: usize, articles: u64) -> usize {
     (product.sqrt() as usize).max(limit)
 }
 
+/// From what share of the cache in the feeds a list is restricted to it
+/// walks the list order: then a page is found within some 10,000 index
+/// entries, sooner than reading and sorting every article of the feeds.
+const WALK_FEEDS_FROM: f64 = 0.05;
+
 /// How a list and its count are answered (see [`Store::plan`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -183,7 +196,7 @@ fn count_sql(
 ) -> std::result::Result<(String, Vec<Value>), SearchError> {
     let lead = view.leads(opts, q);
     let m = to_sql(q, now, opts)?;
-    let (view_sql, view_param) = view.condition();
+    let (view_sql, view_param) = view.condition(false);
     let sql = format!(
         "SELECT COUNT(*) FROM articles a WHERE {lead}{view_sql} AND ({})",
         m.where_sql
@@ -242,13 +255,17 @@ impl Store {
         limit: usize,
     ) -> std::result::Result<SqlOptions, SearchError> {
         let mut opts = opts.clone();
+        let q = &view.with_view(q)?;
+        let articles = self.counts(false)?.all;
+        if let Some(share) = self.feed_share(q, view)? {
+            opts.walk_feeds = share >= WALK_FEEDS_FROM;
+        }
         if opts.walk_text.is_some() {
             return Ok(opts);
         }
-        let Some(text) = crate::query::text_match(&view.with_view(q)?) else {
+        let Some(text) = crate::query::text_match(q) else {
             return Ok(opts);
         };
-        let articles = self.counts(false)?.all;
         let from = walk_from(limit, articles);
         let mut stmt = self.conn.prepare_cached(
             "SELECT COUNT(*) FROM
@@ -458,7 +475,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> std::result::Result<Vec<ArticleId>, SearchError> {
         let m = to_sql(&view.with_view(q)?, now, opts)?;
-        let (view_sql, view_param) = view.condition();
+        let (view_sql, view_param) = view.condition(false);
         let sql = format!(
             "SELECT a.id FROM articles a WHERE a.read = 0 AND {view_sql} AND ({})",
             m.where_sql
