@@ -9,6 +9,8 @@ mod counts;
 pub mod fts;
 pub mod health;
 mod lists;
+#[cfg(test)]
+mod plans;
 mod read;
 mod remote;
 pub mod schema;

@@ -137,6 +137,8 @@ const LIST_INDEXES: &str = r#"
     DROP INDEX articles_lead_unread;
     CREATE INDEX articles_lead_unread ON articles(sort_time DESC, id DESC, feed_id)
         WHERE read = 0 AND story_lead = 1;
+    CREATE INDEX articles_lead_starred ON articles(sort_time DESC, id DESC, feed_id)
+        WHERE starred = 1 AND story_lead = 1;
     "#;
 
 /// 10: articles cached before stories existed get their link key (worked
