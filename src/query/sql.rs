@@ -237,6 +237,35 @@ pub fn text_match(q: &Query) -> Option<String> {
     }
 }
 
+/// `q` as its full-text part (as [`text_match`] gives it) and the rest:
+/// the operands of its top-level AND that the index does not answer.
+pub fn split_text(q: &Query) -> Option<(Query, String)> {
+    let e = q.expr.as_ref()?;
+    if let Some(m) = fts_match(e, true) {
+        return Some((
+            Query {
+                expr: None,
+                sort: q.sort,
+            },
+            m,
+        ));
+    }
+    let Expr::And(items) = e else {
+        return None;
+    };
+    let (pos, neg, rest) = split_and(items, true);
+    if pos.is_empty() {
+        return None;
+    }
+    let rest: Vec<Expr> = rest.into_iter().cloned().collect();
+    let expr = match rest.len() {
+        0 => None,
+        1 => rest.into_iter().next(),
+        _ => Some(Expr::And(rest)),
+    };
+    Some((Query { expr, sort: q.sort }, fts_and(&pos, &neg)))
+}
+
 /// The full-text query equivalent to the whole of `q`, if the index alone
 /// answers it.
 pub fn only_text(q: &Query) -> Option<String> {

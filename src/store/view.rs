@@ -179,6 +179,27 @@ fn walk_from(limit: usize, articles: u64) -> usize {
 /// entries, sooner than reading and sorting every article of the feeds.
 const WALK_FEEDS_FROM: f64 = 0.05;
 
+/// The ids of the articles matching `rest`, in list order: what
+/// [`Store::walk_matches`] walks. `q` is the whole query (with the saved
+/// view's): its rule for leads holds (a query naming a feed lists copies).
+fn rest_sql(
+    q: &Query,
+    rest: &Query,
+    view: &ViewFilter,
+    opts: &SqlOptions,
+    now: DateTime<Utc>,
+) -> std::result::Result<(String, Vec<Value>), SearchError> {
+    let m = to_sql(rest, now, opts)?;
+    let (view_sql, view_param) = view.condition(opts.walk_feeds);
+    let sql = format!(
+        "SELECT a.id FROM articles a WHERE {}{view_sql} AND ({}) ORDER BY {}",
+        view.leads(opts, q),
+        m.where_sql,
+        m.order_sql
+    );
+    Ok((sql, view_param.into_iter().chain(m.params).collect()))
+}
+
 /// How a list and its count are answered (see [`Store::plan`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -238,10 +259,82 @@ impl Store {
             }
         }
         let opts = &self.text_plan(q, view, opts, limit)?;
+        if opts.walk_text == Some(true) {
+            if let Some(rows) = self.walk_matches(q, view, opts, now, skip, limit)? {
+                return Ok(rows);
+            }
+        }
         let (sql, params) = list_sql(q, view, opts, now, skip, limit)?;
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), summary_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A list whose full-text matches are many: the matches' ids are read
+    /// from the index (in id order, as it keeps them), and the rest of the
+    /// query is walked in list order, keeping the articles among them. SQL
+    /// would first copy the matches into a temporary index; this is some
+    /// three times faster for a hundred thousand matches. None when the
+    /// query has no full-text part to split off.
+    fn walk_matches(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+        skip: usize,
+        limit: usize,
+    ) -> std::result::Result<Option<Vec<ArticleSummary>>, SearchError> {
+        let q = view.with_view(q)?;
+        let Some((rest, text)) = crate::query::split_text(&q) else {
+            return Ok(None);
+        };
+        let mut matches: Vec<i64> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?;
+            let rows = stmt.query_map([&text], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if !matches.is_sorted() {
+            matches.sort_unstable();
+        }
+        let (sql, params) = rest_sql(&q, &rest, view, opts, now)?;
+        let mut picked = Vec::with_capacity(limit);
+        {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(params))?;
+            let mut seen = 0;
+            while picked.len() < limit {
+                let Some(row) = rows.next()? else { break };
+                let id: i64 = row.get(0)?;
+                if matches.binary_search(&id).is_ok() {
+                    seen += 1;
+                    if seen > skip {
+                        picked.push(id);
+                    }
+                }
+            }
+        }
+        Ok(Some(self.summaries(&picked)?))
+    }
+
+    /// The summaries of these articles, in this order.
+    fn summaries(&self, ids: &[i64]) -> Result<Vec<ArticleSummary>> {
+        let mut by_id: HashMap<i64, ArticleSummary> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.id IN ({marks})"
+            ))?;
+            let rows = stmt.query_map(params_from_iter(chunk), summary_from_row)?;
+            for row in rows {
+                let a = row?;
+                by_id.insert(a.id.0, a);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
     /// `opts` with `walk_text` chosen for a list of `q`, unless set: walk
@@ -410,8 +503,18 @@ impl Store {
             None => (q.clone(), 0),
         };
         let list_opts = self.text_plan(&list_q, view, opts, limit)?;
-        let (sql, params) = list_sql(&list_q, view, &list_opts, now, skip, limit)?;
-        list.extend(explain(&sql, params)?);
+        let with_view = view.with_view(&list_q)?;
+        match crate::query::split_text(&with_view).filter(|_| list_opts.walk_text == Some(true)) {
+            Some((rest, _)) => {
+                list.push("WALK the rest in list order, keeping the index's matches".into());
+                let (sql, params) = rest_sql(&with_view, &rest, view, &list_opts, now)?;
+                list.extend(explain(&sql, params)?);
+            }
+            None => {
+                let (sql, params) = list_sql(&list_q, view, &list_opts, now, skip, limit)?;
+                list.extend(explain(&sql, params)?);
+            }
+        }
         let with_view = view.with_view(q)?;
         let lead = !view.leads(opts, &with_view).is_empty();
         let count = if self
