@@ -11,6 +11,7 @@ mod ast;
 mod fts;
 mod highlight;
 mod lexer;
+mod options;
 mod parser;
 mod short;
 mod sql;

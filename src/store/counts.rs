@@ -53,11 +53,7 @@ impl Store {
         now: DateTime<Utc>,
         leads: bool,
     ) -> Result<Option<u64>> {
-        if opts
-            .ignore
-            .iter()
-            .any(|r| r.query.expr.is_some() || r.feed.is_some())
-        {
+        if opts.ignore.iter().any(|r| r.is_effective()) {
             return Ok(None);
         }
         let mut column = match view {
@@ -170,10 +166,7 @@ impl Store {
         opts: &SqlOptions,
         leads: bool,
     ) -> Result<Option<u64>> {
-        let ruled = opts
-            .ignore
-            .iter()
-            .any(|r| r.query.expr.is_some() || r.feed.is_some());
+        let ruled = opts.ignore.iter().any(|r| r.is_effective());
         let whole = matches!(view, ViewFilter::All | ViewFilter::Saved { .. });
         let Some(text) = crate::query::only_text(q).filter(|_| whole && !ruled) else {
             return Ok(None);
