@@ -1,7 +1,7 @@
 //! Writing to the cache: syncing the configured feeds, storing fetch results
 //! (one transaction per feed or per batch of feeds), purging, and read/starred flags.
 
-use super::fts::{fts_upsert, fts_upsert_text};
+use super::fts::{fts_insert_text, fts_upsert, fts_upsert_text};
 use super::{to_ts, Result, Store, StoreError};
 use crate::config::FeedConfig;
 use crate::model::{
@@ -436,8 +436,12 @@ fn write_report<'a>(
 /// statement savepoint taken after it joins the transaction, so writing it
 /// between the other statements made bulk fetches twice as slow.
 fn index(tx: &Transaction, to_index: &[ToIndex]) -> Result<()> {
-    for (id, title, body) in to_index {
-        fts_upsert_text(tx, *id, title, body)?;
+    for (id, title, body, new) in to_index {
+        if *new {
+            fts_insert_text(tx, *id, title, body)?;
+        } else {
+            fts_upsert_text(tx, *id, title, body)?;
+        }
     }
     Ok(())
 }
@@ -468,8 +472,9 @@ pub fn keep_newest<T>(
     items
 }
 
-/// An article to (re)index: id, title, body text.
-type ToIndex<'a> = (i64, &'a str, String);
+/// An article to index: id, title, body text, and whether it is new (so
+/// has no entry to replace).
+type ToIndex<'a> = (i64, &'a str, String, bool);
 
 /// What storing `a` derives from it. The fetcher calls this on its own
 /// threads (see [`ParsedArticle::prepared`]); the writer only when it did not.
@@ -567,7 +572,7 @@ fn upsert_articles<'a>(
                     |r| r.get(0),
                 )?;
                 let body = body_text(a.summary.as_deref(), content.as_deref());
-                to_index.push((id, a.title.as_str(), body));
+                to_index.push((id, a.title.as_str(), body, false));
                 stats.updated += 1;
                 id
             }
@@ -591,7 +596,7 @@ fn upsert_articles<'a>(
                     params![id, a.summary, a.content, a.content_from_page],
                     |_| Ok(()),
                 )?;
-                to_index.push((id, a.title.as_str(), p.index_body.clone()));
+                to_index.push((id, a.title.as_str(), p.index_body.clone(), true));
                 stats.new += 1;
                 id
             }
