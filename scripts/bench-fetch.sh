@@ -315,7 +315,7 @@ else
     label="tidings list --json"
     if [[ -n $SEED_CACHE ]]; then
         # The seeded articles would be listed too.
-        record td-list "$label" "skipped: seeded cache" - - - - -
+        record td-list "$label" skipped - - - - "seeded cache"
     else
         run_timed td-list /dev/null "${TD[@]}" list --json
     fi
