@@ -74,6 +74,12 @@ pub const FTS_ONE_PREFIX_MIGRATION: &str = r#"
     END;
 "#;
 
+/// Migration letting the index gather eight segments of a size before
+/// merging them, not four: merging took an eighth of a cold fetch, and
+/// searches read the few extra segments in no measurable time.
+pub const FTS_AUTOMERGE: &str =
+    "INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 8);";
+
 /// Indexes (or re-indexes) one article. Call it inside the transaction that
 /// writes the article, after any change to its title or bodies.
 pub fn fts_upsert(

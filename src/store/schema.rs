@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     LISTS,
     FEED_COUNTS,
     LIST_INDEXES,
+    super::fts::FTS_AUTOMERGE,
 ];
 
 /// Stories under the rules of `crate::story`: the SimHash is of the
