@@ -55,6 +55,8 @@ pub enum StoreError {
     FeedUrlTaken { url: String, articles: u64 },
     #[error("{0}")]
     Query(#[from] crate::query::QueryError),
+    #[error("{0}")]
+    Search(view::SearchError),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

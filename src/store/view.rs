@@ -300,7 +300,7 @@ impl Store {
             matches.sort_unstable();
         }
         let (sql, params) = rest_sql(&q, &rest, view, opts, now)?;
-        let mut picked = Vec::with_capacity(limit);
+        let mut picked = Vec::with_capacity(limit.min(1_000));
         {
             let mut stmt = self.conn.prepare_cached(&sql)?;
             let mut rows = stmt.query(params_from_iter(params))?;
@@ -393,7 +393,11 @@ impl Store {
             }
             // A first read a little past the page: common prefixes fill
             // it in one.
-            let want = if skip == 0 { limit + limit / 4 } else { CHUNK };
+            let want = if skip == 0 {
+                limit.saturating_add(limit / 4)
+            } else {
+                CHUNK
+            };
             let chunk = self.search_from(rest, view, opts, now, skip, want)?;
             let ids: Vec<i64> = chunk.iter().map(|a| a.id.0).collect();
             let bodies = self.bodies(&ids)?;
