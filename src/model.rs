@@ -121,10 +121,33 @@ pub struct FeedInfo {
     pub last_success: Option<DateTime<Utc>>,
     pub http_status: Option<u16>,
     pub last_error: Option<String>,
-    /// A subscription on the sync server rather than a `[[feed]]`.
-    pub remote: bool,
-    /// The shared list it comes from.
-    pub list: Option<String>,
+    /// Where the subscription comes from.
+    pub origin: Origin,
+}
+
+/// Where a subscription comes from. Every origin's feeds are fetched,
+/// stored, listed and reported alike; the origin only says which file or
+/// server to change to follow or leave one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// A `[[feed]]` of the config.
+    #[default]
+    Config,
+    /// A team's shared list (`[[list]]`), by its name.
+    List(String),
+    /// A subscription on the sync server.
+    Server,
+}
+
+impl Origin {
+    /// One word for it: "config", "list" or "server".
+    pub fn word(&self) -> &'static str {
+        match self {
+            Origin::Config => "config",
+            Origin::List(_) => "list",
+            Origin::Server => "server",
+        }
+    }
 }
 
 impl FeedInfo {
@@ -223,8 +246,7 @@ mod tests {
             last_success: at,
             http_status: Some(200),
             last_error: Some("article page http://a.test/1: HTTP 404".into()),
-            remote: false,
-            list: None,
+            origin: crate::model::Origin::Config,
         };
         assert!(!f.failing());
         f.last_success = None;

@@ -1,7 +1,7 @@
 //! Reading the cache: article lists (no bodies), single articles, feeds.
 
 use super::{from_ts, Result, Store, StoreError};
-use crate::model::{Article, ArticleId, ArticleSummary, FeedId, FeedInfo};
+use crate::model::{Article, ArticleId, ArticleSummary, FeedId, FeedInfo, Origin};
 use crate::query::{to_sql, Query, SqlOptions, TermKind};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row};
@@ -140,8 +140,11 @@ impl Store {
                 tags: tags
                     .map(|t| t.split(' ').map(str::to_string).collect())
                     .unwrap_or_default(),
-                remote: r.get(11)?,
-                list: r.get(12)?,
+                origin: match (r.get::<_, bool>(11)?, r.get::<_, Option<String>>(12)?) {
+                    (true, _) => Origin::Server,
+                    (false, Some(list)) => Origin::List(list),
+                    (false, None) => Origin::Config,
+                },
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -389,7 +389,8 @@ impl Worker {
                 feeds: feeds
                     .into_iter()
                     .filter(|f| {
-                        f.remote || f.list.is_some() || configured.contains(f.name.as_str())
+                        f.origin != crate::model::Origin::Config
+                            || configured.contains(f.name.as_str())
                     })
                     .map(clean_feed)
                     .collect(),

@@ -99,8 +99,7 @@ fn feed(id: i64, name: &str, tags: &[&str], unread: u64, error: Option<&str>) ->
             .then(|| now() - chrono::Duration::minutes(3)),
         http_status: error.map(|_| 503),
         last_error: error.map(str::to_string),
-        remote: false,
-        list: None,
+        origin: crate::model::Origin::Config,
     }
 }
 
