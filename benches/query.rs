@@ -2,7 +2,9 @@
 
 //! Time to the first 50 results of typical queries on a 100,000-article
 //! cache (1,000 feeds), built once under target/bench-cache by the real
-//! write path. `cargo bench --bench query`.
+//! write path. `cargo bench --bench query`; for the million-article run
+//! (its cache takes some minutes to build, once)
+//! `TIDINGS_BENCH_ARTICLES=1000000 TIDINGS_BENCH_FEEDS=2000 cargo bench --bench query`.
 
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -11,19 +13,32 @@ use std::time::Duration;
 use tidings::query::{parse, SqlOptions};
 use tidings::store::Store;
 
-const ARTICLES: usize = 100_000;
-const FEEDS: usize = 1_000;
+/// The cache's size: `TIDINGS_BENCH_ARTICLES` and `TIDINGS_BENCH_FEEDS`,
+/// else 100,000 articles over 1,000 feeds.
+fn size() -> (usize, usize) {
+    let var = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    (
+        var("TIDINGS_BENCH_ARTICLES", 100_000),
+        var("TIDINGS_BENCH_FEEDS", 1_000),
+    )
+}
 
 fn cache() -> PathBuf {
+    let (articles, feeds) = size();
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-cache");
-    let path = dir.join(format!("query-{ARTICLES}.db"));
+    let path = dir.join(format!("query-{articles}-{feeds}.db"));
     if !path.exists() {
         let _ = std::fs::create_dir_all(&dir);
         let tmp = dir.join("query-building.db");
         let _ = std::fs::remove_file(&tmp);
         let mut store = Store::open(&tmp).expect("open bench cache");
         let started = std::time::Instant::now();
-        tidings::synth::fill(&mut store, FEEDS, ARTICLES, Utc::now(), 1).expect("fill bench cache");
+        tidings::synth::fill(&mut store, feeds, articles, Utc::now(), 1).expect("fill bench cache");
         drop(store);
         std::fs::rename(&tmp, &path).expect("move bench cache");
         println!(
@@ -147,5 +162,50 @@ fn queries(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, queries);
+/// A first page of 500 and its count, as the interface asks for them
+/// (typed text, one article per story).
+fn interface(c: &mut Criterion) {
+    use tidings::query::{parse_with, ParseOptions};
+    use tidings::store::ViewFilter;
+    let store = Store::open(&cache()).expect("open");
+    let opts = SqlOptions {
+        stories: true,
+        ..SqlOptions::default()
+    };
+    let now = Utc::now();
+    let mut group = c.benchmark_group("interface");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
+    for text in [
+        "",
+        "tag:nhs",
+        "tag:nhs is:unread",
+        "feed:\"Feed 0042\"",
+        "diagnostics",
+        "\"virtual wards\"",
+        "d",
+        "di",
+        "diag",
+    ] {
+        let q = parse_with(text, ParseOptions::TYPING).expect("valid query");
+        group.bench_function(format!("page of 500 {text:?}"), |b| {
+            b.iter(|| {
+                store
+                    .search(&q, &ViewFilter::All, &opts, now, 500)
+                    .expect("list")
+            })
+        });
+        group.bench_function(format!("count {text:?}"), |b| {
+            b.iter(|| {
+                store
+                    .count_view(&q, &ViewFilter::All, &opts, now)
+                    .expect("count")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, queries, interface);
 criterion_main!(benches);

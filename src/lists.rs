@@ -510,7 +510,7 @@ pub async fn fetch(
         last_modified: cached.and_then(|c| c.last_modified.clone()),
         next_fetch_after: None,
     };
-    match http.get(url, &state).await.map_err(|e| e.message)? {
+    match http.get(url, &state).await.map_err(|e| e.to_string())? {
         Response::NotModified { .. } => Ok(Fetched::NotModified),
         Response::Body {
             body,

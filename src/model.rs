@@ -1,5 +1,9 @@
 //! Types shared by the fetcher, the cache and the front ends.
 
+mod error;
+
+pub use error::{FetchError, ParseError, ParseProblem};
+
 use chrono::{DateTime, Utc};
 
 /// Row id of a feed in the cache.
@@ -117,10 +121,33 @@ pub struct FeedInfo {
     pub last_success: Option<DateTime<Utc>>,
     pub http_status: Option<u16>,
     pub last_error: Option<String>,
-    /// A subscription on the sync server rather than a `[[feed]]`.
-    pub remote: bool,
-    /// The shared list it comes from.
-    pub list: Option<String>,
+    /// Where the subscription comes from.
+    pub origin: Origin,
+}
+
+/// Where a subscription comes from. Every origin's feeds are fetched,
+/// stored, listed and reported alike; the origin only says which file or
+/// server to change to follow or leave one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// A `[[feed]]` of the config.
+    #[default]
+    Config,
+    /// A team's shared list (`[[list]]`), by its name.
+    List(String),
+    /// A subscription on the sync server.
+    Server,
+}
+
+impl Origin {
+    /// One word for it: "config", "list" or "server".
+    pub fn word(&self) -> &'static str {
+        match self {
+            Origin::Config => "config",
+            Origin::List(_) => "list",
+            Origin::Server => "server",
+        }
+    }
 }
 
 impl FeedInfo {
@@ -185,7 +212,10 @@ pub enum FetchOutcome {
     /// The server answered 304: nothing changed.
     NotModified,
     /// The feed could not be fetched or parsed; its articles are kept.
-    Failed { status: Option<u16>, error: String },
+    Failed {
+        status: Option<u16>,
+        error: FetchError,
+    },
 }
 
 /// What writing one report changed in the cache.
@@ -216,8 +246,7 @@ mod tests {
             last_success: at,
             http_status: Some(200),
             last_error: Some("article page http://a.test/1: HTTP 404".into()),
-            remote: false,
-            list: None,
+            origin: crate::model::Origin::Config,
         };
         assert!(!f.failing());
         f.last_success = None;

@@ -67,13 +67,8 @@ pub fn derived_note(a: &Article) -> Option<&'static str> {
 /// HTML (or plain text) as text wrapped at `width` ([`UNWRAPPED`]: not
 /// wrapped) with numbered link footnotes.
 pub fn html_to_text(html: &str, width: usize) -> String {
-    let width = columns(width);
-    let html = separators_as_breaks(html);
-    let text = html2text::config::plain()
-        .link_footnotes(true)
-        .string_from_read(html.as_bytes(), width)
-        .unwrap_or_else(|_| html.to_string());
-    sanitize::text(text.trim_end())
+    let columns = columns(width);
+    text::html_to_text(html, text::Layout::Wrapped { columns })
 }
 
 /// Marks where a link's text starts and ends in the unwrapped text, before
@@ -159,7 +154,7 @@ impl html2text::render::TextDecorator for EarDecorator {
 /// (`links[0]` is link 1), all sanitised.
 pub fn spoken_body(html: &str, width: usize) -> (Vec<String>, Vec<String>) {
     let width = columns(width);
-    let clean: String = separators_as_breaks(html)
+    let clean: String = text::separators_as_breaks(html)
         .chars()
         .filter(|c| *c != LINK_START && *c != LINK_END)
         .collect();
@@ -262,17 +257,6 @@ pub fn short_url(url: &str) -> String {
         }
         Err(_) => url.to_string(),
     }
-}
-
-/// U+2028 (line separator) and U+2029 (paragraph separator) as HTML line
-/// breaks: HTML would otherwise collapse them like spaces.
-fn separators_as_breaks(html: &str) -> std::borrow::Cow<'_, str> {
-    if !html.contains(['\u{2028}', '\u{2029}']) {
-        return html.into();
-    }
-    html.replace('\u{2028}', "<br>")
-        .replace('\u{2029}', "<br><br>")
-        .into()
 }
 
 /// Title, feed, author, date and link, one per line (sanitised); the date

@@ -1,6 +1,11 @@
-//! Column arithmetic for terminal text, shared by the interface and the
+//! Text: HTML made text ([`html_to_text`], the one place that does it), and
+//! column arithmetic for terminal text shared by the interface and the
 //! command line: display width (wide characters and emoji take two columns),
-//! truncation, padding and word wrapping.
+//! truncation, padding, whitespace and word wrapping.
+
+mod html;
+
+pub use html::{html_to_text, separators_as_breaks, Layout};
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -36,6 +41,21 @@ pub fn fit(s: &str, cols: usize) -> String {
     let mut out = truncate(s, cols);
     let w = width(&out);
     out.extend(std::iter::repeat_n(' ', cols.saturating_sub(w)));
+    out
+}
+
+/// Runs of whitespace as one space, trimmed.
+pub fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
     out
 }
 

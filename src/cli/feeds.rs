@@ -6,7 +6,7 @@
 use super::read::{emit, rfc3339, to_json};
 use super::{CliError, Context};
 use crate::config::parse_url;
-use crate::model::FeedInfo;
+use crate::model::{FeedInfo, Origin};
 use crate::render::{self, Zone};
 use crate::sanitize;
 use crate::store::{StoreError, Unsubscribed};
@@ -204,17 +204,6 @@ struct FeedJson<'a> {
     list: Option<String>,
 }
 
-/// Where a subscription comes from.
-fn origin(f: &FeedInfo) -> &'static str {
-    if f.remote {
-        "server"
-    } else if f.list.is_some() {
-        "list"
-    } else {
-        "config"
-    }
-}
-
 fn json_rows(feeds: &[FeedInfo]) -> Vec<FeedJson<'_>> {
     feeds
         .iter()
@@ -229,8 +218,11 @@ fn json_rows(feeds: &[FeedInfo]) -> Vec<FeedJson<'_>> {
             last_success: f.last_success.map(rfc3339),
             http_status: f.http_status,
             last_error: f.last_error.as_deref(),
-            origin: origin(f),
-            list: f.list.as_deref().map(sanitize::line),
+            origin: f.origin.word(),
+            list: match &f.origin {
+                Origin::List(l) => Some(sanitize::line(l)),
+                _ => None,
+            },
         })
         .collect()
 }
@@ -259,9 +251,9 @@ fn table(feeds: &[FeedInfo], unsubscribed: &[Unsubscribed], zone: Zone) -> Strin
             },
         );
         let name = text::fit(&sanitize::line(&f.name), 24);
-        let from = match &f.list {
-            Some(l) if !f.remote => text::fit(&format!("list: {}", sanitize::line(l)), 16),
-            _ => text::fit(origin(f), 16),
+        let from = match &f.origin {
+            Origin::List(l) => text::fit(&format!("list: {}", sanitize::line(l)), 16),
+            other => text::fit(other.word(), 16),
         };
         out.push_str(&format!(
             "{name} {from} {:>6} {:>6}  {success:<23} {status}\n",

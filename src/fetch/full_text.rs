@@ -3,8 +3,8 @@
 //! pages' are, and stored as the body; the feed's text stays as the summary.
 
 use super::html::read_page;
-use super::http::{HttpClient, HttpError};
-use super::Job;
+use super::http::HttpClient;
+use super::{Error, Job};
 use crate::model::{ParsedArticle, ParsedFeed};
 use crate::scrape::{self, ContentRule};
 use url::Url;
@@ -37,7 +37,7 @@ pub async fn fill(http: &HttpClient, job: &Job, rule: &ContentRule, feed: &mut P
         match read_article(http, &link, rule).await {
             Ok(text) => article.content = Some(text),
             Err(e) => {
-                hung = e.timed_out;
+                hung = e.timed_out();
                 feed.warnings.push(format!("article page {link}: {e}"));
             }
         }
@@ -54,13 +54,13 @@ pub async fn read_article(
     http: &HttpClient,
     url: &Url,
     rule: &ContentRule,
-) -> Result<String, HttpError> {
+) -> Result<String, Error> {
     let rule = rule.clone();
     read_page(http, url, move |html, url| {
         scrape::extract_main_text(html, url, &rule)
     })
     .await?
-    .ok_or_else(|| HttpError::new("no article text found"))
+    .ok_or(Error::NoArticleText)
 }
 
 /// Indexes of the entries whose page to read: web links not cached with a

@@ -2,8 +2,8 @@
 //! `next` pages), and each new article's own page read for its body.
 
 use super::charset::decode_html;
-use super::http::{HttpClient, HttpError, Response};
-use super::Job;
+use super::http::{HttpClient, Response};
+use super::{stopped, Error, Job};
 use crate::model::{FetchState, ParsedArticle, ParsedFeed};
 use crate::scrape::{self, CompiledRules, ListingPage};
 use std::collections::HashSet;
@@ -17,9 +17,9 @@ pub async fn scrape(
     body: Vec<u8>,
     content_type: Option<String>,
     url: Url,
-) -> Result<ParsedFeed, String> {
+) -> Result<ParsedFeed, Error> {
     let Some(rules) = job.feed.html.clone() else {
-        return Err("no [feed.html] rules for this page".to_string());
+        return Err(Error::NoRules);
     };
     let mut warnings = Vec::new();
     let mut items = Vec::new();
@@ -52,7 +52,7 @@ pub async fn scrape(
         page = match listing(rules.clone(), body, content_type, next.clone()).await {
             Ok(p) => p,
             Err(e) => {
-                warnings.push(e);
+                warnings.push(e.to_string());
                 break;
             }
         };
@@ -100,7 +100,7 @@ pub async fn scrape(
                     article.author = article.author.or(p.author);
                 }
                 Err(e) => {
-                    hung = e.timed_out;
+                    hung = e.timed_out();
                     warnings.push(format!("article page {link}: {e}"));
                 }
             }
@@ -131,20 +131,21 @@ async fn listing(
     body: Vec<u8>,
     content_type: Option<String>,
     url: Url,
-) -> Result<ListingPage, String> {
+) -> Result<ListingPage, Error> {
     tokio::task::spawn_blocking(move || {
         let html = decode_html(&body, content_type.as_deref());
-        scrape::extract_items(&html, &url, &rules).map_err(|e| e.to_string())
+        scrape::extract_items(&html, &url, &rules)
     })
     .await
-    .unwrap_or_else(|e| Err(format!("scraper stopped: {e}")))
+    .map_err(|e| stopped("scraper", &e))?
+    .map_err(Error::from)
 }
 
 async fn article_page(
     http: &HttpClient,
     rules: Arc<CompiledRules>,
     url: Url,
-) -> Result<scrape::ArticlePage, HttpError> {
+) -> Result<scrape::ArticlePage, Error> {
     read_page(http, &url, move |html, url| {
         scrape::extract_article(html, url, &rules)
     })
@@ -157,7 +158,7 @@ pub async fn read_page<T: Send + 'static>(
     http: &HttpClient,
     url: &Url,
     read: impl FnOnce(&str, &Url) -> T + Send + 'static,
-) -> Result<T, HttpError> {
+) -> Result<T, Error> {
     let (body, url, content_type) = match http.get(url, &FetchState::default()).await {
         Ok(Response::Body {
             body,
@@ -165,7 +166,7 @@ pub async fn read_page<T: Send + 'static>(
             content_type,
             ..
         }) => (body, url, content_type),
-        Ok(Response::NotModified { .. }) => return Err(HttpError::new("unexpected 304")),
+        Ok(Response::NotModified { .. }) => return Err(Error::UnexpectedNotModified),
         Err(e) => return Err(e),
     };
     tokio::task::spawn_blocking(move || {
@@ -173,7 +174,7 @@ pub async fn read_page<T: Send + 'static>(
         read(&html, &url)
     })
     .await
-    .map_err(|e| HttpError::new(format!("scraper stopped: {e}")))
+    .map_err(|e| stopped("scraper", &e))
 }
 
 /// For an HTML page without rules: the feed it advertises, downloaded.
@@ -182,17 +183,13 @@ pub async fn advertised_feed(
     body: &[u8],
     url: &Url,
     may_visit: impl Fn(&Url) -> bool,
-) -> Result<Option<(Vec<u8>, Url, Option<String>)>, String> {
+) -> Result<Option<(Vec<u8>, Url, Option<String>)>, Error> {
     let html = String::from_utf8_lossy(body);
     let Some(feed) = scrape::feed_links(&html, url).into_iter().next() else {
         return Ok(None);
     };
     if !may_visit(&feed.url) {
-        return Err(format!(
-            "the advertised feed {} is not on this feed's host; a feed from a list \
-             is read from its own host only",
-            feed.url
-        ));
+        return Err(Error::AdvertisedElsewhere { url: feed.url });
     }
     match http.get(&feed.url, &FetchState::default()).await {
         Ok(Response::Body {
@@ -201,9 +198,10 @@ pub async fn advertised_feed(
             content_type,
             ..
         }) => Ok(Some((body, url, content_type))),
-        Ok(Response::NotModified { .. }) => {
-            Err(format!("the advertised feed {} answered 304", feed.url))
-        }
-        Err(e) => Err(format!("the advertised feed {}: {e}", feed.url)),
+        Ok(Response::NotModified { .. }) => Err(Error::AdvertisedNotModified { url: feed.url }),
+        Err(e) => Err(Error::Advertised {
+            url: feed.url,
+            source: Box::new(e),
+        }),
     }
 }

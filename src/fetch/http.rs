@@ -7,7 +7,7 @@
 //! answers costs one timeout, not one per attempt.
 
 use crate::config::Settings;
-use crate::model::FetchState;
+use crate::model::{FetchError as Error, FetchState};
 use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap};
 use reqwest::StatusCode;
@@ -58,31 +58,8 @@ pub enum Response {
     },
 }
 
-/// A failed request, worded for the user.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct HttpError {
-    pub status: Option<u16>,
-    pub message: String,
-    /// When the server asked us to come back (429/503 Retry-After).
-    pub retry_at: Option<DateTime<Utc>>,
-    /// The server did not answer in time.
-    pub timed_out: bool,
-}
-
-impl HttpError {
-    pub fn new(message: impl Into<String>) -> Self {
-        HttpError {
-            status: None,
-            message: message.into(),
-            retry_at: None,
-            timed_out: false,
-        }
-    }
-}
-
 impl HttpClient {
-    pub fn new(settings: &Settings) -> Result<HttpClient, HttpError> {
+    pub fn new(settings: &Settings) -> Result<HttpClient, Error> {
         let timeout = Duration::from_secs(settings.timeout_seconds);
         let client = reqwest::Client::builder()
             .user_agent(settings.user_agent.clone())
@@ -91,7 +68,7 @@ impl HttpClient {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(settings.per_host)
             .build()
-            .map_err(|e| HttpError::new(format!("cannot start the HTTP client: {e}")))?;
+            .map_err(|e| Error::Client(e.to_string()))?;
         Ok(HttpClient {
             client,
             max_bytes: settings.max_response_bytes,
@@ -102,7 +79,7 @@ impl HttpClient {
 
     /// GETs `url`, sending the stored validators; retries transient failures
     /// while the deadline (timeout plus [`retry_margin`]) allows.
-    pub async fn get(&self, url: &Url, state: &FetchState) -> Result<Response, HttpError> {
+    pub async fn get(&self, url: &Url, state: &FetchState) -> Result<Response, Error> {
         let margin = retry_margin(self.timeout);
         let deadline = Instant::now() + self.timeout + margin;
         let mut attempt = 0;
@@ -116,7 +93,7 @@ impl HttpClient {
                 return Err(err.error);
             }
             let backoff = BACKOFF * 2u32.saturating_pow(attempt);
-            let wait = match err.error.retry_at {
+            let wait = match err.error.retry_at() {
                 Some(at) => {
                     let wait = (at - Utc::now()).to_std().unwrap_or_default();
                     if wait > MAX_RETRY_WAIT {
@@ -159,26 +136,19 @@ impl HttpClient {
         if !status.is_success() {
             let retry_at = retry_after(&headers, Utc::now());
             let transient = status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
-            let reason = status.canonical_reason().unwrap_or("");
             return Err(Attempt {
                 transient,
-                error: HttpError {
-                    status: Some(status.as_u16()),
-                    message: format!("HTTP {} {reason}", status.as_u16())
-                        .trim_end()
-                        .to_string(),
+                error: Error::Status {
+                    code: status.as_u16(),
                     retry_at,
-                    timed_out: false,
                 },
             });
         }
         let too_big = || Attempt {
             transient: false,
-            error: HttpError {
-                status: Some(status.as_u16()),
-                message: format!("response larger than the limit of {} bytes", self.max_bytes),
-                retry_at: None,
-                timed_out: false,
+            error: Error::TooLarge {
+                status: status.as_u16(),
+                limit: self.max_bytes,
             },
         };
         if resp.content_length().is_some_and(|n| n > self.max_bytes) {
@@ -209,35 +179,36 @@ impl HttpClient {
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> Attempt {
-        let message = if e.is_timeout() {
-            format!("timed out after {} s", self.timeout.as_secs())
+        // A reqwest error carries a status only from `error_for_status`,
+        // which is not used: a transport error has none.
+        let error = if e.is_timeout() {
+            Error::Timeout {
+                secs: self.timeout.as_secs(),
+            }
         } else if e.is_redirect() {
-            format!("too many redirects (more than {MAX_REDIRECTS})")
+            Error::Redirects {
+                limit: MAX_REDIRECTS,
+            }
         } else if e.is_connect() {
             // The innermost cause says why: refused, no route, DNS failure.
             let mut cause: &dyn std::error::Error = e;
             while let Some(next) = cause.source() {
                 cause = next;
             }
-            format!("cannot connect: {cause}")
+            Error::Connect(cause.to_string())
         } else {
-            describe(e)
+            Error::Network(describe(e))
         };
         Attempt {
             transient: e.is_timeout() || e.is_connect() || e.is_request() || e.is_body(),
-            error: HttpError {
-                status: e.status().map(|s| s.as_u16()),
-                message,
-                retry_at: None,
-                timed_out: e.is_timeout(),
-            },
+            error,
         }
     }
 }
 
 struct Attempt {
     transient: bool,
-    error: HttpError,
+    error: Error,
 }
 
 /// The error and its causes on one line, without repeating the URL.

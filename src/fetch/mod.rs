@@ -7,11 +7,15 @@ mod html;
 pub mod http;
 pub mod parse;
 
+/// Why a feed could not be fetched or read (defined in `model`, beside the
+/// report that carries it).
+pub use crate::model::FetchError as Error;
+
 use crate::config::{Config, FeedConfig, FeedKind};
 use crate::model::{FeedId, FetchOutcome, FetchReport, FetchState, ParsedFeed};
 use crate::scrape;
 use chrono::{DateTime, Duration, Utc};
-use http::{HttpClient, HttpError, Response};
+use http::{HttpClient, Response};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
@@ -67,7 +71,7 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(config: &Config) -> Result<Fetcher, HttpError> {
+    pub fn new(config: &Config) -> Result<Fetcher, Error> {
         Ok(Fetcher {
             http: Arc::new(HttpClient::new(&config.settings)?),
             concurrency: config.settings.concurrency,
@@ -161,13 +165,16 @@ pub async fn fetch_one(http: &HttpClient, job: Job) -> FetchReport {
                 None,
             ),
         },
-        Err(e) => (
-            FetchOutcome::Failed {
-                status: e.status,
-                error: e.message,
-            },
-            e.retry_at,
-        ),
+        Err(e) => {
+            let retry_at = e.retry_at();
+            (
+                FetchOutcome::Failed {
+                    status: e.status(),
+                    error: e,
+                },
+                retry_at,
+            )
+        }
     };
     let hint = hint.map(|t| t.min(attempted_at + MAX_HINT));
     FetchReport {
@@ -197,7 +204,7 @@ async fn read_document(
     body: Vec<u8>,
     url: Url,
     content_type: Option<String>,
-) -> Result<ParsedFeed, String> {
+) -> Result<ParsedFeed, Error> {
     let mut feed = read_source(http, job, body, url, content_type).await?;
     let articles = std::mem::take(&mut feed.articles);
     feed.articles = tokio::task::spawn_blocking(move || {
@@ -208,7 +215,7 @@ async fn read_document(
         articles
     })
     .await
-    .map_err(|e| format!("parser stopped: {e}"))?;
+    .map_err(|e| stopped("parser", &e))?;
     Ok(feed)
 }
 
@@ -221,7 +228,7 @@ async fn read_source(
     body: Vec<u8>,
     url: Url,
     content_type: Option<String>,
-) -> Result<ParsedFeed, String> {
+) -> Result<ParsedFeed, Error> {
     let is_html = || {
         !scrape::looks_like_feed(&body)
             && (scrape::looks_like_html(&body)
@@ -238,12 +245,7 @@ async fn read_source(
                 Some((feed, feed_url, feed_type)) => {
                     parse_blocking(feed, feed_url, feed_type).await?
                 }
-                None => {
-                    return Err(format!(
-                        "{url} is an HTML page with no advertised feed (<link rel=\"alternate\">) \
-                         and no [feed.html] rules; `tidings discover {url}` suggests rules"
-                    ))
-                }
+                None => return Err(Error::NoAdvertisedFeed { url }),
             }
         }
         FeedKind::Auto => parse_blocking(body, url, content_type).await?,
@@ -258,8 +260,18 @@ async fn parse_blocking(
     body: Vec<u8>,
     url: Url,
     content_type: Option<String>,
-) -> Result<ParsedFeed, String> {
+) -> Result<ParsedFeed, Error> {
     tokio::task::spawn_blocking(move || parse::parse_document(&body, content_type.as_deref(), &url))
         .await
-        .unwrap_or_else(|e| Err(format!("parser stopped: {e}")))
+        .map_err(|e| stopped("parser", &e))?
+        .map_err(Error::from)
+}
+
+/// A blocking task that ended without an answer (it panicked or the
+/// runtime is shutting down).
+fn stopped(task: &'static str, e: &tokio::task::JoinError) -> Error {
+    Error::Stopped {
+        task,
+        detail: e.to_string(),
+    }
 }

@@ -11,6 +11,7 @@ mod ast;
 mod fts;
 mod highlight;
 mod lexer;
+mod options;
 mod parser;
 mod short;
 mod sql;
@@ -28,7 +29,7 @@ pub use fts::{body_text, html_to_text, join_body};
 pub use highlight::title_highlights;
 pub use parser::{parse, parse_with, ParseOptions};
 pub use short::{has_prefix, split_short_prefix};
-pub use sql::{to_sql, IgnoreRule, SqlOptions, SqlQuery};
+pub use sql::{only_text, split_text, text_match, to_sql, IgnoreRule, SqlOptions, SqlQuery};
 
 /// Why a query cannot be used, and where in its text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

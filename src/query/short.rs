@@ -1,9 +1,10 @@
-//! Two-letter prefixes: what search-as-you-type sends on a word's second
-//! key. The full-text index keeps a prefix index for one letter only (see
-//! `store::fts::FTS_ONE_PREFIX_MIGRATION`), so `he*` merges the lists of
-//! every word starting "he" — most of a cache, and slow. Such a word is
-//! split off here so the store can walk the rest of the query in list
-//! order and test each article's words itself, stopping at a page.
+//! One- and two-letter prefixes: what search-as-you-type sends on a word's
+//! first keys. The full-text index keeps a prefix index for one letter only
+//! (see `store::fts::FTS_ONE_PREFIX_MIGRATION`), so `he*` merges the lists
+//! of every word starting "he"; and `h*`, though one list, names most of a
+//! cache, which is slow to gather. Such a word is split off here so the
+//! store can walk the rest of the query in list order and test each
+//! article's words itself, stopping at a page.
 
 use super::ast::{Expr, Query, Term, TermKind};
 use super::fts::{has_token_prefix, tokens};
@@ -11,8 +12,8 @@ use super::fts::{has_token_prefix, tokens};
 /// Characters in a prefix the store tests itself.
 const SHORT: usize = 2;
 
-/// When `q` is an AND (or a single term) with a free-text word of two
-/// letters typed as a prefix (`he*`, alone, not in a phrase): the query
+/// When `q` is an AND (or a single term) with a free-text word of one or
+/// two letters typed as a prefix (`he*`, alone, not in a phrase): the query
 /// without it, and the prefix as the index folds it.
 pub fn split_short_prefix(q: &Query) -> Option<(Query, String)> {
     let items: Vec<&Expr> = match &q.expr {
@@ -48,7 +49,7 @@ fn short_prefix(e: &Expr) -> Option<String> {
         return None;
     }
     match tokens(&t.text).as_slice() {
-        [(_, w)] if w.chars().count() == SHORT => Some(w.clone()),
+        [(_, w)] if w.chars().count() <= SHORT => Some(w.clone()),
         _ => None,
     }
 }
@@ -70,13 +71,16 @@ mod tests {
     }
 
     #[test]
-    fn only_a_lone_two_letter_prefix_is_split() {
+    fn only_a_lone_one_or_two_letter_prefix_is_split() {
         assert_eq!(split("he"), Some(("false".into(), "he".into())));
+        assert_eq!(split("h"), Some(("false".into(), "h".into())));
+        assert_eq!(split("health i"), Some(("true".into(), "i".into())));
         assert_eq!(split("tag:nhs He"), Some(("true".into(), "he".into())));
         assert_eq!(split("health in"), Some(("true".into(), "in".into())));
-        assert_eq!(split("h"), None);
         assert_eq!(split("hea"), None);
         assert_eq!(split("\"he\""), None);
+        assert_eq!(split("\"h\""), None);
+        assert_eq!(split("h OR she"), None);
         assert_eq!(split("he OR she"), None);
         assert_eq!(split("-he"), None);
     }

@@ -3,70 +3,13 @@
 
 use std::ops::Range;
 
-use chrono::{DateTime, FixedOffset, Months, NaiveDate, NaiveTime, Offset, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, Months, NaiveDate, NaiveTime, TimeDelta, Utc};
 use rusqlite::types::Value;
 
 use super::ast::{Expr, Flag, Query, Sort, SortKey, Term, TermKind, Unit, When};
 use super::fts::{self, fts_string};
-use super::{parse, QueryError};
-
-/// What [`to_sql`] needs besides the query.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SqlOptions {
-    /// Articles matching any of these are left out, unless the query
-    /// mentions `is:ignored`.
-    pub ignore: Vec<IgnoreRule>,
-    /// The user's offset from UTC, for where calendar days (`2023-05-26`,
-    /// `today`) start and end. Default UTC.
-    pub utc_offset: FixedOffset,
-    /// Lists and counts show one article per story, its lead (see
-    /// [`crate::story`]). Not used by `to_sql` itself: the store adds it.
-    pub stories: bool,
-}
-
-impl Default for SqlOptions {
-    fn default() -> Self {
-        SqlOptions {
-            ignore: Vec::new(),
-            utc_offset: Utc.fix(),
-            stories: false,
-        }
-    }
-}
-
-/// A killfile entry: articles matching `query` (in feed `feed` only, when
-/// given) are hidden. A rule with an empty query hides the whole feed; a
-/// rule with neither query nor feed does nothing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IgnoreRule {
-    pub query: Query,
-    /// The feed's configured name, matched exactly.
-    pub feed: Option<String>,
-}
-
-impl IgnoreRule {
-    /// Parses a rule's query text. Rejects `is:ignored` (a rule cannot refer
-    /// to the rules); a `sort:` in a rule has no effect.
-    pub fn parse(query: &str, feed: Option<String>) -> Result<IgnoreRule, QueryError> {
-        let query = parse(query)?;
-        if let Some((t, _)) = query
-            .terms()
-            .into_iter()
-            .find(|(t, _)| t.kind == TermKind::Is(Flag::Ignored))
-        {
-            return Err(QueryError::new(
-                "is:ignored cannot be used in an ignore rule",
-                t.span.clone(),
-            )
-            .hint("an ignore rule says which articles to hide"));
-        }
-        Ok(IgnoreRule { query, feed })
-    }
-
-    fn is_effective(&self) -> bool {
-        self.query.expr.is_some() || self.feed.is_some()
-    }
-}
+pub use super::options::{IgnoreRule, SqlOptions};
+use super::QueryError;
 
 /// A compiled query: use as
 /// `SELECT ... FROM articles a WHERE {where_sql} ORDER BY {order_sql} LIMIT ?`
@@ -112,6 +55,8 @@ pub(crate) fn compile(
 ) -> Result<SqlQuery, QueryError> {
     let mut c = Compiler {
         group_fts,
+        walk_text: opts.walk_text,
+        walk_feeds: opts.walk_feeds,
         now,
         offset: opts.utc_offset,
         rules: opts.ignore.iter().filter(|r| r.is_effective()).collect(),
@@ -205,6 +150,58 @@ fn fts_match(e: &Expr, group: bool) -> Option<String> {
     }
 }
 
+/// The full-text query a list of `q` starts from: the index's part of
+/// the whole filter, or of its top-level AND. None when the filter has no
+/// such part (or only negations).
+pub fn text_match(q: &Query) -> Option<String> {
+    let e = q.expr.as_ref()?;
+    if let Some(m) = fts_match(e, true) {
+        return Some(m);
+    }
+    match e {
+        Expr::And(items) => {
+            let (pos, neg, _) = split_and(items, true);
+            (!pos.is_empty()).then(|| fts_and(&pos, &neg))
+        }
+        _ => None,
+    }
+}
+
+/// `q` as its full-text part (as [`text_match`] gives it) and the rest:
+/// the operands of its top-level AND that the index does not answer.
+pub fn split_text(q: &Query) -> Option<(Query, String)> {
+    let e = q.expr.as_ref()?;
+    if let Some(m) = fts_match(e, true) {
+        return Some((
+            Query {
+                expr: None,
+                sort: q.sort,
+            },
+            m,
+        ));
+    }
+    let Expr::And(items) = e else {
+        return None;
+    };
+    let (pos, neg, rest) = split_and(items, true);
+    if pos.is_empty() {
+        return None;
+    }
+    let rest: Vec<Expr> = rest.into_iter().cloned().collect();
+    let expr = match rest.len() {
+        0 => None,
+        1 => rest.into_iter().next(),
+        _ => Some(Expr::And(rest)),
+    };
+    Some((Query { expr, sort: q.sort }, fts_and(&pos, &neg)))
+}
+
+/// The full-text query equivalent to the whole of `q`, if the index alone
+/// answers it.
+pub fn only_text(q: &Query) -> Option<String> {
+    fts_match(q.expr.as_ref()?, true)
+}
+
 /// Splits AND operands into those the index answers, negations of those,
 /// and the rest.
 fn split_and(items: &[Expr], group: bool) -> (Vec<String>, Vec<String>, Vec<&Expr>) {
@@ -248,6 +245,8 @@ struct Compiler<'a> {
     /// Compiling an ignore rule: `is:ignored` is false there.
     in_rule: bool,
     group_fts: bool,
+    walk_text: Option<bool>,
+    walk_feeds: bool,
 }
 
 /// A resolved `When`.
@@ -262,7 +261,8 @@ impl Compiler<'_> {
     /// Appends the condition for `e`. Every `?` is pushed in text order.
     fn expr(&mut self, e: &Expr, out: &mut String) -> Result<(), QueryError> {
         if let Some(m) = fts_match(e, self.group_fts) {
-            self.fts(if broad(e) { FTS_IN_WALK } else { FTS_IN }, m, out);
+            let walk = self.walk_text.unwrap_or_else(|| broad(e));
+            self.fts(if walk { FTS_IN_WALK } else { FTS_IN }, m, out);
             return Ok(());
         }
         match e {
@@ -271,9 +271,11 @@ impl Compiler<'_> {
                 let mut parts = 0;
                 out.push('(');
                 if !pos.is_empty() {
-                    let walk = items
-                        .iter()
-                        .any(|i| broad(i) && fts_match(i, self.group_fts).is_some());
+                    let walk = self.walk_text.unwrap_or_else(|| {
+                        items
+                            .iter()
+                            .any(|i| broad(i) && fts_match(i, self.group_fts).is_some())
+                    });
                     let sql = if walk { FTS_IN_WALK } else { FTS_IN };
                     self.fts(sql, fts_and(&pos, &neg), out);
                     parts += 1;
@@ -335,27 +337,12 @@ impl Compiler<'_> {
             // Normally taken by `fts_match` before getting here.
             TermKind::Text(x) => self.fts(FTS_IN, fts_string(x), out),
             TermKind::Title(x) => self.fts(FTS_IN, format!("{{title}} : {}", fts_string(x)), out),
-            TermKind::Feed { name, exact: true } => {
-                out.push_str(
-                    "a.feed_id IN (SELECT qf.id FROM feeds qf \
-                     WHERE qf.name = ? COLLATE NOCASE OR qf.title = ? COLLATE NOCASE)",
-                );
-                self.param(name.clone());
-                self.param(name.clone());
+            TermKind::Feed { .. } | TermKind::Tag(_) if self.walk_feeds => {
+                // `+` keeps SQLite from starting at each feed's articles.
+                out.push('+');
+                self.feeds(t, out);
             }
-            TermKind::Feed { name, exact: false } => {
-                out.push_str(
-                    "a.feed_id IN (SELECT qf.id FROM feeds qf \
-                     WHERE qf.name LIKE ? ESCAPE '\\' OR qf.title LIKE ? ESCAPE '\\')",
-                );
-                let pat = like_pattern(name);
-                self.param(pat.clone());
-                self.param(pat);
-            }
-            TermKind::Tag(tag) => {
-                out.push_str("a.feed_id IN (SELECT qt.feed_id FROM feed_tags qt WHERE qt.tag = ? COLLATE NOCASE)");
-                self.param(tag.clone());
-            }
+            TermKind::Feed { .. } | TermKind::Tag(_) => self.feeds(t, out),
             TermKind::Author(s) => {
                 out.push_str("coalesce(a.author, '') LIKE ? ESCAPE '\\'");
                 self.param(like_pattern(s));
@@ -405,6 +392,34 @@ impl Compiler<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A feed or tag term: a condition on `a.feed_id` alone.
+    fn feeds(&mut self, t: &Term, out: &mut String) {
+        match &t.kind {
+            TermKind::Feed { name, exact: true } => {
+                out.push_str(
+                    "a.feed_id IN (SELECT qf.id FROM feeds qf \
+                     WHERE qf.name = ? COLLATE NOCASE OR qf.title = ? COLLATE NOCASE)",
+                );
+                self.param(name.clone());
+                self.param(name.clone());
+            }
+            TermKind::Feed { name, exact: false } => {
+                out.push_str(
+                    "a.feed_id IN (SELECT qf.id FROM feeds qf \
+                     WHERE qf.name LIKE ? ESCAPE '\\' OR qf.title LIKE ? ESCAPE '\\')",
+                );
+                let pat = like_pattern(name);
+                self.param(pat.clone());
+                self.param(pat);
+            }
+            TermKind::Tag(tag) => {
+                out.push_str("a.feed_id IN (SELECT qt.feed_id FROM feed_tags qt WHERE qt.tag = ? COLLATE NOCASE)");
+                self.param(tag.clone());
+            }
+            _ => {}
+        }
     }
 
     /// The condition "some ignore rule matches"; `0` when there are none.

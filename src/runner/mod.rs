@@ -429,7 +429,9 @@ impl Runner {
                     warnings: feed.warnings,
                 },
                 (Ok(_), FetchOutcome::NotModified) => FeedOutcome::NotModified,
-                (Ok(_), FetchOutcome::Failed { error, .. }) => FeedOutcome::FetchFailed(error),
+                (Ok(_), FetchOutcome::Failed { error, .. }) => {
+                    FeedOutcome::FetchFailed(error.to_string())
+                }
             };
             on(Progress::Feed(FeedDone {
                 feed: report.feed_id,

@@ -41,12 +41,11 @@ mod extract;
 #[cfg(test)]
 mod fixtures;
 mod rules;
+mod suggest;
 
 pub use content::{extract_article, extract_main_text, ArticlePage};
 pub use date::parse_date;
-pub use discover::{
-    feed_links, looks_like_feed, looks_like_html, suggest_rules, DiscoveredFeed, FeedKind,
-    Suggestion,
-};
+pub use discover::{feed_links, looks_like_feed, looks_like_html, DiscoveredFeed, FeedKind};
 pub use extract::{extract_items, ListingPage, ScrapeError, ScrapedItem};
 pub use rules::{CompiledRules, ContentRule, Extractor, HtmlRules, OneOrMany, RuleError};
+pub use suggest::{suggest_rules, Suggestion};

@@ -74,6 +74,12 @@ pub const FTS_ONE_PREFIX_MIGRATION: &str = r#"
     END;
 "#;
 
+/// Migration letting the index gather eight segments of a size before
+/// merging them, not four: merging took an eighth of a cold fetch, and
+/// searches read the few extra segments in no measurable time.
+pub const FTS_AUTOMERGE: &str =
+    "INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 8);";
+
 /// Indexes (or re-indexes) one article. Call it inside the transaction that
 /// writes the article, after any change to its title or bodies.
 pub fn fts_upsert(
@@ -97,6 +103,20 @@ pub fn fts_upsert_text(
         "INSERT OR REPLACE INTO articles_fts(rowid, title, body) VALUES (?1, ?2, ?3)",
     )?
     .execute(params![id, title, body])?;
+    Ok(())
+}
+
+/// As [`fts_upsert_text`] for an article new to the index. Replacing
+/// looks for an entry to delete first, which costs a tenth of a cold
+/// fetch; a new article has none (deleting an article deletes its entry).
+pub fn fts_insert_text(
+    conn: &Connection,
+    id: i64,
+    title: &str,
+    body: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO articles_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, title, body])?;
     Ok(())
 }
 

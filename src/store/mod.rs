@@ -6,9 +6,12 @@
 mod aware;
 mod bodies;
 mod carry;
+mod counts;
 pub mod fts;
 pub mod health;
 mod lists;
+#[cfg(test)]
+mod plans;
 mod read;
 mod remote;
 pub mod schema;
@@ -21,7 +24,7 @@ pub use carry::{CarriedState, CarryStats};
 pub use lists::ListCopy;
 pub use read::Unsubscribed;
 pub use remote::{outbox_status, Change, Flag, FlagStats, RemoteFeed, RemoteItem};
-pub use view::{Counts, SearchError, ViewFilter};
+pub use view::{Counts, Plan, SearchError, ViewFilter};
 pub use write::{keep_newest, prepare, PurgeStats};
 
 use chrono::{DateTime, Utc};
@@ -54,6 +57,8 @@ pub enum StoreError {
     FeedUrlTaken { url: String, articles: u64 },
     #[error("{0}")]
     Query(#[from] crate::query::QueryError),
+    #[error("{0}")]
+    Search(view::SearchError),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,11 +1,10 @@
 //! Reading the cache: article lists (no bodies), single articles, feeds.
 
 use super::{from_ts, Result, Store, StoreError};
-use crate::model::{Article, ArticleId, ArticleSummary, FeedId, FeedInfo};
+use crate::model::{Article, ArticleId, ArticleSummary, FeedId, FeedInfo, Origin};
 use crate::query::{to_sql, Query, SqlOptions, TermKind};
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
-use rusqlite::{params_from_iter, OptionalExtension, Row};
+use rusqlite::{OptionalExtension, Row};
 
 pub(super) const SUMMARY_COLUMNS: &str =
     "a.id, a.feed_id, f.name, a.title, a.link, a.author, a.published,
@@ -42,7 +41,8 @@ pub(super) fn leads(opts: &SqlOptions, q: &Query) -> &'static str {
 }
 
 impl Store {
-    /// Articles matching a query, in its order, without their bodies.
+    /// Articles matching a query, in its order, without their bodies: the
+    /// list of every article (`ViewFilter::All`), planned as the interface's.
     pub fn query(
         &self,
         q: &Query,
@@ -50,33 +50,23 @@ impl Store {
         now: DateTime<Utc>,
         limit: Option<usize>,
     ) -> Result<Vec<ArticleSummary>> {
-        let sql = to_sql(q, now, opts)?;
-        let text = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-             WHERE {}({}) ORDER BY {} LIMIT ?",
-            leads(opts, q),
-            sql.where_sql,
-            sql.order_sql
-        );
-        let mut params = sql.params;
-        params.push(Value::Integer(
-            limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)),
-        ));
-        let mut stmt = self.conn.prepare_cached(&text)?;
-        let rows = stmt.query_map(params_from_iter(params), summary_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        // A query the compiler rejects is the caller's error, told as such.
+        to_sql(q, now, opts)?;
+        self.search(
+            q,
+            &super::ViewFilter::All,
+            opts,
+            now,
+            limit.unwrap_or(usize::MAX),
+        )
+        .map_err(StoreError::Search)
     }
 
     /// How many articles match a query.
     pub fn count(&self, q: &Query, opts: &SqlOptions, now: DateTime<Utc>) -> Result<u64> {
-        let sql = to_sql(q, now, opts)?;
-        let text = format!(
-            "SELECT COUNT(*) FROM articles a WHERE {}({})",
-            leads(opts, q),
-            sql.where_sql
-        );
-        let mut stmt = self.conn.prepare_cached(&text)?;
-        Ok(stmt.query_row(params_from_iter(sql.params), |r| r.get(0))?)
+        to_sql(q, now, opts)?;
+        self.count_view(q, &super::ViewFilter::All, opts, now)
+            .map_err(StoreError::Search)
     }
 
     /// The articles whose titles tidings made, the source having given
@@ -131,11 +121,11 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT f.id, f.name, f.url, f.title, f.last_attempt, f.last_success, f.http_status,
                     f.last_error,
-                    (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id),
-                    (SELECT COUNT(*) FROM articles a WHERE a.feed_id = f.id AND a.read = 0),
+                    COALESCE(c.total, 0), COALESCE(c.unread, 0),
                     (SELECT group_concat(tag, ' ') FROM feed_tags t WHERE t.feed_id = f.id),
                     f.remote_id IS NOT NULL, f.list
-             FROM feeds f WHERE f.subscribed ORDER BY f.name COLLATE NOCASE",
+             FROM feeds f LEFT JOIN feed_counts c ON c.feed_id = f.id
+             WHERE f.subscribed ORDER BY f.name COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([], |r| {
             let tags: Option<String> = r.get(10)?;
@@ -153,8 +143,11 @@ impl Store {
                 tags: tags
                     .map(|t| t.split(' ').map(str::to_string).collect())
                     .unwrap_or_default(),
-                remote: r.get(11)?,
-                list: r.get(12)?,
+                origin: match (r.get::<_, bool>(11)?, r.get::<_, Option<String>>(12)?) {
+                    (true, _) => Origin::Server,
+                    (false, Some(list)) => Origin::List(list),
+                    (false, None) => Origin::Config,
+                },
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -26,7 +26,10 @@ pub const MIGRATIONS: &[&str] = &[
     STORY_RULES,
     TITLE_DERIVED,
     LISTS,
-    // 14: compressed article bodies.
+    FEED_COUNTS,
+    LIST_INDEXES,
+    super::fts::FTS_AUTOMERGE,
+    // 17: compressed article bodies.
     super::bodies::BODIES_MIGRATION,
 ];
 
@@ -54,6 +57,91 @@ const LISTS: &str = r#"
         last_modified TEXT,
         fetched_at    INTEGER NOT NULL
     ) WITHOUT ROWID;
+    "#;
+
+/// Per-feed totals, kept by triggers as articles come, change and go, so
+/// the sidebar and the unfiltered views count without reading every
+/// article; and an index of story copies, which text counts subtract. `lead_*` count story leads only (lists that group stories).
+/// The triggers test flags as the queries do: unread is `read = 0`,
+/// starred is `starred = 1`.
+const FEED_COUNTS: &str = r#"
+    CREATE TABLE feed_counts (
+        feed_id      INTEGER PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+        total        INTEGER NOT NULL DEFAULT 0,
+        unread       INTEGER NOT NULL DEFAULT 0,
+        starred      INTEGER NOT NULL DEFAULT 0,
+        leads        INTEGER NOT NULL DEFAULT 0,
+        lead_unread  INTEGER NOT NULL DEFAULT 0,
+        lead_starred INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO feed_counts
+        SELECT feed_id, COUNT(*), SUM(read = 0), SUM(starred = 1), SUM(story_lead = 1),
+               SUM(story_lead = 1 AND read = 0), SUM(story_lead = 1 AND starred = 1)
+        FROM articles GROUP BY feed_id;
+    CREATE INDEX articles_copies ON articles(id) WHERE story_lead = 0;
+    CREATE TRIGGER feed_counts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO feed_counts (feed_id) VALUES (NEW.feed_id) ON CONFLICT DO NOTHING;
+        UPDATE feed_counts SET
+            total = total + 1,
+            unread = unread + (NEW.read = 0),
+            starred = starred + (NEW.starred = 1),
+            leads = leads + (NEW.story_lead = 1),
+            lead_unread = lead_unread + (NEW.story_lead = 1 AND NEW.read = 0),
+            lead_starred = lead_starred + (NEW.story_lead = 1 AND NEW.starred = 1)
+        WHERE feed_id = NEW.feed_id;
+    END;
+    CREATE TRIGGER feed_counts_delete AFTER DELETE ON articles BEGIN
+        UPDATE feed_counts SET
+            total = total - 1,
+            unread = unread - (OLD.read = 0),
+            starred = starred - (OLD.starred = 1),
+            leads = leads - (OLD.story_lead = 1),
+            lead_unread = lead_unread - (OLD.story_lead = 1 AND OLD.read = 0),
+            lead_starred = lead_starred - (OLD.story_lead = 1 AND OLD.starred = 1)
+        WHERE feed_id = OLD.feed_id;
+    END;
+    CREATE TRIGGER feed_counts_update AFTER UPDATE OF feed_id, read, starred, story_lead
+        ON articles
+    WHEN OLD.feed_id IS NOT NEW.feed_id OR (OLD.read = 0) IS NOT (NEW.read = 0)
+        OR (OLD.starred = 1) IS NOT (NEW.starred = 1)
+        OR (OLD.story_lead = 1) IS NOT (NEW.story_lead = 1)
+    BEGIN
+        UPDATE feed_counts SET
+            total = total - 1,
+            unread = unread - (OLD.read = 0),
+            starred = starred - (OLD.starred = 1),
+            leads = leads - (OLD.story_lead = 1),
+            lead_unread = lead_unread - (OLD.story_lead = 1 AND OLD.read = 0),
+            lead_starred = lead_starred - (OLD.story_lead = 1 AND OLD.starred = 1)
+        WHERE feed_id = OLD.feed_id;
+        INSERT INTO feed_counts (feed_id) VALUES (NEW.feed_id) ON CONFLICT DO NOTHING;
+        UPDATE feed_counts SET
+            total = total + 1,
+            unread = unread + (NEW.read = 0),
+            starred = starred + (NEW.starred = 1),
+            leads = leads + (NEW.story_lead = 1),
+            lead_unread = lead_unread + (NEW.story_lead = 1 AND NEW.read = 0),
+            lead_starred = lead_starred + (NEW.story_lead = 1 AND NEW.starred = 1)
+        WHERE feed_id = NEW.feed_id;
+    END;
+    "#;
+
+/// The time-ordered indexes lists walk also hold each article's feed, so
+/// a walk restricted to feeds (`tag:nhs`) tests them without reading the
+/// table.
+const LIST_INDEXES: &str = r#"
+    DROP INDEX articles_by_time;
+    CREATE INDEX articles_by_time ON articles(sort_time DESC, id DESC, feed_id);
+    DROP INDEX articles_unread;
+    CREATE INDEX articles_unread ON articles(sort_time DESC, id DESC, feed_id) WHERE read = 0;
+    DROP INDEX articles_lead_by_time;
+    CREATE INDEX articles_lead_by_time ON articles(sort_time DESC, id DESC, feed_id)
+        WHERE story_lead = 1;
+    DROP INDEX articles_lead_unread;
+    CREATE INDEX articles_lead_unread ON articles(sort_time DESC, id DESC, feed_id)
+        WHERE read = 0 AND story_lead = 1;
+    CREATE INDEX articles_lead_starred ON articles(sort_time DESC, id DESC, feed_id)
+        WHERE starred = 1 AND story_lead = 1;
     "#;
 
 /// 10: articles cached before stories existed get their link key (worked
@@ -559,6 +647,71 @@ mod tests {
         conn.execute("DELETE FROM articles WHERE id = 3", [])
             .unwrap();
         assert_eq!(leads(&conn), [2, 4]);
+    }
+
+    #[test]
+    fn an_old_cache_gets_its_feed_totals() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            let before = MIGRATIONS.iter().position(|m| *m == FEED_COUNTS).unwrap();
+            for sql in &MIGRATIONS[..before] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", before as i64)
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO feeds (id, name, url) VALUES (1, 'A', 'a'), (2, 'B', 'b'), (3, 'C', 'c');
+                 INSERT INTO articles (id, feed_id, guid, title, first_seen, sort_time,
+                     content_hash, read, starred, story_id, story_lead) VALUES
+                     (1, 1, 'g1', 'Same news', 0, 20, 0, 0, 1, 1, 0),
+                     (2, 2, 'g2', 'Same news', 0, 10, 0, 1, 0, 1, 1),
+                     (3, 1, 'g3', 'Other', 0, 30, 0, 1, 1, 3, 1),
+                     (4, 1, 'g4', 'Third', 0, 5, 0, 0, 0, 4, 1);",
+            )
+            .unwrap();
+        }
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let totals = |conn: &Connection| -> Vec<(i64, i64, i64, i64, i64, i64, i64)> {
+            let mut stmt = conn
+                .prepare("SELECT * FROM feed_counts ORDER BY feed_id")
+                .unwrap();
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })
+                .unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        };
+        // Article 2 leads story 1 (it came first), so article 1 is a copy.
+        assert_eq!(
+            totals(&conn),
+            [(1, 3, 2, 2, 2, 1, 1), (2, 1, 0, 0, 1, 0, 0)]
+        );
+        conn.execute_batch(
+            "UPDATE articles SET read = 1 WHERE id = 4;
+             UPDATE articles SET feed_id = 3 WHERE id = 3;
+             DELETE FROM articles WHERE id = 2;",
+        )
+        .unwrap();
+        assert_eq!(
+            totals(&conn),
+            [
+                (1, 2, 1, 1, 2, 1, 1),
+                (2, 0, 0, 0, 0, 0, 0),
+                (3, 1, 0, 1, 1, 0, 1)
+            ]
+        );
     }
 
     #[test]

@@ -28,14 +28,22 @@ pub enum ViewFilter {
 }
 
 impl ViewFilter {
-    fn condition(&self) -> (&'static str, Option<Value>) {
+    /// The view's condition on `articles a`; with `walk`, a feed or tag
+    /// view tests each article's feed rather than start from the feeds (see
+    /// `SqlOptions::walk_feeds`).
+    fn condition(&self, walk: bool) -> (&'static str, Option<Value>) {
         match self {
             ViewFilter::All => ("1", None),
             ViewFilter::Unread => ("a.read = 0", None),
             ViewFilter::Starred => ("a.starred = 1", None),
+            ViewFilter::Feed(id) if walk => ("+a.feed_id = ?", Some(Value::Integer(id.0))),
             ViewFilter::Feed(id) => ("a.feed_id = ?", Some(Value::Integer(id.0))),
             ViewFilter::Tag(tag) => (
-                "a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)",
+                if walk {
+                    "+a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)"
+                } else {
+                    "a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)"
+                },
                 Some(Value::Text(tag.clone())),
             ),
             // Its query is added to the user's (see `with_view`).
@@ -45,7 +53,7 @@ impl ViewFilter {
 
     /// One article per story when grouping, except in a feed's own view,
     /// which shows all its articles.
-    fn leads(&self, opts: &SqlOptions, q: &Query) -> &'static str {
+    pub(super) fn leads(&self, opts: &SqlOptions, q: &Query) -> &'static str {
         match self {
             ViewFilter::Feed(_) => "",
             _ => leads(opts, q),
@@ -53,7 +61,7 @@ impl ViewFilter {
     }
 
     /// `q` restricted to a saved view's query, when this is one.
-    fn with_view(&self, q: &Query) -> std::result::Result<Query, SearchError> {
+    pub(super) fn with_view(&self, q: &Query) -> std::result::Result<Query, SearchError> {
         let ViewFilter::Saved { name, query } = self else {
             return Ok(q.clone());
         };
@@ -116,6 +124,107 @@ impl From<QueryError> for SearchError {
     }
 }
 
+/// The statement listing a view's articles that match `q` (rows `skip`
+/// on, at most `limit`), and its parameters.
+fn list_sql(
+    q: &Query,
+    view: &ViewFilter,
+    opts: &SqlOptions,
+    now: DateTime<Utc>,
+    skip: usize,
+    limit: usize,
+) -> std::result::Result<(String, Vec<Value>), SearchError> {
+    let q = view.with_view(q)?;
+    let m = to_sql(&q, now, opts)?;
+    let (view_sql, view_param) = view.condition(opts.walk_feeds);
+    let lead = view.leads(opts, &q);
+    let sql = if skip == 0 {
+        format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE {lead}{view_sql} AND ({}) ORDER BY {} LIMIT ? OFFSET ?",
+            m.where_sql, m.order_sql
+        )
+    } else {
+        // Skipped rows are read from the index alone, not the table:
+        // the last page of 100,000 articles in 10 ms rather than 600.
+        format!(
+            "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.id IN (SELECT a.id FROM articles a WHERE {lead}{view_sql} AND ({w})
+                                ORDER BY {o} LIMIT ? OFFSET ?)
+                 ORDER BY {o}",
+            w = m.where_sql,
+            o = m.order_sql
+        )
+    };
+    let params = view_param
+        .into_iter()
+        .chain(m.params)
+        .chain([sql_limit(limit), sql_limit(skip)])
+        .collect();
+    Ok((sql, params))
+}
+
+/// From how many full-text matches a list of `limit` rows out of
+/// `articles` walks the list order instead of looking each match up and
+/// sorting. A walk reads about `limit × articles / matches` index entries,
+/// each some five times cheaper than a lookup, so it wins from about
+/// `√(limit × articles / 5)` matches: 10,000 of a million for a page of 500.
+fn walk_from(limit: usize, articles: u64) -> usize {
+    let product = (limit as f64) * (articles as f64) / 5.0;
+    (product.sqrt() as usize).max(limit)
+}
+
+/// From what share of the cache in the feeds a list is restricted to it
+/// walks the list order: then a page is found within some 10,000 index
+/// entries, sooner than reading and sorting every article of the feeds.
+const WALK_FEEDS_FROM: f64 = 0.05;
+
+/// The ids of the articles matching `rest`, in list order: what
+/// [`Store::walk_matches`] walks. `q` is the whole query (with the saved
+/// view's): its rule for leads holds (a query naming a feed lists copies).
+fn rest_sql(
+    q: &Query,
+    rest: &Query,
+    view: &ViewFilter,
+    opts: &SqlOptions,
+    now: DateTime<Utc>,
+) -> std::result::Result<(String, Vec<Value>), SearchError> {
+    let m = to_sql(rest, now, opts)?;
+    let (view_sql, view_param) = view.condition(opts.walk_feeds);
+    let sql = format!(
+        "SELECT a.id FROM articles a WHERE {}{view_sql} AND ({}) ORDER BY {}",
+        view.leads(opts, q),
+        m.where_sql,
+        m.order_sql
+    );
+    Ok((sql, view_param.into_iter().chain(m.params).collect()))
+}
+
+/// How a list and its count are answered (see [`Store::plan`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub list: Vec<String>,
+    pub count: Vec<String>,
+}
+
+/// The statement counting a view's articles that match `q` (with the
+/// saved view's query added), and its parameters.
+fn count_sql(
+    q: &Query,
+    view: &ViewFilter,
+    opts: &SqlOptions,
+    now: DateTime<Utc>,
+) -> std::result::Result<(String, Vec<Value>), SearchError> {
+    let lead = view.leads(opts, q);
+    let m = to_sql(q, now, opts)?;
+    let (view_sql, view_param) = view.condition(false);
+    let sql = format!(
+        "SELECT COUNT(*) FROM articles a WHERE {lead}{view_sql} AND ({})",
+        m.where_sql
+    );
+    Ok((sql, view_param.into_iter().chain(m.params).collect()))
+}
+
 impl Store {
     /// The articles of a view that match `q`, in the query's order, at
     /// most `limit`.
@@ -149,35 +258,115 @@ impl Store {
                 }
             }
         }
-        let q = view.with_view(q)?;
-        let m = to_sql(&q, now, opts)?;
-        let (view_sql, view_param) = view.condition();
-        let lead = view.leads(opts, &q);
-        let sql = if skip == 0 {
-            format!(
-                "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-                 WHERE {lead}{view_sql} AND ({}) ORDER BY {} LIMIT ? OFFSET ?",
-                m.where_sql, m.order_sql
-            )
-        } else {
-            // Skipped rows are read from the index alone, not the table:
-            // the last page of 100,000 articles in 10 ms rather than 600.
-            format!(
-                "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
-                 WHERE a.id IN (SELECT a.id FROM articles a WHERE {lead}{view_sql} AND ({w})
-                                ORDER BY {o} LIMIT ? OFFSET ?)
-                 ORDER BY {o}",
-                w = m.where_sql,
-                o = m.order_sql
-            )
-        };
-        let params = view_param
-            .into_iter()
-            .chain(m.params)
-            .chain([sql_limit(limit), sql_limit(skip)]);
+        let opts = &self.text_plan(q, view, opts, limit)?;
+        if opts.walk_text == Some(true) {
+            if let Some(rows) = self.walk_matches(q, view, opts, now, skip, limit)? {
+                return Ok(rows);
+            }
+        }
+        let (sql, params) = list_sql(q, view, opts, now, skip, limit)?;
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), summary_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A list whose full-text matches are many: the matches' ids are read
+    /// from the index (in id order, as it keeps them), and the rest of the
+    /// query is walked in list order, keeping the articles among them. SQL
+    /// would first copy the matches into a temporary index; this is some
+    /// three times faster for a hundred thousand matches. None when the
+    /// query has no full-text part to split off.
+    fn walk_matches(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+        skip: usize,
+        limit: usize,
+    ) -> std::result::Result<Option<Vec<ArticleSummary>>, SearchError> {
+        let q = view.with_view(q)?;
+        let Some((rest, text)) = crate::query::split_text(&q) else {
+            return Ok(None);
+        };
+        let mut matches: Vec<i64> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?;
+            let rows = stmt.query_map([&text], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if !matches.is_sorted() {
+            matches.sort_unstable();
+        }
+        let (sql, params) = rest_sql(&q, &rest, view, opts, now)?;
+        let mut picked = Vec::with_capacity(limit.min(1_000));
+        {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(params))?;
+            let mut seen = 0;
+            while picked.len() < limit {
+                let Some(row) = rows.next()? else { break };
+                let id: i64 = row.get(0)?;
+                if matches.binary_search(&id).is_ok() {
+                    seen += 1;
+                    if seen > skip {
+                        picked.push(id);
+                    }
+                }
+            }
+        }
+        Ok(Some(self.summaries(&picked)?))
+    }
+
+    /// The summaries of these articles, in this order.
+    fn summaries(&self, ids: &[i64]) -> Result<Vec<ArticleSummary>> {
+        let mut by_id: HashMap<i64, ArticleSummary> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id
+                 WHERE a.id IN ({marks})"
+            ))?;
+            let rows = stmt.query_map(params_from_iter(chunk), summary_from_row)?;
+            for row in rows {
+                let a = row?;
+                by_id.insert(a.id.0, a);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// `opts` with `walk_text` chosen for a list of `q`, unless set: walk
+    /// the list order when the full-text matches are so many that a page of
+    /// them comes sooner than looking each up (see [`walk_from`]).
+    fn text_plan(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        limit: usize,
+    ) -> std::result::Result<SqlOptions, SearchError> {
+        let mut opts = opts.clone();
+        let q = &view.with_view(q)?;
+        let articles = self.counts(false)?.all;
+        if let Some(share) = self.feed_share(q, view)? {
+            opts.walk_feeds = share >= WALK_FEEDS_FROM;
+        }
+        if opts.walk_text.is_some() {
+            return Ok(opts);
+        }
+        let Some(text) = crate::query::text_match(q) else {
+            return Ok(opts);
+        };
+        let from = walk_from(limit, articles);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT COUNT(*) FROM
+               (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)",
+        )?;
+        let many: i64 = stmt.query_row(rusqlite::params![text, sql_limit(from)], |r| r.get(0))?;
+        opts.walk_text = Some(usize::try_from(many).unwrap_or(0) >= from);
+        Ok(opts)
     }
 
     /// The first `limit` articles matching `rest` and having a word that
@@ -204,7 +393,11 @@ impl Store {
             }
             // A first read a little past the page: common prefixes fill
             // it in one.
-            let want = if skip == 0 { limit + limit / 4 } else { CHUNK };
+            let want = if skip == 0 {
+                limit.saturating_add(limit / 4)
+            } else {
+                CHUNK
+            };
             let chunk = self.search_from(rest, view, opts, now, skip, want)?;
             let ids: Vec<i64> = chunk.iter().map(|a| a.id.0).collect();
             let bodies = self.bodies(&ids)?;
@@ -266,19 +459,87 @@ impl Store {
         now: DateTime<Utc>,
     ) -> std::result::Result<u64, SearchError> {
         let q = view.with_view(q)?;
-        let m = to_sql(&q, now, opts)?;
-        let (view_sql, view_param) = view.condition();
-        let sql = format!(
-            "SELECT COUNT(*) FROM articles a WHERE {}{view_sql} AND ({})",
-            view.leads(opts, &q),
-            m.where_sql
-        );
+        let lead = view.leads(opts, &q);
+        if let Some(n) = self.count_from_totals(&q, view, opts, now, !lead.is_empty())? {
+            return Ok(n);
+        }
+        if let Some(n) = self.count_from_index(&q, view, opts, !lead.is_empty())? {
+            return Ok(n);
+        }
+        self.count_rows(&q, view, opts, now)
+    }
+
+    /// [`Store::count_view`] by reading the matching articles; `q` has the
+    /// saved view's query added.
+    pub(super) fn count_rows(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<u64, SearchError> {
+        let (sql, params) = count_sql(q, view, opts, now)?;
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let n: i64 = stmt.query_row(
-            params_from_iter(view_param.into_iter().chain(m.params)),
-            |r| r.get(0),
-        )?;
+        let n: i64 = stmt.query_row(params_from_iter(params), |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// How a list and its count are answered: SQLite's `EXPLAIN QUERY PLAN`
+    /// lines, or a line naming the path taken instead of SQL.
+    pub fn plan(
+        &self,
+        q: &Query,
+        view: &ViewFilter,
+        opts: &SqlOptions,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> std::result::Result<Plan, SearchError> {
+        let explain =
+            |sql: &str, params: Vec<Value>| -> std::result::Result<Vec<String>, SearchError> {
+                let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let rows = stmt.query_map(params_from_iter(params), |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            };
+        let mut list = Vec::new();
+        let (list_q, skip) = match crate::query::split_short_prefix(q) {
+            Some((rest, prefix)) => {
+                list.push(format!(
+                    "WALK the list of the rest, testing words for {prefix:?}*"
+                ));
+                (rest, 1)
+            }
+            None => (q.clone(), 0),
+        };
+        let list_opts = self.text_plan(&list_q, view, opts, limit)?;
+        let with_view = view.with_view(&list_q)?;
+        match crate::query::split_text(&with_view).filter(|_| list_opts.walk_text == Some(true)) {
+            Some((rest, _)) => {
+                list.push("WALK the rest in list order, keeping the index's matches".into());
+                let (sql, params) = rest_sql(&with_view, &rest, view, &list_opts, now)?;
+                list.extend(explain(&sql, params)?);
+            }
+            None => {
+                let (sql, params) = list_sql(&list_q, view, &list_opts, now, skip, limit)?;
+                list.extend(explain(&sql, params)?);
+            }
+        }
+        let with_view = view.with_view(q)?;
+        let lead = !view.leads(opts, &with_view).is_empty();
+        let count = if self
+            .count_from_totals(&with_view, view, opts, now, lead)?
+            .is_some()
+        {
+            vec!["SUM of per-feed totals (feed_counts)".to_string()]
+        } else if self
+            .count_from_index(&with_view, view, opts, lead)?
+            .is_some()
+        {
+            vec!["COUNT in the full-text index, less the story copies it holds".to_string()]
+        } else {
+            let (sql, params) = count_sql(&with_view, view, opts, now)?;
+            explain(&sql, params)?
+        };
+        Ok(Plan { list, count })
     }
 
     /// As [`Store::count_view`], given up (None) as soon as `stop` says so:
@@ -325,7 +586,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> std::result::Result<Vec<ArticleId>, SearchError> {
         let m = to_sql(&view.with_view(q)?, now, opts)?;
-        let (view_sql, view_param) = view.condition();
+        let (view_sql, view_param) = view.condition(false);
         let sql = format!(
             "SELECT a.id FROM articles a WHERE a.read = 0 AND {view_sql} AND ({})",
             m.where_sql
@@ -342,16 +603,17 @@ impl Store {
         Ok(ids)
     }
 
-    /// Totals over the whole cache; with `stories`, of stories.
+    /// Totals over the whole cache; with `stories`, of stories. Read from
+    /// the per-feed totals the triggers keep (see `schema::FEED_COUNTS`).
     pub fn counts(&self, stories: bool) -> Result<Counts> {
         let (all, unread, starred): (i64, i64, i64) = self
             .conn
             .prepare_cached(if stories {
-                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), COALESCE(SUM(starred), 0)
-                 FROM articles WHERE story_lead = 1"
+                "SELECT COALESCE(SUM(leads), 0), COALESCE(SUM(lead_unread), 0),
+                        COALESCE(SUM(lead_starred), 0) FROM feed_counts"
             } else {
-                "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), COALESCE(SUM(starred), 0)
-                 FROM articles"
+                "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(unread), 0),
+                        COALESCE(SUM(starred), 0) FROM feed_counts"
             })?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);

@@ -2,7 +2,7 @@
 //! (one transaction per feed or per batch of feeds), purging, and read/starred flags.
 
 use super::bodies::Codec;
-use super::fts::{fts_upsert, fts_upsert_text};
+use super::fts::{fts_insert_text, fts_upsert, fts_upsert_text};
 use super::{to_ts, Result, Store, StoreError};
 use crate::config::FeedConfig;
 use crate::model::{
@@ -429,7 +429,7 @@ fn write_report<'a>(
                 "UPDATE feeds SET last_attempt = ?2, http_status = ?3, last_error = ?4,
                    next_fetch_after = COALESCE(?5, next_fetch_after) WHERE id = ?1",
             )?
-            .execute(params![id, at, status, error, next])?;
+            .execute(params![id, at, status, error.to_string(), next])?;
             (WriteStats::default(), Vec::new())
         }
     })
@@ -440,8 +440,12 @@ fn write_report<'a>(
 /// statement savepoint taken after it joins the transaction, so writing it
 /// between the other statements made bulk fetches twice as slow.
 fn index(tx: &Transaction, to_index: &[ToIndex]) -> Result<()> {
-    for (id, title, body) in to_index {
-        fts_upsert_text(tx, *id, title, body)?;
+    for (id, title, body, new) in to_index {
+        if *new {
+            fts_insert_text(tx, *id, title, body)?;
+        } else {
+            fts_upsert_text(tx, *id, title, body)?;
+        }
     }
     Ok(())
 }
@@ -472,8 +476,9 @@ pub fn keep_newest<T>(
     items
 }
 
-/// An article to (re)index: id, title, body text.
-type ToIndex<'a> = (i64, &'a str, String);
+/// An article to index: id, title, body text, and whether it is new (so
+/// has no entry to replace).
+type ToIndex<'a> = (i64, &'a str, String, bool);
 
 /// What storing `a` derives from it. The fetcher calls this on its own
 /// threads (see [`ParsedArticle::prepared`]); the writer only when it did not.
@@ -569,7 +574,7 @@ fn upsert_articles<'a>(
                 let content = a.content.as_deref().or(kept.as_deref());
                 bodies.put(tx, id, a.summary.as_deref(), content)?;
                 let body = body_text(a.summary.as_deref(), content);
-                to_index.push((id, a.title.as_str(), body));
+                to_index.push((id, a.title.as_str(), body, false));
                 stats.updated += 1;
                 id
             }
@@ -590,7 +595,7 @@ fn upsert_articles<'a>(
                 ])?;
                 let id = tx.last_insert_rowid();
                 bodies.put(tx, id, a.summary.as_deref(), a.content.as_deref())?;
-                to_index.push((id, a.title.as_str(), p.index_body.clone()));
+                to_index.push((id, a.title.as_str(), p.index_body.clone(), true));
                 stats.new += 1;
                 id
             }

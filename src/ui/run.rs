@@ -7,6 +7,7 @@ use super::app::{App, Cmd, Options};
 use super::engine;
 use super::event::{Event, StoreCmd};
 use super::keymap::Keymap;
+use super::status::Status;
 use super::theme::Theme;
 use super::worker::{self, Worker};
 use super::{links, state, views};
@@ -73,14 +74,14 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         .max_blocking_threads(config.settings.concurrency)
         .enable_all()
         .build()?;
-    let mut flash = None;
+    let mut first_status = None;
     let fetcher = if offline {
         None
     } else {
         match Fetcher::new(&config) {
             Ok(f) => Some(Arc::new(f)),
             Err(e) => {
-                flash = Some(format!("cannot fetch: {e}"));
+                first_status = Some(Status::CannotFetch(e.to_string()));
                 None
             }
         }
@@ -111,7 +112,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
             Some(engine::spawn(runner, ev_tx.clone(), alerter)?)
         }
         Err(e) => {
-            flash = Some(format!("cannot refresh: {e}"));
+            first_status = Some(Status::CannotRefresh(e.to_string()));
             None
         }
     };
@@ -134,7 +135,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         theme,
         options,
     );
-    if let Some(f) = flash {
+    if let Some(f) = first_status {
         app.say(f);
     }
     app.notify_terminal = notify_terminal;
@@ -256,7 +257,7 @@ fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut Pending, tui: &mut Tui) 
             Cmd::Run(c) => pending.run.push_back(c),
             Cmd::OpenUrl(url) => {
                 if let Err(e) = links::open(&url) {
-                    app.say(e);
+                    app.say(Status::CannotOpen(e));
                 }
             }
             Cmd::Notify(text) => {
@@ -271,7 +272,7 @@ fn perform(app: &mut App, cmds: Vec<Cmd>, pending: &mut Pending, tui: &mut Tui) 
                     .and_then(|_| out.flush())
                     .is_err()
                 {
-                    app.say("cannot copy".into());
+                    app.say(Status::CannotCopy);
                 }
             }
         }
@@ -290,7 +291,7 @@ struct Pending {
 fn send_runner(tx: Option<&Commands>, pending: &mut VecDeque<RunCmd>, app: &mut App) {
     while let Some(cmd) = pending.pop_front() {
         let Some(tx) = tx else {
-            app.say("cannot refresh: the cache could not be opened for writing".into());
+            app.say(Status::NoRefresher);
             continue;
         };
         match tx.try_send(cmd) {
@@ -300,7 +301,7 @@ fn send_runner(tx: Option<&Commands>, pending: &mut VecDeque<RunCmd>, app: &mut 
                 break;
             }
             Err(None) => {
-                app.say("the refresh worker stopped".into());
+                app.say(Status::RefresherStopped);
                 pending.clear();
             }
         }

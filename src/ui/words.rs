@@ -274,8 +274,7 @@ mod tests {
             last_success: None,
             http_status: None,
             last_error: Some("timed out after 30 s".into()),
-            remote: false,
-            list: None,
+            origin: crate::model::Origin::Config,
         };
         assert_eq!(
             feed(&f),

@@ -9,6 +9,7 @@ use crate::render;
 use crate::sanitize;
 use crate::store::{SearchError, Store, ViewFilter};
 use chrono::Utc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc::{Receiver, Sender};
@@ -18,6 +19,32 @@ use tokio::sync::mpsc::{Receiver, Sender};
 /// marks what the list shows.
 fn parse_filter(text: &str) -> Result<crate::query::Query, crate::query::QueryError> {
     crate::query::parse_with(text, crate::query::ParseOptions::TYPING)
+}
+
+/// Work the worker does when no command is waiting.
+enum Deferred {
+    ListCount {
+        generation: u64,
+        query: String,
+        view: ViewFilter,
+    },
+    Snapshot,
+}
+
+/// The deferred work: the newest list's count, then the sidebar's
+/// snapshot.
+#[derive(Default)]
+struct Later {
+    list: Option<Deferred>,
+    snapshot: bool,
+}
+
+impl Later {
+    fn take(&mut self) -> Option<Deferred> {
+        self.list
+            .take()
+            .or_else(|| std::mem::take(&mut self.snapshot).then_some(Deferred::Snapshot))
+    }
 }
 
 pub struct Worker {
@@ -91,8 +118,43 @@ impl Worker {
             .mark_view_read(&q, view, &self.config.sql_options(), Utc::now())
     }
 
+    /// Answers commands in order, except counts: a list's count and the
+    /// sidebar's snapshot wait until no command is waiting, so rows and the
+    /// reader's article never queue behind a count.
     fn run(mut self) {
-        while let Some(cmd) = self.cmds.blocking_recv() {
+        let mut waiting: VecDeque<StoreCmd> = VecDeque::new();
+        let mut later = Later::default();
+        loop {
+            while let Ok(cmd) = self.cmds.try_recv() {
+                waiting.push_back(cmd);
+            }
+            let cmd = match waiting.pop_front() {
+                Some(cmd) => cmd,
+                None => match later.take() {
+                    Some(job) => {
+                        let event = match job {
+                            Deferred::ListCount {
+                                generation,
+                                query,
+                                view,
+                            } => self
+                                .count(generation, &query, &view)
+                                .map(|total| Event::ListCounted { generation, total }),
+                            Deferred::Snapshot => Some(self.snapshot()),
+                        };
+                        if let Some(event) = event {
+                            if self.events.blocking_send(event).is_err() {
+                                break;
+                            }
+                        }
+                        continue;
+                    }
+                    None => match self.cmds.blocking_recv() {
+                        Some(cmd) => cmd,
+                        None => break,
+                    },
+                },
+            };
             let event = match cmd {
                 StoreCmd::Shutdown => break,
                 StoreCmd::List {
@@ -113,14 +175,20 @@ impl Worker {
                     if self.events.blocking_send(listed).is_err() {
                         break;
                     }
-                    // The rows are on screen; the count follows, unless the
-                    // interface has asked for a newer list meanwhile.
-                    let total = if failed {
-                        None
-                    } else {
-                        total.or_else(|| self.count(generation, &query, &view))
-                    };
-                    total.map(|total| Event::ListCounted { generation, total })
+                    // The rows are on screen; the count follows (a newer
+                    // list's count replaces it).
+                    match total {
+                        Some(total) if !failed => Some(Event::ListCounted { generation, total }),
+                        None if !failed => {
+                            later.list = Some(Deferred::ListCount {
+                                generation,
+                                query,
+                                view,
+                            });
+                            None
+                        }
+                        _ => None,
+                    }
                 }
                 StoreCmd::LoadArticle {
                     generation,
@@ -159,7 +227,10 @@ impl Worker {
                         Err(e) => failed(e),
                     })
                 }
-                StoreCmd::Count => Some(self.snapshot()),
+                StoreCmd::Count => {
+                    later.snapshot = true;
+                    None
+                }
                 StoreCmd::WriteBulletin { title, view, query } => Some(Event::BulletinWritten(
                     self.write_bulletin(&title, &view, &query)
                         .map_err(|e| sanitize::line(&e)),
@@ -308,6 +379,8 @@ impl Worker {
                 .as_deref()
                 == Some("1"),
         });
+        let configured: std::collections::HashSet<&str> =
+            self.config.feeds.iter().map(|c| c.name.as_str()).collect();
         match self.store.feeds() {
             Ok(feeds) => Event::Counted(Box::new(Snapshot {
                 counts,
@@ -316,9 +389,8 @@ impl Worker {
                 feeds: feeds
                     .into_iter()
                     .filter(|f| {
-                        f.remote
-                            || f.list.is_some()
-                            || self.config.feeds.iter().any(|c| c.name == f.name)
+                        f.origin != crate::model::Origin::Config
+                            || configured.contains(f.name.as_str())
                     })
                     .map(clean_feed)
                     .collect(),
@@ -399,6 +471,74 @@ pub fn footnote_links(body: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_and_the_article_come_before_counts() {
+        use crate::model::{ArticleId, FetchReport, ParsedArticle, ParsedFeed};
+        let mut store = Store::open_in_memory().unwrap();
+        let config = Config::parse(
+            std::path::Path::new("c.toml"),
+            "[[feed]]\nname = \"A\"\nurl = \"http://a.test/\"\n",
+        )
+        .unwrap();
+        let ids = store.sync_feeds(&config.feeds).unwrap();
+        let articles = (0..3)
+            .map(|i| ParsedArticle {
+                guid: format!("{i}"),
+                title: format!("Article {i}"),
+                ..Default::default()
+            })
+            .collect();
+        let feed = ParsedFeed {
+            articles,
+            ..Default::default()
+        };
+        store
+            .record(&FetchReport::fetched(ids[0], feed, Utc::now()))
+            .unwrap();
+        let (cmd_tx, cmd_rx) = tokio::sync::mpsc::channel(8);
+        let (ev_tx, mut ev_rx) = tokio::sync::mpsc::channel(8);
+        // All asked for before the worker starts: as at the interface's start.
+        let list = StoreCmd::List {
+            generation: 1,
+            view: ViewFilter::All,
+            query: String::new(),
+            skip: 0,
+            limit: 1,
+        };
+        let load = StoreCmd::LoadArticle {
+            generation: 1,
+            id: ArticleId(1),
+            width: 40,
+            spoken: false,
+        };
+        for cmd in [list, StoreCmd::Count, load] {
+            cmd_tx.blocking_send(cmd).unwrap();
+        }
+        let worker = spawn(Worker {
+            store,
+            config,
+            cmds: cmd_rx,
+            events: ev_tx,
+            zone: crate::render::Zone::utc(),
+            newest_list: Default::default(),
+            lists_seen: None,
+        })
+        .unwrap();
+        let mut order = Vec::new();
+        for _ in 0..4 {
+            order.push(match ev_rx.blocking_recv().unwrap() {
+                Event::Listed { result, .. } => format!("listed {}", result.unwrap().len()),
+                Event::ArticleLoaded(_) => "article".to_string(),
+                Event::ListCounted { total, .. } => format!("counted {total}"),
+                Event::Counted(s) => format!("snapshot {}", s.counts.all),
+                other => format!("{other:?}"),
+            });
+        }
+        cmd_tx.blocking_send(StoreCmd::Shutdown).unwrap();
+        worker.join().unwrap();
+        assert_eq!(order, ["listed 1", "article", "counted 3", "snapshot 3"]);
+    }
 
     #[test]
     fn bulletin_file_names() {

@@ -3,20 +3,18 @@
 
 use super::normalize::{identity, person_name, resolve, text_as_html};
 use super::text::{html_to_text, parse_date};
+use super::{ParseError, ParseProblem};
 use crate::model::{ParsedArticle, ParsedFeed};
 use serde_json::{Map, Value};
 use url::Url;
 
-pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, String> {
-    let v: Value =
-        serde_json::from_str(text).map_err(|e| format!("not a valid feed: JSON: {e}"))?;
-    let feed = v
-        .as_object()
-        .ok_or("not a valid feed: JSON that is not an object")?;
+pub fn parse(text: &str, base: &Url) -> Result<ParsedFeed, ParseError> {
+    let v: Value = serde_json::from_str(text).map_err(|e| ParseProblem::Json(e.to_string()))?;
+    let feed = v.as_object().ok_or(ParseProblem::JsonNotObject)?;
     let version = string(feed.get("version")).unwrap_or_default();
     let items = feed.get("items").and_then(Value::as_array);
     if !version.contains("jsonfeed.org/version/") && items.is_none() {
-        return Err("not a valid feed: JSON without a JSON Feed version or items".into());
+        return Err(ParseProblem::JsonNotFeed.into());
     }
     let site_url = string(feed.get("home_page_url")).map(|u| resolve(base, &u));
     let feed_author = authors(feed);

@@ -13,6 +13,7 @@ mod normalize;
 mod rewrite;
 mod text;
 
+pub use crate::model::{ParseError, ParseProblem};
 pub use normalize::derive_title;
 pub use text::html_to_text;
 
@@ -68,7 +69,7 @@ impl fmt::Display for ParseWarning {
 
 /// Parses a feed document of unknown media type; relative links are
 /// resolved against `base`.
-pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, String> {
+pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     parse_document(body, None, base)
 }
 
@@ -78,7 +79,7 @@ pub fn parse_document(
     body: &[u8],
     content_type: Option<&str>,
     base: &Url,
-) -> Result<ParsedFeed, String> {
+) -> Result<ParsedFeed, ParseError> {
     let decoded = super::charset::decode_xml(body, content_type);
     let doc = decoded
         .text
@@ -101,11 +102,11 @@ fn parse_xml(
     doc: &str,
     base: &Url,
     warnings: &mut Vec<ParseWarning>,
-) -> Result<ParsedFeed, String> {
+) -> Result<ParsedFeed, ParseError> {
     if doc.is_empty() {
-        return Err("not a valid feed: the document is empty".into());
+        return Err(ParseProblem::Empty.into());
     }
-    let rw = rewrite::rewrite(doc, base).map_err(|e| format!("not a valid feed: {e}"))?;
+    let rw = rewrite::rewrite(doc, base)?;
     // An empty id marks "none in the document": identity is then chosen here.
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
@@ -127,7 +128,7 @@ fn parse_xml(
                 }
                 (feed, extras)
             }
-            None => return Err(error_message(e)),
+            None => return Err(xml_error(e)),
         },
     };
     if rw.repairs > 0 {
@@ -146,11 +147,10 @@ fn parse_xml(
         warnings.push(ParseWarning::SkippedEntries(empty));
     }
     if parsed.articles.is_empty() && !rw.items.is_empty() {
-        return Err(format!(
-            "not a valid feed: the document holds {} item{} but none could be read",
-            rw.items.len(),
-            if rw.items.len() == 1 { "" } else { "s" }
-        ));
+        return Err(ParseProblem::NoReadableItems {
+            items: rw.items.len(),
+        }
+        .into());
     }
     Ok(parsed)
 }
@@ -184,11 +184,12 @@ fn salvage<'r>(
     Some((shell, extras, skipped))
 }
 
-fn error_message(e: ParseFeedError) -> String {
-    match e {
-        ParseFeedError::ParseError(kind) => format!("not a valid feed: {kind}"),
-        other => format!("not a valid feed: {other}"),
-    }
+fn xml_error(e: ParseFeedError) -> ParseError {
+    let words = match e {
+        ParseFeedError::ParseError(kind) => kind.to_string(),
+        other => other.to_string(),
+    };
+    ParseProblem::Xml(words).into()
 }
 
 #[cfg(test)]
@@ -275,6 +276,6 @@ mod tests {
         assert!(parse_feed(b"{not json", &base()).is_err());
         // Cut off after an item's start tag: nothing to read.
         let cut = parse_feed(b"<rss version=\"2.0\"><channel><item>", &base());
-        assert!(cut.is_err_and(|e| e.contains("none could be read")));
+        assert!(cut.is_err_and(|e| e.0 == ParseProblem::NoReadableItems { items: 1 }));
     }
 }

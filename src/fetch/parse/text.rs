@@ -162,85 +162,13 @@ pub fn decode_entities(s: &str) -> String {
     out
 }
 
-/// HTML as one line of plain text: tags dropped (with what scripts and
-/// styles hold), references decoded, whitespace collapsed.
+/// HTML as one line of plain text, as titles are: see
+/// [`crate::text::html_to_text`].
 pub fn html_to_text(html: &str) -> String {
-    let mut stripped = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find('<') {
-        stripped.push_str(&rest[..at]);
-        let tag = &rest[at..];
-        // `<` not opening a tag (e.g. "a < b") is text.
-        let opens = tag[1..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?');
-        if !opens {
-            stripped.push('<');
-            rest = &tag[1..];
-            continue;
-        }
-        let end = if tag.starts_with("<!--") {
-            tag.find("-->").map(|e| e + 3)
-        } else {
-            tag.find('>').map(|e| e + 1)
-        };
-        match end {
-            Some(e) => {
-                stripped.push(' ');
-                rest = &tag[e..];
-                if let Some(name) = ["script", "style"]
-                    .into_iter()
-                    .find(|n| opens_element(tag, n))
-                {
-                    rest = skip_element(rest, name);
-                }
-            }
-            None => rest = "",
-        }
-    }
-    stripped.push_str(rest);
-    collapse(&decode_entities(&stripped))
+    crate::text::html_to_text(html, crate::text::Layout::Line)
 }
 
-/// `tag` (from its `<`) opens the element `name`.
-fn opens_element(tag: &str, name: &str) -> bool {
-    tag.get(1..=name.len())
-        .is_some_and(|n| n.eq_ignore_ascii_case(name))
-        && tag[name.len() + 1..]
-            .chars()
-            .next()
-            .is_some_and(|c| c == '>' || c == '/' || c.is_ascii_whitespace())
-}
-
-/// What follows the end of element `name`'s content (all of it is skipped
-/// when it never closes).
-fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
-    let close = format!("</{name}");
-    let lower = rest.to_ascii_lowercase();
-    match lower.find(&close) {
-        Some(at) => match rest[at..].find('>') {
-            Some(e) => &rest[at + e + 1..],
-            None => "",
-        },
-        None => "",
-    }
-}
-
-/// Runs of whitespace as one space, trimmed.
-pub fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s
-        .split(|c: char| c.is_whitespace())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
+pub use crate::text::collapse;
 
 pub use crate::sanitize::html_escape as escape;
 

@@ -279,7 +279,7 @@ fn the_cursor_is_where_the_attention_is() {
         ),
         "{s}"
     );
-    assert!(a.held_alert.is_none());
+    assert!(a.messages.held_alerts.is_empty());
 
     // The message log lists them, newest first.
     press(&mut a, key('M'));

@@ -9,10 +9,11 @@ use ratatui::text::Line;
 
 /// "14:05 Refresh done: 5 feeds, 3 new articles.", newest first.
 pub fn texts(app: &App) -> Vec<String> {
-    if app.log.is_empty() {
+    if app.messages.log.is_empty() {
         return vec!["No messages yet.".into()];
     }
-    app.log
+    app.messages
+        .log
         .iter()
         .rev()
         .map(|(at, m)| format!("{} {m}", app.zone.at(*at).format("%H:%M")))

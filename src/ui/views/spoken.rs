@@ -412,8 +412,8 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         let at = Position::new((area.x + x).min(area.right().saturating_sub(1)), area.y);
         return (app.overlay.is_none()).then_some(at);
     }
-    let (lines, attention) = match &app.flash {
-        Some(m) => (text::wrap(m, w), app.fresh || app.prompting()),
+    let (lines, attention) = match app.status_text() {
+        Some(m) => (text::wrap(&m, w), app.messages.fresh || app.prompting()),
         None => (vec![hint(app)], false),
     };
     let h = usize::from(area.height);

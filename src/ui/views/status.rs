@@ -19,8 +19,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let first = Rect { height: 1, ..area };
     let left: Line = match app.mode {
         Mode::Filter => filter_line(app, left_w),
-        Mode::Browse => match &app.flash {
-            Some(msg) => Line::from(Span::styled(text::truncate(msg, left_w), t.title)),
+        Mode::Browse => match app.status_text() {
+            Some(msg) => Line::from(Span::styled(text::truncate(&msg, left_w), t.title)),
             None if !app.filter.applied.is_empty() => Line::styled(
                 text::truncate(&format!("/{}", app.filter.applied), left_w),
                 t.dim,
