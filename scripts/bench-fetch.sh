@@ -198,6 +198,8 @@ mkdir -p "$WORK/nbhome" "$WORK/td"
 if [[ -n $SEED_CACHE ]]; then
     log "seeding tidings' cache from $SEED_CACHE ..."
     cp "$SEED_CACHE" "$WORK/td/cache.db" || die "cannot copy $SEED_CACHE"
+    # The copy is written out before anything is timed.
+    sync
 fi
 cat >"$WORK/newsboat.conf" <<EOF
 reload-threads $NEWSBOAT_THREADS
