@@ -169,7 +169,18 @@ key("\r", "keep filter")
 key("\x1b", "Esc clears", lambda: re.search(r"All · [0-9,]+ ─", title()) is not None)
 key("G", "G (the oldest article: its page loaded)", lambda: re.search(r"([0-9,]+)/\1 ", shown()) is not None)
 key("g", "g (back to the first)", lambda: re.search(r" 1/[0-9,]+ ", shown()) is not None)
-key("j", "j (move + preview)")
+def reader_top():
+    """The reader's first line: the previewed article's title."""
+    for line in screen.display:
+        if "Reader" in line:
+            i = screen.display.index(line)
+            return screen.display[i + 1]
+    return ""
+
+
+drain()
+before = reader_top()
+key("j", "j (move + preview)", lambda: reader_top() != before and "Loading…" not in shown())
 key("\r", "Enter (open article)")
 print("RSS after filtering and reading", rss())
 os.write(fd, b"q"); time.sleep(0.3); os.write(fd, b"q")
