@@ -17,6 +17,7 @@ mod read;
 mod remote;
 pub mod schema;
 mod view;
+mod walk;
 mod write;
 
 pub use aware::NewMatch;
