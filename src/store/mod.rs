@@ -16,6 +16,7 @@ mod plans;
 mod read;
 mod remote;
 pub mod schema;
+mod stories;
 mod view;
 mod walk;
 mod write;
@@ -71,7 +72,7 @@ pub struct Store {
     /// Marking one copy of a story marks them all (`group_stories`).
     group_stories: bool,
     /// What stories compare new articles with, kept between batches.
-    candidates: aware::Candidates,
+    candidates: stories::Candidates,
     /// Reads and writes article bodies.
     bodies: bodies::Codec,
 }

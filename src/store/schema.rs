@@ -389,7 +389,7 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
     for (i, sql) in pending() {
         tx.execute_batch(sql)?;
         if *sql == STORY_KEYS && current > 0 {
-            super::aware::fill_story_keys(&tx)?;
+            super::stories::fill_story_keys(&tx)?;
         }
         if *sql == STORY_RULES && current > 0 {
             let articles: i64 = tx.query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))?;
@@ -398,7 +398,7 @@ fn migrate_now(conn: &mut Connection) -> rusqlite::Result<MigrateOutcome> {
                     "tidings: upgrading the cache: checking stories against the new rules (once)"
                 );
             }
-            super::aware::reapply_story_rules(&tx)?;
+            super::stories::reapply_story_rules(&tx)?;
         }
         // A new cache has nothing to index.
         if Some(i) == reindex_at && current > 0 {
