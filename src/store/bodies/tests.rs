@@ -1,0 +1,322 @@
+//! Round trips, damaged rows, and upgrading old caches.
+
+use super::*;
+
+const WORDS: &[&str] = &[
+    "the",
+    "trust",
+    "patients",
+    "virtual",
+    "wards",
+    "care",
+    "home",
+    "nurse",
+    "hospital",
+    "funding",
+    "digital",
+    "records",
+    "clinical",
+    "teams",
+    "beds",
+    "winter",
+    "pressure",
+    "announced",
+    "today",
+    "services",
+    "community",
+    "health",
+    "national",
+    "report",
+];
+
+fn html(rng: &mut fastrand::Rng, words: usize) -> String {
+    let text: Vec<&str> = (0..words)
+        .map(|_| WORDS[rng.usize(..WORDS.len())])
+        .collect();
+    format!("<p>{}.</p>", text.join(" "))
+}
+
+/// A bare bodies table with `n` plain rows, as an older tidings left it.
+fn plain_cache(n: i64) -> Connection {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE article_bodies (article_id INTEGER PRIMARY KEY, summary TEXT,
+         content TEXT);",
+    )
+    .unwrap();
+    let mut rng = fastrand::Rng::with_seed(7);
+    for id in 1..=n {
+        let summary = html(&mut rng, 30);
+        let content = format!("{summary}{}", html(&mut rng, 200));
+        conn.execute(
+            "INSERT INTO article_bodies VALUES (?1, ?2, ?3)",
+            params![id, summary, content],
+        )
+        .unwrap();
+    }
+    conn.execute_batch(BODIES_MIGRATION).unwrap();
+    conn
+}
+
+fn trained() -> (Connection, Codec) {
+    let mut conn = plain_cache(TRAIN_AT + 200);
+    let codec = Codec::default();
+    upgrade(&mut conn, &codec, &mut |_| {}).unwrap();
+    assert!(codec.newest(&conn).unwrap().is_some());
+    (conn, codec)
+}
+
+fn round_trip(conn: &Connection, codec: &Codec, s: Option<&str>, c: Option<&str>) {
+    let (vs, vc) = codec.encode(conn, s, c).unwrap();
+    let parts = codec
+        .decode(conn, ValueRef::from(&vs), ValueRef::from(&vc))
+        .unwrap();
+    assert_eq!(parts, (s.map(String::from), c.map(String::from)));
+    conn.execute(
+        "INSERT OR REPLACE INTO article_bodies VALUES (1, ?1, ?2)",
+        params![vs, vc],
+    )
+    .unwrap();
+    let stored = codec.get(conn, 1).unwrap().unwrap();
+    assert_eq!(stored, (s.map(String::from), c.map(String::from)));
+    // NULL keeps meaning "no such part".
+    let (has_s, has_c): (bool, bool) = conn
+        .query_row(
+            "SELECT summary IS NOT NULL, content IS NOT NULL FROM article_bodies
+             WHERE article_id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((has_s, has_c), (s.is_some(), c.is_some()));
+}
+
+#[test]
+fn bodies_read_back_as_written() {
+    let (conn, codec) = trained();
+    let mut rng = fastrand::Rng::with_seed(3);
+    let long = html(&mut rng, 400);
+    let huge: String = (0..2_000).map(|_| html(&mut rng, 150)).collect();
+    let unicode = "<p>Café «naïve» — 東京の病院 🏥 Ελληνικά עברית \u{202e}x\u{200b}</p>";
+    let cases: Vec<(Option<&str>, Option<&str>)> = vec![
+        (None, None),
+        (Some(""), None),
+        (None, Some("")),
+        (Some(""), Some("")),
+        (Some("x"), None),
+        (Some(unicode), Some(unicode)),
+        (Some(&long), None),
+        (None, Some(&long)),
+        (Some(&long), Some(&long)),
+        (Some(&long[..200]), Some(&long)),
+        (Some(&long), Some(&huge)),
+        (None, Some(&huge)),
+        (Some(unicode), Some(&long)),
+    ];
+    for (s, c) in cases {
+        round_trip(&conn, &codec, s, c);
+    }
+}
+
+#[test]
+fn compressed_bodies_are_smaller_and_repeats_cost_little() {
+    let (conn, codec) = trained();
+    let mut rng = fastrand::Rng::with_seed(5);
+    let long = html(&mut rng, 400);
+    let size = |v: &Value| match v {
+        Value::Blob(b) => b.len(),
+        Value::Text(t) => t.len(),
+        _ => 0,
+    };
+    let (_, alone) = codec.encode(&conn, None, Some(&long)).unwrap();
+    assert!(matches!(alone, Value::Blob(_)));
+    assert!(
+        size(&alone) * 2 < long.len(),
+        "{} of {}",
+        size(&alone),
+        long.len()
+    );
+    let (marker, both) = codec.encode(&conn, Some(&long), Some(&long)).unwrap();
+    assert_eq!(marker, Value::Blob(Vec::new()));
+    assert!(size(&both) < size(&alone) + 16);
+    // Too small to gain: stays plain.
+    let (tiny, none) = codec.encode(&conn, Some("<b>"), None).unwrap();
+    assert_eq!((tiny, none), (Value::Text("<b>".into()), Value::Null));
+}
+
+#[test]
+fn without_a_dictionary_bodies_stay_plain() {
+    let conn = plain_cache(3);
+    let codec = Codec::default();
+    let (s, c) = codec
+        .encode(&conn, Some("a summary"), Some("content"))
+        .unwrap();
+    assert_eq!(s, Value::Text("a summary".into()));
+    assert_eq!(c, Value::Text("content".into()));
+}
+
+#[test]
+fn an_upgrade_converts_every_row_in_batches_and_says_how_far_it_is() {
+    let n = BATCH * 2 + 17;
+    let mut conn = plain_cache(n);
+    let before: Vec<Parts> = (1..=n)
+        .map(|id| Codec::default().get(&conn, id).unwrap().unwrap())
+        .collect();
+    let codec = Codec::default();
+    let mut seen = Vec::new();
+    upgrade(&mut conn, &codec, &mut |p| seen.push(p)).unwrap();
+    assert_eq!(seen.first(), Some(&0));
+    assert_eq!(seen.last(), Some(&100));
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    let plain: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM article_bodies WHERE typeof(content) = 'text'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(plain, 0);
+    let marks: i64 = conn
+        .query_row("SELECT COUNT(*) FROM body_upgrade", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(marks, 0);
+    for (id, parts) in (1..=n).zip(&before) {
+        assert_eq!(&codec.get(&conn, id).unwrap().unwrap(), parts);
+    }
+    // Nothing left: no progress, no work.
+    let mut again = Vec::new();
+    upgrade(&mut conn, &codec, &mut |p| again.push(p)).unwrap();
+    assert!(again.is_empty());
+}
+
+#[test]
+fn an_interrupted_upgrade_resumes_and_reads_both_kinds_meanwhile() {
+    let (mut conn, codec) = trained();
+    // As if a crash came after the batches below id 600: newer rows
+    // plain again, the mark at 600.
+    let mut rng = fastrand::Rng::with_seed(11);
+    for id in 600..=700 {
+        let s = html(&mut rng, 30);
+        conn.execute(
+            "UPDATE article_bodies SET summary = ?2, content = ?3 WHERE article_id = ?1",
+            params![id, s, format!("{s}<p>more</p>")],
+        )
+        .unwrap();
+    }
+    conn.execute("INSERT INTO body_upgrade (next_id) VALUES (600)", [])
+        .unwrap();
+    let kinds = |conn: &Connection| -> (i64, i64) {
+        conn.query_row(
+            "SELECT SUM(typeof(content) = 'text'), SUM(typeof(content) = 'blob')
+             FROM article_bodies",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(kinds(&conn).0, 101);
+    let (s, c) = codec.get(&conn, 650).unwrap().unwrap();
+    assert!(c.unwrap().starts_with(&s.unwrap()));
+    let mut seen = Vec::new();
+    upgrade(&mut conn, &codec, &mut |p| seen.push(p)).unwrap();
+    assert_eq!(kinds(&conn), (0, TRAIN_AT + 200));
+    // It says how far it is of the whole: about half was done.
+    assert_eq!(seen, [49, 100]);
+}
+
+#[test]
+fn bodies_stored_plain_before_another_process_trained_are_converted() {
+    let mut conn = plain_cache(TRAIN_AT + 200);
+    conn.execute("DELETE FROM body_upgrade", []).unwrap();
+    let stale = Codec::default();
+    assert_eq!(stale.newest(&conn).unwrap(), None);
+    Codec::default().maintain(&mut conn).unwrap();
+    let mut rng = fastrand::Rng::with_seed(13);
+    let (s, c) = (html(&mut rng, 30), html(&mut rng, 300));
+    stale.put(&conn, 5_000, Some(&s), Some(&c)).unwrap();
+    let kind = |conn: &Connection| -> String {
+        conn.query_row(
+            "SELECT typeof(content) FROM article_bodies WHERE article_id = 5000",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(kind(&conn), "text");
+    stale.maintain(&mut conn).unwrap();
+    assert_eq!(kind(&conn), "blob");
+    assert_eq!(stale.get(&conn, 5_000).unwrap(), Some((Some(s), Some(c))));
+}
+
+#[test]
+fn too_few_bodies_stay_plain_without_a_word() {
+    let mut conn = plain_cache(20);
+    let codec = Codec::default();
+    let mut seen = Vec::new();
+    upgrade(&mut conn, &codec, &mut |p| seen.push(p)).unwrap();
+    assert!(seen.is_empty());
+    assert_eq!(codec.newest(&conn).unwrap(), None);
+    codec.maintain(&mut conn).unwrap();
+    assert_eq!(codec.newest(&conn).unwrap(), None);
+    let (s, _) = codec.get(&conn, 1).unwrap().unwrap();
+    assert!(s.unwrap().starts_with("<p>"));
+}
+
+#[test]
+fn damaged_bodies_are_errors() {
+    let (conn, codec) = trained();
+    let mut rng = fastrand::Rng::with_seed(9);
+    let long = html(&mut rng, 300);
+    let (marker, frame) = codec
+        .encode(&conn, Some(&long[..100]), Some(&long))
+        .unwrap();
+    let Value::Blob(frame) = frame else {
+        panic!("not compressed")
+    };
+    let decode = |s: &Value, c: &[u8]| codec.decode(&conn, ValueRef::from(s), ValueRef::Blob(c));
+    assert!(decode(&marker, &frame).is_ok());
+    // Every truncation, and every single-byte change of the header.
+    for n in 0..frame.len() {
+        let _ = decode(&marker, &frame[..n]);
+    }
+    for i in 0..frame.len().min(12) {
+        for b in [0u8, 1, 0x7f, 0x80, 0xff] {
+            let mut f = frame.clone();
+            f[i] = b;
+            let _ = decode(&marker, &f);
+        }
+    }
+    assert!(decode(&marker, &frame[..frame.len() - 1]).is_err());
+    assert!(
+        decode(&Value::Null, &frame).is_err(),
+        "summary twice unnoticed"
+    );
+    assert!(decode(&Value::Blob(Vec::new()), b"").is_err());
+    // A length past the limit is refused before anything is allocated.
+    let mut big = vec![FORMAT_ZSTD, 1];
+    put_varint(&mut big, u64::MAX);
+    put_varint(&mut big, 1);
+    assert!(decode(&Value::Null, &big).is_err());
+    let mut unknown = vec![FORMAT_ZSTD];
+    put_varint(&mut unknown, 99);
+    put_varint(&mut unknown, 0);
+    put_varint(&mut unknown, 4);
+    unknown.extend_from_slice(&frame[4..]);
+    assert!(matches!(
+        decode(&Value::Null, &unknown),
+        Err(rusqlite::Error::FromSqlConversionFailure(..))
+    ));
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_blob_decodes_or_fails_cleanly(
+        s in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+        c in proptest::collection::vec(proptest::num::u8::ANY, 0..256),
+    ) {
+        let _ = decode_untrusted(Some(&s), Some(&c));
+        let _ = decode_untrusted(None, Some(&c));
+        let _ = decode_untrusted(Some(&s), None);
+        let _ = decode_untrusted(Some(&[]), Some(&c));
+    }
+}
