@@ -222,9 +222,10 @@ impl Store {
                 }
             }
         }
-        let opts = &self.text_plan(q, view, opts, limit)?;
+        let (opts, matches) = self.text_plan(q, view, opts, limit)?;
+        let opts = &opts;
         if opts.walk_text == Some(true) {
-            if let Some(rows) = self.walk_matches(q, view, opts, now, skip, limit)? {
+            if let Some(rows) = self.walk_matches(q, view, opts, now, skip, limit, matches)? {
                 return Ok(rows);
             }
         }
@@ -294,7 +295,7 @@ impl Store {
             }
             None => (q.clone(), 0),
         };
-        let list_opts = self.text_plan(&list_q, view, opts, limit)?;
+        let (list_opts, _) = self.text_plan(&list_q, view, opts, limit)?;
         let with_view = view.with_view(&list_q)?;
         match crate::query::split_text(&with_view).filter(|_| list_opts.walk_text == Some(true)) {
             Some((rest, _)) => {

@@ -4,7 +4,7 @@
 //! testing a short prefix itself (`walk_short_prefix`).
 
 use super::read::{summary_from_row, SUMMARY_COLUMNS};
-use super::view::{sql_limit, Bodies, SearchError, ViewFilter};
+use super::view::{Bodies, SearchError, ViewFilter};
 use super::{Result, Store};
 use crate::model::ArticleSummary;
 use crate::query::{to_sql, Query, SqlOptions};
@@ -54,8 +54,10 @@ impl Store {
     /// from the index (in id order, as it keeps them), and the rest of the
     /// query is walked in list order, keeping the articles among them. SQL
     /// would first copy the matches into a temporary index; this is some
-    /// three times faster for a hundred thousand matches. None when the
+    /// three times faster for a hundred thousand matches. `matches` are
+    /// the ids if already read (see [`Store::text_plan`]). None when the
     /// query has no full-text part to split off.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn walk_matches(
         &self,
         q: &Query,
@@ -64,21 +66,16 @@ impl Store {
         now: DateTime<Utc>,
         skip: usize,
         limit: usize,
+        matches: Option<Vec<i64>>,
     ) -> std::result::Result<Option<Vec<ArticleSummary>>, SearchError> {
         let q = view.with_view(q)?;
         let Some((rest, text)) = crate::query::split_text(&q) else {
             return Ok(None);
         };
-        let mut matches: Vec<i64> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?;
-            let rows = stmt.query_map([&text], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
+        let matches = match matches {
+            Some(m) => m,
+            None => self.match_ids(&text)?,
         };
-        if !matches.is_sorted() {
-            matches.sort_unstable();
-        }
         let (sql, params) = rest_sql(&q, &rest, view, opts, now)?;
         let mut picked = Vec::with_capacity(limit.min(1_000));
         {
@@ -117,16 +114,33 @@ impl Store {
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
+    /// The ids of the articles matching the full-text query `text`, in id
+    /// order.
+    fn match_ids(&self, text: &str) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1")?;
+        let rows = stmt.query_map([text], |r| r.get(0))?;
+        let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+        if !ids.is_sorted() {
+            ids.sort_unstable();
+        }
+        Ok(ids)
+    }
+
     /// `opts` with `walk_text` chosen for a list of `q`, unless set: walk
     /// the list order when the full-text matches are so many that a page of
-    /// them comes sooner than looking each up (see [`walk_from`]).
+    /// them comes sooner than looking each up (see [`walk_from`]). The
+    /// matches are read to count them (a prefix's are merged before the
+    /// first comes, so a capped count costs as much); when the list walks,
+    /// they are returned for [`Store::walk_matches`], so they are read once.
     pub(super) fn text_plan(
         &self,
         q: &Query,
         view: &ViewFilter,
         opts: &SqlOptions,
         limit: usize,
-    ) -> std::result::Result<SqlOptions, SearchError> {
+    ) -> std::result::Result<(SqlOptions, Option<Vec<i64>>), SearchError> {
         let mut opts = opts.clone();
         let q = &view.with_view(q)?;
         let articles = self.counts(false)?.all;
@@ -134,19 +148,15 @@ impl Store {
             opts.walk_feeds = share >= WALK_FEEDS_FROM;
         }
         if opts.walk_text.is_some() {
-            return Ok(opts);
+            return Ok((opts, None));
         }
         let Some(text) = crate::query::text_match(q) else {
-            return Ok(opts);
+            return Ok((opts, None));
         };
-        let from = walk_from(limit, articles);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT COUNT(*) FROM
-               (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1 LIMIT ?2)",
-        )?;
-        let many: i64 = stmt.query_row(rusqlite::params![text, sql_limit(from)], |r| r.get(0))?;
-        opts.walk_text = Some(usize::try_from(many).unwrap_or(0) >= from);
-        Ok(opts)
+        let matches = self.match_ids(&text)?;
+        let walk = matches.len() >= walk_from(limit, articles);
+        opts.walk_text = Some(walk);
+        Ok((opts, walk.then_some(matches)))
     }
 
     /// The first `limit` articles matching `rest` and having a word that
