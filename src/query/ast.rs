@@ -48,6 +48,16 @@ impl Query {
         self
     }
 
+    /// The operands of the filter's top-level AND: the filter itself when
+    /// it is not an AND, none for the empty query.
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        match &self.expr {
+            None => Vec::new(),
+            Some(Expr::And(items)) => items.iter().collect(),
+            Some(e) => vec![e],
+        }
+    }
+
     /// Every term of the filter, depth first, with whether it sits under an
     /// odd number of negations.
     pub fn terms(&self) -> Vec<(&Term, bool)> {

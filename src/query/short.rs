@@ -16,11 +16,7 @@ const SHORT: usize = 2;
 /// two letters typed as a prefix (`he*`, alone, not in a phrase): the query
 /// without it, and the prefix as the index folds it.
 pub fn split_short_prefix(q: &Query) -> Option<(Query, String)> {
-    let items: Vec<&Expr> = match &q.expr {
-        Some(Expr::And(items)) => items.iter().collect(),
-        Some(e @ Expr::Term(_)) => vec![e],
-        _ => return None,
-    };
+    let items = q.conjuncts();
     let at = items.iter().position(|e| short_prefix(e).is_some())?;
     let prefix = short_prefix(items[at])?;
     let rest: Vec<Expr> = items

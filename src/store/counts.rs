@@ -8,7 +8,6 @@ use super::{Result, Store};
 use crate::query::{to_sql, Expr, Flag, Query, SqlOptions, TermKind};
 use chrono::{DateTime, Utc};
 use rusqlite::params_from_iter;
-use rusqlite::types::Value;
 
 /// Which of a feed's totals a list counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,23 +61,15 @@ impl Store {
             ViewFilter::Starred => Column::Starred,
             ViewFilter::Feed(_) | ViewFilter::Tag(_) => Column::Total,
         };
-        let (view_sql, view_param): (&str, Option<Value>) = match view {
-            ViewFilter::Feed(id) => ("a.feed_id = ?", Some(Value::Integer(id.0))),
-            ViewFilter::Tag(tag) => (
-                "a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)",
-                Some(Value::Text(tag.clone())),
-            ),
+        // A feed or tag view's condition is on `a.feed_id` alone.
+        let (view_sql, view_param) = match view {
+            ViewFilter::Feed(_) | ViewFilter::Tag(_) => view.condition(false),
             _ => ("1", None),
-        };
-        let operands: Vec<&Expr> = match &q.expr {
-            None => Vec::new(),
-            Some(Expr::And(items)) => items.iter().collect(),
-            Some(e) => vec![e],
         };
         // Feed and tag terms compile to conditions on `a.feed_id` alone,
         // which `feed_counts a` has too.
         let mut feeds = Query::default();
-        for e in operands {
+        for e in q.conjuncts() {
             let Expr::Term(t) = e else {
                 return Ok(None);
             };
@@ -116,24 +107,15 @@ impl Store {
     /// when they restrict nothing. `q` has any saved view's query added.
     pub(super) fn feed_share(&self, q: &Query, view: &ViewFilter) -> Result<Option<f64>> {
         let mut feeds = Query::default();
-        let operands: Vec<&Expr> = match &q.expr {
-            None => Vec::new(),
-            Some(Expr::And(items)) => items.iter().collect(),
-            Some(e) => vec![e],
-        };
-        for e in operands {
+        for e in q.conjuncts() {
             if let Expr::Term(t) = e {
                 if matches!(t.kind, TermKind::Feed { .. } | TermKind::Tag(_)) {
                     feeds = feeds.and(e.clone());
                 }
             }
         }
-        let (view_sql, view_param): (&str, Option<Value>) = match view {
-            ViewFilter::Feed(id) => ("a.feed_id = ?", Some(Value::Integer(id.0))),
-            ViewFilter::Tag(tag) => (
-                "a.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)",
-                Some(Value::Text(tag.clone())),
-            ),
+        let (view_sql, view_param) = match view {
+            ViewFilter::Feed(_) | ViewFilter::Tag(_) => view.condition(false),
             _ if feeds.expr.is_none() => return Ok(None),
             _ => ("1", None),
         };

@@ -143,7 +143,6 @@ impl Store {
     ) -> std::result::Result<(SqlOptions, Option<Vec<i64>>), SearchError> {
         let mut opts = opts.clone();
         let q = &view.with_view(q)?;
-        let articles = self.counts(false)?.all;
         if let Some(share) = self.feed_share(q, view)? {
             opts.walk_feeds = share >= WALK_FEEDS_FROM;
         }
@@ -154,7 +153,7 @@ impl Store {
             return Ok((opts, None));
         };
         let matches = self.match_ids(&text)?;
-        let walk = matches.len() >= walk_from(limit, articles);
+        let walk = matches.len() >= walk_from(limit, self.counts(false)?.all);
         opts.walk_text = Some(walk);
         Ok((opts, walk.then_some(matches)))
     }
