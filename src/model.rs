@@ -47,6 +47,17 @@ pub struct Prepared {
     pub index_body: String,
     pub link_key: Option<String>,
     pub simhash: Option<i64>,
+    /// The bodies compressed for the cache, when it had a dictionary.
+    pub packed: Option<Packed>,
+}
+
+/// An article's bodies as the cache stores them, compressed off the
+/// writer's thread (`store::bodies` says the format): a frame made with
+/// dictionary `dict`, or None when they stay plain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Packed {
+    pub dict: i64,
+    pub frame: Option<Vec<u8>>,
 }
 
 /// What a successful parse of one source yields.
@@ -225,6 +236,23 @@ pub struct WriteStats {
     pub updated: usize,
     pub unchanged: usize,
     pub purged: usize,
+}
+
+/// The newest `max` items (0: all) by `date`, newest first, whatever order
+/// the document lists them in. Undated items count as newest (they are
+/// listed as first seen now) and keep the document's order among
+/// themselves, as do items of the same date.
+pub fn keep_newest<T>(
+    mut items: Vec<T>,
+    max: u32,
+    date: impl Fn(&T) -> Option<DateTime<Utc>>,
+) -> Vec<T> {
+    // A stable sort: ties keep the document's order.
+    items.sort_by_key(|i| std::cmp::Reverse(date(i).map_or(i64::MAX, |d| d.timestamp())));
+    if max > 0 {
+        items.truncate(max as usize);
+    }
+    items
 }
 
 #[cfg(test)]

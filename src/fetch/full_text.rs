@@ -77,7 +77,7 @@ fn pages_to_fetch(articles: &[ParsedArticle], job: &Job) -> Vec<usize> {
         })
         .collect();
     // The same order and limit as retention in the cache.
-    crate::store::keep_newest(wanted, job.max_articles, |&i| {
+    crate::model::keep_newest(wanted, job.max_articles, |&i| {
         articles[i].published.or(articles[i].updated)
     })
 }

@@ -59,7 +59,7 @@ pub async fn scrape(
         pages += 1;
     }
     // Only the articles retention keeps have their pages read.
-    let items = crate::store::keep_newest(items, job.max_articles, |i| i.date);
+    let items = crate::model::keep_newest(items, job.max_articles, |i| i.date);
 
     let wants_page =
         rules.content.is_some() || rules.article_date.is_some() || rules.article_author.is_some();

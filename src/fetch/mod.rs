@@ -12,7 +12,7 @@ pub mod parse;
 pub use crate::model::FetchError as Error;
 
 use crate::config::{Config, FeedConfig, FeedKind};
-use crate::model::{FeedId, FetchOutcome, FetchReport, FetchState, ParsedFeed};
+use crate::model::{FeedId, FetchOutcome, FetchReport, FetchState, ParsedArticle, ParsedFeed};
 use crate::scrape;
 use chrono::{DateTime, Duration, Utc};
 use http::{HttpClient, Response};
@@ -64,6 +64,11 @@ impl Job {
     }
 }
 
+/// What the caller works out from each parsed article before its report
+/// is sent (what the cache derives from it), on the fetcher's blocking
+/// threads, so that whoever receives the reports does not.
+pub type Finish = Arc<dyn Fn(&mut ParsedArticle) + Send + Sync>;
+
 pub struct Fetcher {
     http: Arc<HttpClient>,
     concurrency: usize,
@@ -86,8 +91,9 @@ impl Fetcher {
 
     /// Fetches every job, at most `concurrency` at once and `per_host` per
     /// host, sending each report as soon as it is ready. Returns when all
-    /// are done or the receiver is gone.
-    pub async fn run(&self, jobs: Vec<Job>, tx: mpsc::Sender<FetchReport>) {
+    /// are done or the receiver is gone. Each parsed article goes through
+    /// `finish` first.
+    pub async fn run(&self, jobs: Vec<Job>, tx: mpsc::Sender<FetchReport>, finish: Finish) {
         let global = Arc::new(Semaphore::new(self.concurrency));
         let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut tasks = tokio::task::JoinSet::new();
@@ -100,6 +106,7 @@ impl Fetcher {
             let global = global.clone();
             let http = self.http.clone();
             let tx = tx.clone();
+            let finish = finish.clone();
             tasks.spawn(async move {
                 // Host first, so a slot of the global pool is never held
                 // while waiting for a busy host.
@@ -109,7 +116,7 @@ impl Fetcher {
                 let Ok(_g) = global.acquire_owned().await else {
                     return;
                 };
-                let report = fetch_one(&http, job).await;
+                let report = fetch_one(&http, job, finish).await;
                 // The receiver may be gone when the caller stops early.
                 let _ = tx.send(report).await;
             });
@@ -128,7 +135,7 @@ fn host_key(url: &Url) -> String {
 }
 
 /// Fetches and parses one feed. Never fails: errors become a report.
-pub async fn fetch_one(http: &HttpClient, job: Job) -> FetchReport {
+pub async fn fetch_one(http: &HttpClient, job: Job, finish: Finish) -> FetchReport {
     let attempted_at = Utc::now();
     let min_interval = job
         .feed
@@ -144,7 +151,7 @@ pub async fn fetch_one(http: &HttpClient, job: Job) -> FetchReport {
             etag,
             last_modified,
             fresh_until,
-        }) => match read_document(http, &job, body, url, content_type).await {
+        }) => match read_document(http, &job, body, url, content_type, finish).await {
             Ok(feed) => {
                 let ttl = feed
                     .ttl_minutes
@@ -196,22 +203,21 @@ fn later(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<
 }
 
 /// Turns a downloaded document into a feed ready to store: read by
-/// [`read_source`], then what the cache derives from each article worked
-/// out here, on a blocking thread, rather than by the cache's one writer.
+/// [`read_source`], then each article given to `finish` on a blocking
+/// thread.
 async fn read_document(
     http: &HttpClient,
     job: &Job,
     body: Vec<u8>,
     url: Url,
     content_type: Option<String>,
+    finish: Finish,
 ) -> Result<ParsedFeed, Error> {
     let mut feed = read_source(http, job, body, url, content_type).await?;
     let articles = std::mem::take(&mut feed.articles);
     feed.articles = tokio::task::spawn_blocking(move || {
         let mut articles = articles;
-        for a in &mut articles {
-            a.prepared = Some(crate::store::prepare(a));
-        }
+        articles.iter_mut().for_each(|a| finish(a));
         articles
     })
     .await

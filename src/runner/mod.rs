@@ -178,6 +178,11 @@ impl Runner {
         runtime: tokio::runtime::Handle,
     ) -> Runner {
         let (own, inbox) = mpsc::channel(INBOX);
+        let mut store = store;
+        // Without it, refreshes only take longer.
+        if let Err(e) = store.write_in_bulk() {
+            tracing::warn!("cannot checkpoint the cache aside: {e}");
+        }
         Runner {
             store,
             alerter: Alerter::new(&config),
@@ -287,7 +292,7 @@ impl Runner {
                     self.sync(on);
                 }
                 if !self.start_fetch(feeds, force, on) && self.busy == 0 {
-                    on(Progress::Finished);
+                    self.finished(on);
                 }
             }
             Command::Sync => {
@@ -295,7 +300,7 @@ impl Runner {
                     self.sync(on);
                 }
                 if self.busy == 0 {
-                    on(Progress::Finished);
+                    self.finished(on);
                 }
             }
             Command::ReadFullText { id } => {
@@ -370,7 +375,11 @@ impl Runner {
         let wanted = |_: &crate::config::FeedConfig, id: FeedId| {
             only.as_ref().is_none_or(|o| o.contains(&id)) && !in_flight.contains_key(&id)
         };
-        let plan = match plan(&self.store, &self.config, wanted, force, Utc::now()) {
+        // What the cache derives from each article (bodies compressed
+        // included) is worked out on the fetcher's threads.
+        let planned = plan(&self.store, &self.config, wanted, force, Utc::now())
+            .and_then(|p| Ok((p, self.store.preparer()?)));
+        let (plan, preparer) = match planned {
             Ok(p) => p,
             Err(e) => {
                 on(Progress::Problem(format!("cannot plan a refresh: {e}")));
@@ -388,11 +397,12 @@ impl Runner {
             self.in_flight
                 .insert(j.feed_id, (j.feed.name.clone(), j.feed.url.to_string()));
         }
+        let finish: crate::fetch::Finish = Arc::new(move |a| preparer.prepare(a));
         self.busy += 1;
         let (tx, mut reports) = mpsc::channel(self.config.settings.concurrency);
         let jobs = plan.jobs;
         self.runtime
-            .spawn(async move { fetcher.run(jobs, tx).await });
+            .spawn(async move { fetcher.run(jobs, tx, finish).await });
         let back = self.own.clone();
         // Reports come back to the runner's thread, which owns the cache.
         self.runtime.spawn(async move {
@@ -411,8 +421,18 @@ impl Runner {
     fn ended(&mut self, on: &mut dyn FnMut(Progress)) {
         self.busy = self.busy.saturating_sub(1);
         if self.busy == 0 {
-            on(Progress::Finished);
+            self.finished(on);
         }
+    }
+
+    /// Everything started has ended.
+    fn finished(&mut self, on: &mut dyn FnMut(Progress)) {
+        // What was stored plain while a dictionary trained is compressed
+        // now; failing leaves it plain for the next time.
+        if let Err(e) = self.store.settle_bodies() {
+            tracing::warn!("cannot compress the cached bodies: {e}");
+        }
+        on(Progress::Finished);
     }
 
     /// Stores fetch results in one transaction, groups stories, finds

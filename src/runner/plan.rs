@@ -1,5 +1,5 @@
 //! Planning a refresh: which configured feeds to fetch now, with their
-//! cached validators. Shared by `tidings fetch` and the interface.
+//! cached validators.
 
 use crate::config::{Config, FeedConfig};
 use crate::fetch::Job;
@@ -55,48 +55,6 @@ pub fn plan(
         plan.jobs.push(job);
     }
     Ok(plan)
-}
-
-/// A refresh under way: the fetcher runs on a runtime and sends one report
-/// per feed; whoever owns the cache records them as they come.
-pub struct Run {
-    /// Feeds being fetched.
-    pub total: usize,
-    /// Feeds left out as too soon.
-    pub skipped: usize,
-    /// Name and address of each feed being fetched, for messages.
-    pub names: std::collections::HashMap<crate::model::FeedId, (String, String)>,
-    /// One report per feed; closed once all are sent.
-    pub reports: tokio::sync::mpsc::Receiver<crate::model::FetchReport>,
-}
-
-/// Plans a refresh and starts fetching on `runtime`. The one loop behind
-/// `tidings fetch` and the interface's refresh.
-pub fn start(
-    store: &Store,
-    config: &Config,
-    fetcher: std::sync::Arc<crate::fetch::Fetcher>,
-    runtime: &tokio::runtime::Handle,
-    wanted: impl Fn(&FeedConfig, crate::model::FeedId) -> bool,
-    force: bool,
-    now: DateTime<Utc>,
-) -> Result<Run> {
-    let plan = plan(store, config, wanted, force, now)?;
-    let names = plan
-        .jobs
-        .iter()
-        .map(|j| (j.feed_id, (j.feed.name.clone(), j.feed.url.to_string())))
-        .collect();
-    let total = plan.jobs.len();
-    let (tx, reports) = tokio::sync::mpsc::channel(config.settings.concurrency);
-    let jobs = plan.jobs;
-    runtime.spawn(async move { fetcher.run(jobs, tx).await });
-    Ok(Run {
-        total,
-        skipped: plan.skipped,
-        names,
-        reports,
-    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 mod aware;
 mod bodies;
 mod carry;
+mod checkpoint;
 mod counts;
 mod feeds;
 pub mod fts;
@@ -29,7 +30,7 @@ pub use lists::ListCopy;
 pub use read::Unsubscribed;
 pub use remote::{outbox_status, Change, Flag, FlagStats, RemoteFeed, RemoteItem};
 pub use view::{Counts, Plan, SearchError, ViewFilter};
-pub use write::{keep_newest, prepare};
+pub use write::{prepare, Preparer};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -75,6 +76,8 @@ pub struct Store {
     candidates: stories::Candidates,
     /// Reads and writes article bodies.
     bodies: bodies::Codec,
+    /// Checkpoints for this connection, when it stores whole refreshes.
+    checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl Store {
@@ -136,6 +139,7 @@ impl Store {
                     group_stories: true,
                     candidates: Default::default(),
                     bodies,
+                    checkpointer: None,
                 })
             }
             schema::MigrateOutcome::TooNew { found, supported } => Err(StoreError::TooNew {

@@ -44,6 +44,9 @@ impl Store {
         }
         index(&tx, &to_index)?;
         tx.commit()?;
+        if let Some(c) = &self.checkpointer {
+            c.nudge();
+        }
         if all.iter().any(|s| s.purged > 0) {
             self.candidates.clear();
         }
@@ -234,24 +237,7 @@ fn retain(articles: &[ParsedArticle], max: u32) -> Vec<&ParsedArticle> {
         .iter()
         .filter(|a| seen.insert(a.guid.as_str()))
         .collect();
-    keep_newest(unique, max, |a| a.published.or(a.updated))
-}
-
-/// The newest `max` items (0: all) by `date`, newest first, whatever order
-/// the document lists them in. Undated items count as newest (they are
-/// listed as first seen now) and keep the document's order among
-/// themselves, as do items of the same date.
-pub fn keep_newest<T>(
-    mut items: Vec<T>,
-    max: u32,
-    date: impl Fn(&T) -> Option<DateTime<Utc>>,
-) -> Vec<T> {
-    // A stable sort: ties keep the document's order.
-    items.sort_by_key(|i| std::cmp::Reverse(date(i).map_or(i64::MAX, to_ts)));
-    if max > 0 {
-        items.truncate(max as usize);
-    }
-    items
+    crate::model::keep_newest(unique, max, |a| a.published.or(a.updated))
 }
 
 /// An article to index: id, title, body text, and whether it is new (so
@@ -276,6 +262,46 @@ pub fn prepare(a: &ParsedArticle) -> Prepared {
         index_body: join_body(summary, content),
         link_key: a.link.as_deref().and_then(crate::story::link_key),
         simhash,
+        packed: None,
+    }
+}
+
+/// Works out what storing an article derives from it, bodies compressed
+/// included, on any thread: the runner has the fetcher call it, so that
+/// the cache's one writer does not.
+#[derive(Clone)]
+pub struct Preparer(super::bodies::Packer);
+
+impl Preparer {
+    pub fn prepare(&self, a: &mut ParsedArticle) {
+        let mut p = prepare(a);
+        p.packed = self.0.pack(a.summary.as_deref(), a.content.as_deref());
+        a.prepared = Some(p);
+    }
+}
+
+impl Store {
+    /// A [`Preparer`] for this cache.
+    pub fn preparer(&self) -> Result<Preparer> {
+        Ok(Preparer(self.bodies.packer(&self.conn)?))
+    }
+
+    /// Sets this connection up to store whole refreshes: the cache's first
+    /// body dictionary trains, and checkpoints run, on threads of their
+    /// own, so that writing goes on meanwhile. [`Store::settle_bodies`]
+    /// waits for the dictionary.
+    pub fn write_in_bulk(&mut self) -> Result<()> {
+        self.bodies.train_aside();
+        if self.checkpointer.is_none() && self.conn.path().is_some_and(|p| !p.is_empty()) {
+            self.checkpointer = Some(super::checkpoint::Checkpointer::start(&self.conn)?);
+        }
+        Ok(())
+    }
+
+    /// Stores the dictionary being trained aside, if any, and compresses
+    /// what was stored plain meanwhile.
+    pub fn settle_bodies(&mut self) -> Result<()> {
+        Ok(self.bodies.settle(&mut self.conn)?)
     }
 }
 
@@ -350,7 +376,8 @@ fn upsert_articles<'a>(
                     None
                 };
                 let content = a.content.as_deref().or(kept.as_deref());
-                bodies.put(tx, id, a.summary.as_deref(), content)?;
+                let packed = p.packed.as_ref().filter(|_| kept.is_none());
+                bodies.put_packed(tx, id, a.summary.as_deref(), content, packed)?;
                 let body = body_text(a.summary.as_deref(), content);
                 to_index.push((id, a.title.as_str(), body, false));
                 stats.updated += 1;
@@ -372,7 +399,13 @@ fn upsert_articles<'a>(
                     a.title_derived
                 ])?;
                 let id = tx.last_insert_rowid();
-                bodies.put(tx, id, a.summary.as_deref(), a.content.as_deref())?;
+                bodies.put_packed(
+                    tx,
+                    id,
+                    a.summary.as_deref(),
+                    a.content.as_deref(),
+                    p.packed.as_ref(),
+                )?;
                 to_index.push((id, a.title.as_str(), p.index_body.clone(), true));
                 stats.new += 1;
                 id
@@ -495,6 +528,73 @@ mod tests {
             next_fetch_after: None,
             max_articles: 0,
             max_age_cutoff: None,
+        }
+    }
+
+    #[test]
+    fn a_bulk_writer_compresses_and_checkpoints_aside_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let words = [
+            "trust", "ward", "nurse", "beds", "winter", "care", "funding", "digital",
+        ];
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut body = |n: usize| {
+            let w: Vec<&str> = (0..n).map(|_| words[rng.usize(..words.len())]).collect();
+            format!("<p>{}</p>", w.join(" "))
+        };
+        let mut s = Store::open(&path).unwrap();
+        let ids = s.sync_feeds(&[feed("a", "http://a.test/", &[])]).unwrap();
+        s.write_in_bulk().unwrap();
+        let wal: i64 = s
+            .conn
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(wal, 0);
+        let preparer = s.preparer().unwrap();
+        let mut expected = HashMap::new();
+        for batch in 0..12 {
+            let mut arts: Vec<ParsedArticle> = (0..100)
+                .map(|i| {
+                    let guid = format!("g{batch}-{i}");
+                    let mut a = art(&guid, &guid, None);
+                    a.summary = Some(body(20));
+                    a.content = Some(body(200));
+                    expected.insert(guid, (a.summary.clone(), a.content.clone()));
+                    a
+                })
+                .collect();
+            // As the fetcher's threads do, once a dictionary exists.
+            arts.iter_mut().for_each(|a| preparer.prepare(a));
+            let mut r = report(ids[0], arts);
+            r.attempted_at += chrono::Duration::seconds(batch);
+            s.record(&r).unwrap();
+        }
+        s.settle_bodies().unwrap();
+        let blobs: i64 = s
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM article_bodies WHERE typeof(content) = 'blob'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(blobs, 1200);
+        drop(s);
+        // The last connection closing took the log back into the file.
+        let log = dir.path().join("cache.db-wal");
+        assert!(std::fs::metadata(&log).map_or(true, |m| m.len() == 0));
+        let s = Store::open(&path).unwrap();
+        let mut stmt = s.conn.prepare("SELECT id, guid FROM articles").unwrap();
+        let rows: Vec<(i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(rows.len(), 1200);
+        for (id, guid) in rows {
+            let (summary, content) = s.bodies.get(&s.conn, id).unwrap().unwrap();
+            assert_eq!(expected[&guid], (summary, content), "{guid}");
         }
     }
 

@@ -28,6 +28,9 @@ use rusqlite::types::{Type, Value, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+pub use crate::model::Packed;
 
 /// Migration: the dictionaries, and the progress of converting plain rows
 /// (one row while some may be left; `next_id` is the first not yet done).
@@ -101,6 +104,12 @@ pub struct Codec {
     /// Training was tried and failed (too little text): not again in this
     /// process.
     untrainable: std::cell::Cell<bool>,
+    /// Compresses on other threads once the cache has a dictionary.
+    packer: Packer,
+    /// Train on a thread of their own rather than the writer's.
+    aside: std::cell::Cell<bool>,
+    /// A dictionary being trained aside.
+    training: RefCell<Option<std::thread::JoinHandle<Option<Vec<u8>>>>>,
 }
 
 impl Codec {
@@ -126,13 +135,11 @@ impl Codec {
         summary: Option<&str>,
         content: Option<&str>,
     ) -> rusqlite::Result<(Value, Value)> {
-        let plain = || (text_value(summary), text_value(content));
-        let total = summary.map_or(0, str::len) + content.map_or(0, str::len);
-        if total == 0 || total > MAX_BODY {
-            return Ok(plain());
+        if !worth_packing(summary, content) {
+            return Ok(columns(summary, content, None));
         }
         let Some(id) = self.newest(conn)? else {
-            return Ok(plain());
+            return Ok(columns(summary, content, None));
         };
         let mut dicts = self.dicts.borrow_mut();
         let dict = load(conn, &mut dicts, id)?;
@@ -140,18 +147,8 @@ impl Codec {
             Some(e) => e,
             slot => slot.insert(encoder(&dict.bytes).map_err(BodyError::from)?),
         };
-        let frame = encode_frame(encoder, id, summary, content).map_err(BodyError::from)?;
-        // A small body can come out larger than it went in.
-        if frame.len() >= total {
-            return Ok(plain());
-        }
-        Ok(match content {
-            Some(_) => (
-                summary.map_or(Value::Null, |_| Value::Blob(Vec::new())),
-                Value::Blob(frame),
-            ),
-            None => (Value::Blob(frame), Value::Null),
-        })
+        let frame = pack(encoder, id, summary, content).map_err(BodyError::from)?;
+        Ok(columns(summary, content, frame))
     }
 
     /// Stores an article's bodies, replacing any it had.
@@ -162,7 +159,25 @@ impl Codec {
         summary: Option<&str>,
         content: Option<&str>,
     ) -> rusqlite::Result<()> {
-        let (s, c) = self.encode(conn, summary, content)?;
+        self.put_packed(conn, id, summary, content, None)
+    }
+
+    /// As [`Codec::put`], taking the frame a [`Packer`] made when it was
+    /// made with the dictionary new bodies use.
+    pub fn put_packed(
+        &self,
+        conn: &Connection,
+        id: i64,
+        summary: Option<&str>,
+        content: Option<&str>,
+        packed: Option<&Packed>,
+    ) -> rusqlite::Result<()> {
+        let (s, c) = match packed {
+            Some(p) if Some(p.dict) == self.newest(conn)? => {
+                columns(summary, content, p.frame.clone())
+            }
+            _ => self.encode(conn, summary, content)?,
+        };
         conn.prepare_cached(
             "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)
              ON CONFLICT(article_id) DO UPDATE SET summary = excluded.summary,
@@ -192,16 +207,55 @@ impl Codec {
         Ok(n)
     }
 
+    /// A packer for other threads: it compresses once the cache has a
+    /// dictionary (from now, or from when this connection trains one).
+    pub fn packer(&self, conn: &Connection) -> rusqlite::Result<Packer> {
+        self.arm_packer(conn)?;
+        Ok(self.packer.clone())
+    }
+
+    /// Gives the packer the newest dictionary, once there is one.
+    fn arm_packer(&self, conn: &Connection) -> rusqlite::Result<()> {
+        if self.packer.0.get().is_some() {
+            return Ok(());
+        }
+        let Some(id) = self.newest(conn)? else {
+            return Ok(());
+        };
+        let mut dicts = self.dicts.borrow_mut();
+        let dict = load(conn, &mut dicts, id)?;
+        let _ = self.packer.0.set((id, Arc::from(dict.bytes.as_slice())));
+        Ok(())
+    }
+
     /// Forgets which dictionary is newest (after training, or a rollback).
     fn forget_newest(&self) {
         *self.newest.borrow_mut() = None;
     }
 
+    /// Trains dictionaries on a thread of their own: the writer goes on
+    /// storing bodies plain meanwhile, and a later [`Codec::maintain`] or
+    /// [`Codec::settle`] stores the dictionary and converts them.
+    pub fn train_aside(&self) {
+        self.aside.set(true);
+    }
+
     /// Trains the cache's first dictionary and converts its plain rows,
     /// once it holds [`TRAIN_AT`] bodies. Cheap once it has one.
     pub fn maintain(&self, conn: &mut Connection) -> rusqlite::Result<()> {
-        if self.untrainable.get() || self.newest(conn)?.is_some() {
+        if self.untrainable.get() {
             return Ok(());
+        }
+        if self.newest(conn)?.is_some() {
+            return self.arm_packer(conn);
+        }
+        if let Some(handle) = self.training.borrow().as_ref() {
+            if !handle.is_finished() {
+                return Ok(());
+            }
+        }
+        if self.training.borrow().is_some() {
+            return self.settle(conn);
         }
         // Another process may have trained one meanwhile: then what this
         // one stored plain since is converted too.
@@ -216,13 +270,121 @@ impl Codec {
             if held < TRAIN_AT {
                 return Ok(());
             }
+            if self.aside.get() {
+                let samples = upgrade::samples(conn, self)?;
+                if samples.is_empty() {
+                    self.untrainable.set(true);
+                    return Ok(());
+                }
+                let handle = std::thread::Builder::new()
+                    .name("tidings-train".into())
+                    .spawn(move || zstd::dict::from_samples(&samples, DICT_BYTES).ok())
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                *self.training.borrow_mut() = Some(handle);
+                return Ok(());
+            }
         }
+        self.convert(conn)
+    }
+
+    /// Waits for a dictionary being trained aside, if any, then stores it
+    /// and converts the plain rows.
+    pub fn settle(&self, conn: &mut Connection) -> rusqlite::Result<()> {
+        let Some(handle) = self.training.borrow_mut().take() else {
+            return Ok(());
+        };
+        let Some(dict) = handle.join().ok().flatten() else {
+            self.untrainable.set(true);
+            return Ok(());
+        };
+        let tx = conn.transaction()?;
+        // Another process may have stored one meanwhile: that one is used.
+        self.forget_newest();
+        if self.newest(&tx)?.is_none() {
+            upgrade::keep(&tx, &dict)?;
+        }
+        tx.commit()?;
+        self.forget_newest();
+        self.convert(conn)
+    }
+
+    /// Converts the plain rows, training a dictionary first if there is
+    /// none.
+    fn convert(&self, conn: &mut Connection) -> rusqlite::Result<()> {
         conn.execute_batch(
             "DELETE FROM body_upgrade; INSERT INTO body_upgrade (next_id) VALUES (0);",
         )?;
         upgrade(conn, self, &mut |_| {})?;
         self.untrainable.set(self.newest(conn)?.is_none());
-        Ok(())
+        self.arm_packer(conn)
+    }
+}
+
+/// Compresses bodies as [`Codec`] would, on any thread: the fetcher's,
+/// so that the cache's one writer only stores the frames. Cheap to clone;
+/// clones share the dictionary, which the codec gives once it has one.
+#[derive(Clone, Default)]
+pub struct Packer(Arc<OnceLock<(i64, Arc<[u8]>)>>);
+
+impl Packer {
+    /// The frame for an article's bodies, or None while the cache has no
+    /// dictionary (then the writer stores them as it can).
+    pub fn pack(&self, summary: Option<&str>, content: Option<&str>) -> Option<Packed> {
+        let (id, bytes) = self.0.get()?;
+        if !worth_packing(summary, content) {
+            return Some(Packed {
+                dict: *id,
+                frame: None,
+            });
+        }
+        thread_local! {
+            /// This thread's encoder, and the dictionary it was made with.
+            static ENCODER: RefCell<Option<(Arc<[u8]>, zstd::bulk::Compressor<'static>)>> =
+                const { RefCell::new(None) };
+        }
+        ENCODER.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            if !slot.as_ref().is_some_and(|(d, _)| Arc::ptr_eq(d, bytes)) {
+                *slot = Some((bytes.clone(), encoder(bytes).ok()?));
+            }
+            let (_, encoder) = slot.as_mut()?;
+            Some(Packed {
+                dict: *id,
+                frame: pack(encoder, *id, summary, content).ok()?,
+            })
+        })
+    }
+}
+
+/// False when bodies stay plain whatever the dictionary: none, or too large.
+fn worth_packing(summary: Option<&str>, content: Option<&str>) -> bool {
+    let total = summary.map_or(0, str::len) + content.map_or(0, str::len);
+    total > 0 && total <= MAX_BODY
+}
+
+/// The frame for `summary` and `content`, or None when it would not be
+/// smaller than they are (a small body can come out larger).
+fn pack(
+    encoder: &mut zstd::bulk::Compressor,
+    dict: i64,
+    summary: Option<&str>,
+    content: Option<&str>,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let total = summary.map_or(0, str::len) + content.map_or(0, str::len);
+    let frame = encode_frame(encoder, dict, summary, content)?;
+    Ok((frame.len() < total).then_some(frame))
+}
+
+/// The summary and content columns for bodies and their frame (None:
+/// stored plain).
+fn columns(summary: Option<&str>, content: Option<&str>, frame: Option<Vec<u8>>) -> (Value, Value) {
+    match (frame, content) {
+        (None, _) => (text_value(summary), text_value(content)),
+        (Some(frame), Some(_)) => (
+            summary.map_or(Value::Null, |_| Value::Blob(Vec::new())),
+            Value::Blob(frame),
+        ),
+        (Some(frame), None) => (Value::Blob(frame), Value::Null),
     }
 }
 

@@ -320,3 +320,91 @@ proptest::proptest! {
         let _ = decode_untrusted(Some(&[]), Some(&c));
     }
 }
+
+/// Plain and compressed content columns.
+fn content_kinds(conn: &Connection) -> (i64, i64) {
+    conn.query_row(
+        "SELECT SUM(typeof(content) = 'text'), SUM(typeof(content) = 'blob')
+         FROM article_bodies",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_packer_packs_as_the_codec_encodes_once_there_is_a_dictionary() {
+    let conn = plain_cache(20);
+    let codec = Codec::default();
+    let packer = codec.packer(&conn).unwrap();
+    let mut rng = fastrand::Rng::with_seed(21);
+    let (s, c) = (html(&mut rng, 30), html(&mut rng, 300));
+    // No dictionary yet: the writer stores them as it can.
+    assert_eq!(packer.pack(Some(&s), Some(&c)), None);
+
+    let (conn, codec) = trained();
+    let packer = codec.packer(&conn).unwrap();
+    let dict = codec.newest(&conn).unwrap().unwrap();
+    let cases = [
+        (Some(s.as_str()), Some(c.as_str())),
+        (None, Some(c.as_str())),
+        (Some(c.as_str()), None),
+        (Some("<b>"), None),
+        (None, None),
+    ];
+    // On another thread, as the fetcher does.
+    let packed: Vec<Option<Packed>> = std::thread::scope(|t| {
+        t.spawn(|| cases.iter().map(|(s, c)| packer.pack(*s, *c)).collect())
+            .join()
+            .unwrap()
+    });
+    for ((s, c), p) in cases.iter().zip(packed) {
+        let p = p.unwrap();
+        assert_eq!(p.dict, dict);
+        // A body too small to gain stays plain, as the codec would keep it.
+        let (vs, vc) = codec.encode(&conn, *s, *c).unwrap();
+        assert_eq!(columns(*s, *c, p.frame.clone()), (vs, vc), "{s:?} {c:?}");
+        codec.put_packed(&conn, 7, *s, *c, Some(&p)).unwrap();
+        let back = codec.get(&conn, 7).unwrap().unwrap();
+        assert_eq!(back, (s.map(String::from), c.map(String::from)));
+    }
+}
+
+#[test]
+fn a_frame_made_with_another_dictionary_is_encoded_again() {
+    let (conn, codec) = trained();
+    let mut rng = fastrand::Rng::with_seed(22);
+    let c = html(&mut rng, 300);
+    let foreign = Packed {
+        dict: 99,
+        frame: Some(vec![FORMAT_ZSTD, 99, 0, 1]),
+    };
+    codec
+        .put_packed(&conn, 8, None, Some(&c), Some(&foreign))
+        .unwrap();
+    assert_eq!(codec.get(&conn, 8).unwrap(), Some((None, Some(c))));
+}
+
+#[test]
+fn a_dictionary_trained_aside_is_kept_and_what_waited_is_converted() {
+    let mut conn = plain_cache(TRAIN_AT + 200);
+    conn.execute("DELETE FROM body_upgrade", []).unwrap();
+    let codec = Codec::default();
+    codec.train_aside();
+    let packer = codec.packer(&conn).unwrap();
+    codec.maintain(&mut conn).unwrap();
+    // Writing goes on, plain, while it trains.
+    let mut rng = fastrand::Rng::with_seed(23);
+    let (s, c) = (html(&mut rng, 30), html(&mut rng, 300));
+    codec.put(&conn, 5_000, Some(&s), Some(&c)).unwrap();
+    codec.settle(&mut conn).unwrap();
+    let dict = codec.newest(&conn).unwrap();
+    assert!(dict.is_some());
+    assert_eq!(content_kinds(&conn), (0, TRAIN_AT + 201));
+    assert_eq!(codec.get(&conn, 5_000).unwrap(), Some((Some(s), Some(c))));
+    // The packer it gave before has the dictionary now.
+    assert_eq!(packer.pack(Some("x"), None).map(|p| p.dict), dict);
+    // Nothing more to wait for.
+    codec.settle(&mut conn).unwrap();
+    codec.maintain(&mut conn).unwrap();
+}

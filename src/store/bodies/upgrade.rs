@@ -150,13 +150,35 @@ fn upgrade_now(
 /// Trains a dictionary from bodies spread over the cache and stores it.
 /// None when there are too few bodies or zstd cannot learn from them.
 fn train(conn: &Connection, codec: &Codec) -> rusqlite::Result<Option<i64>> {
+    let samples = samples(conn, codec)?;
+    if samples.is_empty() {
+        return Ok(None);
+    }
+    let Ok(dict) = zstd::dict::from_samples(&samples, DICT_BYTES) else {
+        return Ok(None);
+    };
+    keep(conn, &dict).map(Some)
+}
+
+/// Stores a trained dictionary; its id.
+pub(super) fn keep(conn: &Connection, dict: &[u8]) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO body_dicts (dict, made_at) VALUES (?1, ?2)",
+        params![dict, chrono::Utc::now().timestamp()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Bodies spread over the cache to train a dictionary from; none when
+/// there are too few to learn from.
+pub(super) fn samples(conn: &Connection, codec: &Codec) -> rusqlite::Result<Vec<Vec<u8>>> {
     let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
         "SELECT MIN(article_id), MAX(article_id) FROM article_bodies",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let (Some(lo), Some(hi)) = (lo, hi) else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let mut samples: Vec<Vec<u8>> = Vec::new();
     let mut bytes = 0;
@@ -190,14 +212,7 @@ fn train(conn: &Connection, codec: &Codec) -> rusqlite::Result<Option<i64>> {
         }
     }
     if (samples.len() as i64) < TRAIN_AT / 2 {
-        return Ok(None);
+        samples.clear();
     }
-    let Ok(dict) = zstd::dict::from_samples(&samples, DICT_BYTES) else {
-        return Ok(None);
-    };
-    conn.execute(
-        "INSERT INTO body_dicts (dict, made_at) VALUES (?1, ?2)",
-        params![dict, chrono::Utc::now().timestamp()],
-    )?;
-    Ok(Some(conn.last_insert_rowid()))
+    Ok(samples)
 }
