@@ -3,7 +3,7 @@
 //! bodies and the full-text entry, with what [`prepare`] derives (the
 //! change hash, the indexed text, and the link key and SimHash stories
 //! compare). The two paths differ only in how they find an article's row,
-//! which is theirs, and in what a server item adds ([`Origin::Server`]).
+//! which is theirs, and in what a server item adds ([`Via::Server`]).
 
 use super::bodies::Codec;
 use super::fts::{fts_insert_text, fts_upsert_text};
@@ -13,9 +13,9 @@ use crate::query::{body_text, html_to_text, join_body};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, CachedStatement, Connection};
 
-/// Where an article comes from.
+/// What an article came through: a feed document or a sync server.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Origin<'a> {
+pub(super) enum Via<'a> {
     /// A feed document: the article's guid is its identity in the feed.
     Feed,
     /// A sync server: its id there (the guid is `remote:{id}`), and its
@@ -82,7 +82,7 @@ impl<'t, 'a> Writer<'t, 'a> {
         &mut self,
         feed: FeedId,
         a: &'a ParsedArticle,
-        origin: Origin,
+        via: Via,
         found: Option<Found>,
     ) -> Result<i64> {
         let hash = a
@@ -132,9 +132,9 @@ impl<'t, 'a> Writer<'t, 'a> {
                         &worked_out
                     }
                 };
-                let (guid, read, starred, remote_id) = match origin {
-                    Origin::Feed => (a.guid.clone(), false, false, None),
-                    Origin::Server {
+                let (guid, read, starred, remote_id) = match via {
+                    Via::Feed => (a.guid.clone(), false, false, None),
+                    Via::Server {
                         remote_id,
                         read,
                         starred,

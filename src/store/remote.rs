@@ -5,7 +5,7 @@
 //! The conflict rule lives here: a change still in the outbox wins over the
 //! server; once the server has acknowledged it, the server is the truth.
 
-use super::articles::{index, Found, Origin, Writer};
+use super::articles::{index, Found, Via, Writer};
 use super::{to_ts, Result, Store};
 use crate::model::{FeedId, ParsedArticle, WriteStats};
 use chrono::Utc;
@@ -281,12 +281,12 @@ impl Store {
                 let found: Option<Found> = find
                     .query_row([&item.remote_id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
-                let origin = Origin::Server {
+                let via = Via::Server {
                     remote_id: &item.remote_id,
                     read: item.read,
                     starred: item.starred,
                 };
-                writer.write(*feed, &item.article, origin, found)?;
+                writer.write(*feed, &item.article, via, found)?;
             }
             writer.finish()
         };

@@ -1,8 +1,8 @@
 //! Writing to the cache: storing fetch results (one transaction per feed
-//! or per batch of feeds), page content, and read/starred flags. The feed
-//! table is `feeds`.
+//! or per batch of feeds; the articles through `articles`), page content,
+//! and read/starred flags. The feed table is `feeds`.
 
-use super::articles::{index, Found, Origin, ToIndex, Writer};
+use super::articles::{index, Found, ToIndex, Via, Writer};
 use super::bodies::Codec;
 use super::fts::fts_upsert;
 use super::{to_ts, Result, Store};
@@ -141,8 +141,6 @@ impl Store {
     }
 }
 
-/// The articles to store: the newest `max` (0: all), duplicates of an
-/// identity dropped (the first one wins).
 /// Writes one fetch result inside `tx`, except its full-text entries,
 /// which are returned for [`index`].
 fn write_report<'a>(
@@ -211,6 +209,8 @@ fn write_report<'a>(
     })
 }
 
+/// The articles to store: the newest `max` (0: all), duplicates of an
+/// identity dropped (the first one wins).
 fn retain(articles: &[ParsedArticle], max: u32) -> Vec<&ParsedArticle> {
     let mut seen = HashSet::new();
     let unique = articles
@@ -265,7 +265,7 @@ fn upsert_articles<'a>(
     // articles seen together keep the document's order (newer id = newer).
     for a in articles.into_iter().rev() {
         let found = known.get(&a.guid).copied();
-        current.insert(writer.write(feed, a, Origin::Feed, found)?);
+        current.insert(writer.write(feed, a, Via::Feed, found)?);
     }
     let (stats, to_index) = writer.finish();
     Ok((stats, current, to_index))
