@@ -688,14 +688,18 @@ mod tests {
             "[[feed]]\nname = \"Own\"\nurl = \"http://news.test/feed.xml\"\n",
         )
         .unwrap();
-        let mut f = config.feeds[0].clone();
-        let job = |f: &FeedConfig| {
-            crate::fetch::Job::new(crate::model::FeedId(1), f, Default::default(), &config)
+        let f = &config.feeds[0];
+        let job = |origin| {
+            let sub = crate::model::Subscription {
+                id: crate::model::FeedId(1),
+                origin,
+            };
+            crate::fetch::Job::new(sub, f, Default::default(), &config)
         };
-        assert!(job(&f).may_visit(&u("http://elsewhere.test/page")));
-        f.list = Some("Team".into());
-        assert!(!job(&f).may_visit(&u("http://elsewhere.test/page")));
-        assert!(job(&f).may_visit(&u("http://news.test/page")));
+        let listed = crate::model::Origin::List("Team".into());
+        assert!(job(crate::model::Origin::Config).may_visit(&u("http://elsewhere.test/page")));
+        assert!(!job(listed.clone()).may_visit(&u("http://elsewhere.test/page")));
+        assert!(job(listed).may_visit(&u("http://news.test/page")));
     }
 
     #[test]

@@ -136,6 +136,15 @@ pub struct FeedInfo {
     pub origin: Origin,
 }
 
+impl FeedInfo {
+    pub fn subscription(&self) -> Subscription {
+        Subscription {
+            id: self.id,
+            origin: self.origin.clone(),
+        }
+    }
+}
+
 /// Where a subscription comes from. Every origin's feeds are fetched,
 /// stored, listed and reported alike; the origin only says which file or
 /// server to change to follow or leave one.
@@ -148,6 +157,15 @@ pub enum Origin {
     List(String),
     /// A subscription on the sync server.
     Server,
+}
+
+/// A subscription: one source followed, as the cache knows it, whatever
+/// its origin. Fetch jobs and the store speak of these; the config's
+/// `FeedConfig` only says how to fetch one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: FeedId,
+    pub origin: Origin,
 }
 
 impl Origin {

@@ -115,7 +115,10 @@ mod tests {
         )
         .unwrap();
         let mut job = Job::new(
-            crate::model::FeedId(1),
+            crate::model::Subscription {
+                id: crate::model::FeedId(1),
+                origin: Default::default(),
+            },
             &config.feeds[0],
             Default::default(),
             &config,

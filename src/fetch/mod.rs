@@ -12,7 +12,9 @@ pub mod parse;
 pub use crate::model::FetchError as Error;
 
 use crate::config::{Config, FeedConfig, FeedKind};
-use crate::model::{FeedId, FetchOutcome, FetchReport, FetchState, ParsedArticle, ParsedFeed};
+use crate::model::{
+    FetchOutcome, FetchReport, FetchState, Origin, ParsedArticle, ParsedFeed, Subscription,
+};
 use crate::scrape;
 use chrono::{DateTime, Duration, Utc};
 use http::{HttpClient, Response};
@@ -28,7 +30,8 @@ const MAX_HINT: Duration = Duration::hours(24);
 /// One feed to fetch.
 #[derive(Debug, Clone)]
 pub struct Job {
-    pub feed_id: FeedId,
+    pub sub: Subscription,
+    /// How to fetch it.
     pub feed: FeedConfig,
     pub state: FetchState,
     pub max_articles: u32,
@@ -38,9 +41,9 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn new(feed_id: FeedId, feed: &FeedConfig, state: FetchState, config: &Config) -> Job {
+    pub fn new(sub: Subscription, feed: &FeedConfig, state: FetchState, config: &Config) -> Job {
         Job {
-            feed_id,
+            sub,
             feed: feed.clone(),
             state,
             max_articles: feed
@@ -55,7 +58,7 @@ impl Job {
     /// from a shared list reads pages on its own host only, so a list
     /// cannot make tidings contact anything but the feeds it names.
     pub fn may_visit(&self, url: &Url) -> bool {
-        self.feed.list.is_none() || crate::lists::same_host(&self.feed.url, url)
+        !matches!(self.sub.origin, Origin::List(_)) || crate::lists::same_host(&self.feed.url, url)
     }
 
     /// True when fetching now would be earlier than the feed asked for.
@@ -185,7 +188,7 @@ pub async fn fetch_one(http: &HttpClient, job: Job, finish: Finish) -> FetchRepo
     };
     let hint = hint.map(|t| t.min(attempted_at + MAX_HINT));
     FetchReport {
-        feed_id: job.feed_id,
+        feed_id: job.sub.id,
         attempted_at,
         outcome,
         next_fetch_after: later(hint, min_interval),

@@ -372,12 +372,15 @@ impl Runner {
             return false;
         };
         let in_flight = &self.in_flight;
-        let wanted = |_: &crate::config::FeedConfig, id: FeedId| {
-            only.as_ref().is_none_or(|o| o.contains(&id)) && !in_flight.contains_key(&id)
+        let wanted = |sub: &crate::model::Subscription| {
+            only.as_ref().is_none_or(|o| o.contains(&sub.id)) && !in_flight.contains_key(&sub.id)
         };
         // What the cache derives from each article (bodies compressed
         // included) is worked out on the fetcher's threads.
-        let planned = plan(&self.store, &self.config, wanted, force, Utc::now())
+        let planned = self
+            .store
+            .subscriptions(&self.config.feeds)
+            .and_then(|subs| plan(&self.store, &self.config, &subs, wanted, force, Utc::now()))
             .and_then(|p| Ok((p, self.store.preparer()?)));
         let (plan, preparer) = match planned {
             Ok(p) => p,
@@ -395,7 +398,7 @@ impl Runner {
         }
         for j in &plan.jobs {
             self.in_flight
-                .insert(j.feed_id, (j.feed.name.clone(), j.feed.url.to_string()));
+                .insert(j.sub.id, (j.feed.name.clone(), j.feed.url.to_string()));
         }
         let finish: crate::fetch::Finish = Arc::new(move |a| preparer.prepare(a));
         self.busy += 1;

@@ -48,6 +48,15 @@ impl Checkpointer {
     }
 }
 
+impl super::Store {
+    /// After a bulk write's commit: the checkpointer's turn.
+    pub(super) fn committed(&self) {
+        if let Some(c) = &self.checkpointer {
+            c.nudge();
+        }
+    }
+}
+
 impl Drop for Checkpointer {
     /// Waits for a checkpoint under way; the writer's connection, closing
     /// last, checkpoints the rest.

@@ -3,7 +3,7 @@
 
 use super::{Result, Store, StoreError};
 use crate::config::FeedConfig;
-use crate::model::{FeedId, FetchState};
+use crate::model::{FeedId, FetchState, Origin, Subscription};
 use rusqlite::{params, OptionalExtension};
 use std::collections::{HashMap, HashSet};
 use url::Url;
@@ -27,6 +27,20 @@ impl Store {
             Some(ids) => Ok(ids),
             None => self.write_feeds(feeds),
         }
+    }
+
+    /// The configured feeds as subscriptions, in the config's order, after
+    /// [`Store::sync_feeds`].
+    pub fn subscriptions(&mut self, feeds: &[FeedConfig]) -> Result<Vec<Subscription>> {
+        let ids = self.sync_feeds(feeds)?;
+        Ok(feeds
+            .iter()
+            .zip(ids)
+            .map(|(f, id)| Subscription {
+                id,
+                origin: f.list.clone().map_or(Origin::Config, Origin::List),
+            })
+            .collect())
     }
 
     /// What [`Store::sync_feeds`] writes when the table differs.

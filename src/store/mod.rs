@@ -3,6 +3,7 @@
 //! Writes of one feed happen in one transaction; list queries read only the
 //! `articles` table, never the bodies.
 
+mod articles;
 mod aware;
 mod bodies;
 mod carry;
@@ -22,6 +23,7 @@ mod view;
 mod walk;
 mod write;
 
+pub use articles::{prepare, Preparer};
 pub use aware::NewMatch;
 pub use bodies::{decode_untrusted, BodyError, BODIES_MIGRATION};
 pub use carry::{CarriedState, CarryStats};
@@ -30,7 +32,6 @@ pub use lists::ListCopy;
 pub use read::Unsubscribed;
 pub use remote::{outbox_status, Change, Flag, FlagStats, RemoteFeed, RemoteItem};
 pub use view::{Counts, Plan, SearchError, ViewFilter};
-pub use write::{prepare, Preparer};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};

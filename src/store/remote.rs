@@ -5,8 +5,7 @@
 //! The conflict rule lives here: a change still in the outbox wins over the
 //! server; once the server has acknowledged it, the server is the truth.
 
-use super::fts::fts_upsert;
-use super::write::content_hash;
+use super::articles::{index, Found, Via, Writer};
 use super::{to_ts, Result, Store};
 use crate::model::{FeedId, ParsedArticle, WriteStats};
 use chrono::Utc;
@@ -269,93 +268,35 @@ impl Store {
         state: &[(&str, &str)],
     ) -> Result<WriteStats> {
         let tx = self.conn.transaction()?;
-        let now = to_ts(Utc::now());
-        let mut stats = WriteStats::default();
-        let mut to_index = Vec::new();
-        {
+        let (stats, to_index) = {
             let mut find =
                 tx.prepare_cached("SELECT id, content_hash FROM articles WHERE remote_id = ?1")?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO articles (feed_id, guid, title, link, author, published, updated,
-                   first_seen, sort_time, content_hash, read, starred, remote_id, title_derived)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?6, ?8), ?9, ?10, ?11, ?12, ?13)",
-            )?;
-            let mut update = tx.prepare_cached(
-                "UPDATE articles SET feed_id = ?2, title = ?3, link = ?4, author = ?5,
-                   published = ?6, updated = ?7, sort_time = COALESCE(?6, first_seen),
-                   content_hash = ?8, title_derived = ?9
-                 WHERE id = ?1",
-            )?;
+            let mut writer = Writer::new(&tx, &self.bodies, Utc::now())?;
             for item in items {
                 let Some(feed) = feeds.get(&item.feed) else {
                     continue;
                 };
-                let a = &item.article;
-                let hash = content_hash(a);
-                let published = a.published.map(to_ts);
-                let updated = a.updated.map(to_ts);
-                let found: Option<(i64, i64)> = find
+                // Found by its server id in whichever feed: an item may
+                // move to another feed, and the update moves it.
+                let found: Option<Found> = find
                     .query_row([&item.remote_id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
-                let id = match found {
-                    Some((_, old)) if old == hash => {
-                        stats.unchanged += 1;
-                        continue;
-                    }
-                    Some((id, _)) => {
-                        update.execute(params![
-                            id,
-                            feed.0,
-                            a.title,
-                            a.link,
-                            a.author,
-                            published,
-                            updated,
-                            hash,
-                            a.title_derived
-                        ])?;
-                        stats.updated += 1;
-                        id
-                    }
-                    None => {
-                        insert.execute(params![
-                            feed.0,
-                            format!("remote:{}", item.remote_id),
-                            a.title,
-                            a.link,
-                            a.author,
-                            published,
-                            updated,
-                            now,
-                            hash,
-                            item.read,
-                            item.starred,
-                            item.remote_id,
-                            a.title_derived
-                        ])?;
-                        stats.new += 1;
-                        tx.last_insert_rowid()
-                    }
+                let via = Via::Server {
+                    remote_id: &item.remote_id,
+                    read: item.read,
+                    starred: item.starred,
                 };
-                self.bodies
-                    .put(&tx, id, a.summary.as_deref(), a.content.as_deref())?;
-                to_index.push((id, a));
+                writer.write(*feed, &item.article, via, found)?;
             }
-        }
+            writer.finish()
+        };
         for (key, value) in state {
             set_state(&tx, key, value)?;
         }
-        // Written last, as in `record`: see the note there.
-        for (id, a) in to_index {
-            fts_upsert(
-                &tx,
-                id,
-                &a.title,
-                a.summary.as_deref(),
-                a.content.as_deref(),
-            )?;
-        }
+        // Written last, as in `record`: see the note on `index`.
+        index(&tx, &to_index)?;
         tx.commit()?;
+        self.committed();
         // As after a fetch: failing leaves bodies plain for the next try.
         if let Err(e) = self.bodies.maintain(&mut self.conn) {
             tracing::warn!("cannot compress the cached bodies: {e}");
@@ -678,6 +619,137 @@ mod tests {
         assert_eq!(
             s.sync_state("account").unwrap().as_deref(),
             Some("fever http://b/ me")
+        );
+    }
+
+    /// The stored story keys of the server item `rid`: link key, SimHash.
+    fn story_keys(s: &Store, rid: &str) -> (Option<String>, Option<i64>) {
+        s.conn
+            .query_row(
+                "SELECT link_key, simhash FROM articles WHERE remote_id = ?1",
+                [rid],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn synced_articles_get_story_keys_and_group_with_fetched_copies() {
+        use crate::config::FeedConfig;
+        use crate::model::{FetchReport, ParsedFeed};
+        let text = "Virtual wards let patients get hospital-level care at home, \
+                    monitored by clinical teams around the clock.";
+        let announcement = |guid: &str, title: &str, link: &str| ParsedArticle {
+            guid: guid.into(),
+            title: title.into(),
+            link: Some(link.into()),
+            summary: Some(format!("<p>{text}</p>")),
+            ..Default::default()
+        };
+        // Each order: the synced copy stored first, then the fetched one
+        // first.
+        for synced_first in [true, false] {
+            let mut s = Store::open_in_memory().unwrap();
+            let ids = s
+                .replace_remote_feeds(&[feed("1", "Server news")], &[])
+                .unwrap();
+            let local = s
+                .sync_feeds(&[FeedConfig::new(
+                    "Local",
+                    url::Url::parse("http://local.test/feed").unwrap(),
+                    &[],
+                )])
+                .unwrap()[0];
+            let synced = RemoteItem {
+                article: announcement(
+                    "10",
+                    "Virtual wards reach 10,000 beds",
+                    "https://www.gov.test/news/wards/?utm_source=rss",
+                ),
+                ..item("10", "1", false)
+            };
+            let fetched = ParsedFeed {
+                articles: vec![announcement(
+                    "https://gov.test/news/wards",
+                    "Virtual wards: 10,000 beds",
+                    "https://gov.test/news/wards",
+                )],
+                ..Default::default()
+            };
+            let store_synced = |s: &mut Store| {
+                let mark = s.last_article_id().unwrap();
+                s.store_remote_items(std::slice::from_ref(&synced), &ids, &[])
+                    .unwrap();
+                s.assign_stories(&[ids["1"]], mark).unwrap()
+            };
+            let store_fetched = |s: &mut Store| {
+                let mark = s.last_article_id().unwrap();
+                s.record(&FetchReport::fetched(local, fetched.clone(), Utc::now()))
+                    .unwrap();
+                s.assign_stories(&[local], mark).unwrap()
+            };
+            let joined = if synced_first {
+                // Stored with its keys, before any grouping.
+                let mark = s.last_article_id().unwrap();
+                s.store_remote_items(std::slice::from_ref(&synced), &ids, &[])
+                    .unwrap();
+                assert_eq!(
+                    story_keys(&s, "10"),
+                    (
+                        Some("gov.test/news/wards".into()),
+                        crate::story::fingerprint(Some(&format!("<p>{text}</p>")), None)
+                    )
+                );
+                assert!(story_keys(&s, "10").1.is_some());
+                assert_eq!(s.assign_stories(&[ids["1"]], mark).unwrap(), 0);
+                store_fetched(&mut s)
+            } else {
+                assert_eq!(store_fetched(&mut s), 0);
+                store_synced(&mut s)
+            };
+            assert_eq!(joined, 1, "synced first: {synced_first}");
+            let (_, _, id) = flags(&s, "10");
+            let copies: Vec<String> = s
+                .story_copies(id)
+                .unwrap()
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect();
+            assert_eq!(copies, ["Local"], "synced first: {synced_first}");
+        }
+    }
+
+    #[test]
+    fn a_changed_item_in_another_feed_moves_there() {
+        let mut s = Store::open_in_memory().unwrap();
+        let ids = s
+            .replace_remote_feeds(&[feed("1", "A"), feed("2", "B")], &[])
+            .unwrap();
+        s.store_remote_items(&[item("10", "1", false)], &ids, &[])
+            .unwrap();
+        // Unchanged, it stays where it is.
+        let st = s
+            .store_remote_items(&[item("10", "2", false)], &ids, &[])
+            .unwrap();
+        assert_eq!((st.new, st.unchanged), (0, 1));
+        let mut moved = item("10", "2", false);
+        moved.article.title = "item 10, revised".into();
+        let st = s.store_remote_items(&[moved], &ids, &[]).unwrap();
+        assert_eq!((st.new, st.updated), (0, 1));
+        let totals: Vec<(String, u64)> = s
+            .feeds()
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.name, f.total))
+            .collect();
+        assert_eq!(totals, [("A".into(), 0), ("B".into(), 1)]);
+        let q = crate::query::parse("revised").unwrap();
+        let found = s
+            .query(&q, &crate::query::SqlOptions::default(), Utc::now(), None)
+            .unwrap();
+        assert_eq!(
+            found.iter().map(|a| a.feed.as_str()).collect::<Vec<_>>(),
+            ["B"]
         );
     }
 }

@@ -1,14 +1,12 @@
 //! Writing to the cache: storing fetch results (one transaction per feed
-//! or per batch of feeds), page content, and read/starred flags. The feed
-//! table is `feeds`.
+//! or per batch of feeds; the articles through `articles`), page content,
+//! and read/starred flags. The feed table is `feeds`.
 
+use super::articles::{index, Found, ToIndex, Via, Writer};
 use super::bodies::Codec;
-use super::fts::{fts_insert_text, fts_upsert, fts_upsert_text};
+use super::fts::fts_upsert;
 use super::{to_ts, Result, Store};
-use crate::model::{
-    ArticleId, FeedId, FetchOutcome, FetchReport, ParsedArticle, Prepared, WriteStats,
-};
-use crate::query::{body_text, html_to_text, join_body};
+use crate::model::{ArticleId, FeedId, FetchOutcome, FetchReport, ParsedArticle, WriteStats};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -44,9 +42,7 @@ impl Store {
         }
         index(&tx, &to_index)?;
         tx.commit()?;
-        if let Some(c) = &self.checkpointer {
-            c.nudge();
-        }
+        self.committed();
         if all.iter().any(|s| s.purged > 0) {
             self.candidates.clear();
         }
@@ -146,8 +142,6 @@ impl Store {
     }
 }
 
-/// The articles to store: the newest `max` (0: all), duplicates of an
-/// identity dropped (the first one wins).
 /// Writes one fetch result inside `tx`, except its full-text entries,
 /// which are returned for [`index`].
 fn write_report<'a>(
@@ -216,21 +210,8 @@ fn write_report<'a>(
     })
 }
 
-/// Writes the full-text entries of what [`write_report`] stored. It runs
-/// last in the transaction: FTS5 flushes its pending terms at every
-/// statement savepoint taken after it joins the transaction, so writing it
-/// between the other statements made bulk fetches twice as slow.
-fn index(tx: &Transaction, to_index: &[ToIndex]) -> Result<()> {
-    for (id, title, body, new) in to_index {
-        if *new {
-            fts_insert_text(tx, *id, title, body)?;
-        } else {
-            fts_upsert_text(tx, *id, title, body)?;
-        }
-    }
-    Ok(())
-}
-
+/// The articles to store: the newest `max` (0: all), duplicates of an
+/// identity dropped (the first one wins).
 fn retain(articles: &[ParsedArticle], max: u32) -> Vec<&ParsedArticle> {
     let mut seen = HashSet::new();
     let unique = articles
@@ -240,52 +221,7 @@ fn retain(articles: &[ParsedArticle], max: u32) -> Vec<&ParsedArticle> {
     crate::model::keep_newest(unique, max, |a| a.published.or(a.updated))
 }
 
-/// An article to index: id, title, body text, and whether it is new (so
-/// has no entry to replace).
-type ToIndex<'a> = (i64, &'a str, String, bool);
-
-/// What storing `a` derives from it. The fetcher calls this on its own
-/// threads (see [`ParsedArticle::prepared`]); the writer only when it did not.
-pub fn prepare(a: &ParsedArticle) -> Prepared {
-    // Each body is made text once, for the index and for stories (which
-    // compare the summary, or the content when there is none).
-    let text = |html: &Option<String>| html.as_deref().map(html_to_text).unwrap_or_default();
-    let (summary, content) = (text(&a.summary), text(&a.content));
-    let opening = if crate::story::compares_summary(a.summary.as_deref()) {
-        &summary
-    } else {
-        &content
-    };
-    let simhash = crate::story::simhash(opening);
-    Prepared {
-        content_hash: content_hash(a),
-        index_body: join_body(summary, content),
-        link_key: a.link.as_deref().and_then(crate::story::link_key),
-        simhash,
-        packed: None,
-    }
-}
-
-/// Works out what storing an article derives from it, bodies compressed
-/// included, on any thread: the runner has the fetcher call it, so that
-/// the cache's one writer does not.
-#[derive(Clone)]
-pub struct Preparer(super::bodies::Packer);
-
-impl Preparer {
-    pub fn prepare(&self, a: &mut ParsedArticle) {
-        let mut p = prepare(a);
-        p.packed = self.0.pack(a.summary.as_deref(), a.content.as_deref());
-        a.prepared = Some(p);
-    }
-}
-
 impl Store {
-    /// A [`Preparer`] for this cache.
-    pub fn preparer(&self) -> Result<Preparer> {
-        Ok(Preparer(self.bodies.packer(&self.conn)?))
-    }
-
     /// Sets this connection up to store whole refreshes: the cache's first
     /// body dictionary trains, and checkpoints run, on threads of their
     /// own, so that writing goes on meanwhile. [`Store::settle_bodies`]
@@ -305,6 +241,9 @@ impl Store {
     }
 }
 
+/// Stores a feed's articles, each found by its guid in the feed. Returns
+/// what was written, the ids the document still lists, and the full-text
+/// entries for [`index`].
 fn upsert_articles<'a>(
     tx: &Transaction,
     bodies: &Codec,
@@ -312,7 +251,7 @@ fn upsert_articles<'a>(
     articles: Vec<&'a ParsedArticle>,
     now: DateTime<Utc>,
 ) -> Result<(WriteStats, HashSet<i64>, Vec<ToIndex<'a>>)> {
-    let mut known: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut known: HashMap<String, Found> = HashMap::new();
     {
         let mut stmt =
             tx.prepare_cached("SELECT guid, id, content_hash FROM articles WHERE feed_id = ?1")?;
@@ -324,95 +263,15 @@ fn upsert_articles<'a>(
             known.insert(guid, v);
         }
     }
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO articles (feed_id, guid, title, link, author, published, updated,
-           first_seen, sort_time, content_hash, link_key, simhash, title_derived)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, COALESCE(?6, ?8), ?9, ?10, ?11, ?12)",
-    )?;
-    let mut update = tx.prepare_cached(
-        "UPDATE articles SET title = ?2, link = ?3, author = ?4, published = ?5, updated = ?6,
-           sort_time = COALESCE(?5, first_seen), content_hash = ?7, title_derived = ?8
-         WHERE id = ?1",
-    )?;
-    let mut stats = WriteStats::default();
+    let mut writer = Writer::new(tx, bodies, now)?;
     let mut current = HashSet::with_capacity(articles.len());
-    let mut to_index = Vec::new();
-    let now = to_ts(now);
     // Documents list newest first: insert in reverse so that undated
     // articles seen together keep the document's order (newer id = newer).
     for a in articles.into_iter().rev() {
-        let worked_out;
-        let p = match &a.prepared {
-            Some(p) => p,
-            None => {
-                worked_out = prepare(a);
-                &worked_out
-            }
-        };
-        let hash = p.content_hash;
-        let published = a.published.map(to_ts);
-        let updated = a.updated.map(to_ts);
-        let id = match known.get(&a.guid) {
-            Some(&(id, old)) if old == hash => {
-                stats.unchanged += 1;
-                id
-            }
-            Some(&(id, _)) => {
-                update.execute(params![
-                    id,
-                    a.title,
-                    a.link,
-                    a.author,
-                    published,
-                    updated,
-                    hash,
-                    a.title_derived
-                ])?;
-                // A body from the article's own page is fetched once: an
-                // absent one keeps what is cached.
-                let kept = if a.content_from_page && a.content.is_none() {
-                    bodies.get(tx, id)?.and_then(|(_, c)| c)
-                } else {
-                    None
-                };
-                let content = a.content.as_deref().or(kept.as_deref());
-                let packed = p.packed.as_ref().filter(|_| kept.is_none());
-                bodies.put_packed(tx, id, a.summary.as_deref(), content, packed)?;
-                let body = body_text(a.summary.as_deref(), content);
-                to_index.push((id, a.title.as_str(), body, false));
-                stats.updated += 1;
-                id
-            }
-            None => {
-                insert.execute(params![
-                    feed.0,
-                    a.guid,
-                    a.title,
-                    a.link,
-                    a.author,
-                    published,
-                    updated,
-                    now,
-                    hash,
-                    p.link_key,
-                    p.simhash,
-                    a.title_derived
-                ])?;
-                let id = tx.last_insert_rowid();
-                bodies.put_packed(
-                    tx,
-                    id,
-                    a.summary.as_deref(),
-                    a.content.as_deref(),
-                    p.packed.as_ref(),
-                )?;
-                to_index.push((id, a.title.as_str(), p.index_body.clone(), true));
-                stats.new += 1;
-                id
-            }
-        };
-        current.insert(id);
+        let found = known.get(&a.guid).copied();
+        current.insert(writer.write(feed, a, Via::Feed, found)?);
     }
+    let (stats, to_index) = writer.finish();
     Ok((stats, current, to_index))
 }
 
@@ -453,31 +312,6 @@ fn purge(
         delete.execute([id])?;
     }
     Ok(victims.len())
-}
-
-/// A stable 64-bit FNV-1a hash of everything shown of an article.
-pub(super) fn content_hash(a: &ParsedArticle) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes.iter().chain(std::iter::once(&0xff)) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    feed(a.title.as_bytes());
-    // A page-fetched body is not part of the listing's identity of content.
-    let content = if a.content_from_page {
-        &None
-    } else {
-        &a.content
-    };
-    for s in [&a.link, &a.author, &a.summary, content] {
-        feed(s.as_deref().unwrap_or("").as_bytes());
-    }
-    for t in [a.published, a.updated] {
-        feed(&t.map_or(i64::MIN, to_ts).to_le_bytes());
-    }
-    h as i64
 }
 
 #[cfg(test)]
@@ -629,34 +463,6 @@ mod tests {
             .collect();
         assert_eq!((got[0].new, got[1].updated), (1, 1));
         assert_eq!(list(&s, "again"), ["Two again"]);
-    }
-
-    #[test]
-    fn prepared_fields_are_what_the_writer_would_work_out() {
-        let bodies = [
-            (Some("<p>Virtual wards &amp; beds reach 10,000</p>"), None),
-            (Some("  "), Some("<p>Only the content: wards at home</p>")),
-            (None, Some("<div>Content <b>only</b> here today</div>")),
-            (
-                Some("<p>Summary words</p>"),
-                Some("<p>Summary words and more</p>"),
-            ),
-            (None, None),
-        ];
-        for (summary, content) in bodies {
-            let a = ParsedArticle {
-                title: "Virtual wards news".into(),
-                link: Some("https://www.example.org/a/?utm_source=x".into()),
-                summary: summary.map(str::to_string),
-                content: content.map(str::to_string),
-                ..Default::default()
-            };
-            let p = prepare(&a);
-            assert_eq!(p.index_body, body_text(summary, content));
-            assert_eq!(p.simhash, crate::story::fingerprint(summary, content));
-            assert_eq!(p.link_key.as_deref(), Some("example.org/a"));
-            assert_eq!(p.content_hash, content_hash(&a));
-        }
     }
 
     #[test]
