@@ -549,15 +549,10 @@ fn read_file(path: &std::path::Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "the list is not UTF-8 text".to_string())
 }
 
-/// True when a listed feed may fetch `url`: the feed's own host and port
-/// (http and https on their default ports count as one).
-pub fn same_host(feed: &url::Url, url: &url::Url) -> bool {
-    feed.host_str() == url.host_str() && feed.port() == url.port()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::same_host;
 
     fn list(text: &str) -> ListDoc {
         parse(text, "Innovation team").unwrap()

@@ -58,7 +58,7 @@ impl Job {
     /// from a shared list reads pages on its own host only, so a list
     /// cannot make tidings contact anything but the feeds it names.
     pub fn may_visit(&self, url: &Url) -> bool {
-        !matches!(self.sub.origin, Origin::List(_)) || crate::lists::same_host(&self.feed.url, url)
+        !matches!(self.sub.origin, Origin::List(_)) || same_host(&self.feed.url, url)
     }
 
     /// True when fetching now would be earlier than the feed asked for.
@@ -71,6 +71,12 @@ impl Job {
 /// is sent (what the cache derives from it), on the fetcher's blocking
 /// threads, so that whoever receives the reports does not.
 pub type Finish = Arc<dyn Fn(&mut ParsedArticle) + Send + Sync>;
+
+/// True when a listed feed may fetch `url`: the feed's own host and port
+/// (http and https on their default ports count as one).
+pub fn same_host(feed: &Url, url: &Url) -> bool {
+    feed.host_str() == url.host_str() && feed.port() == url.port()
+}
 
 pub struct Fetcher {
     http: Arc<HttpClient>,
