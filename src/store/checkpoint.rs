@@ -2,8 +2,9 @@
 //! back into the cache file (a checkpoint) in whichever commit finds the
 //! log long; for a connection that stores whole refreshes that is a tenth
 //! of its time. With a [`Checkpointer`], that connection never checkpoints:
-//! it nudges a second connection after each commit, which checkpoints as
-//! far as readers allow (`PASSIVE`) while the writer goes on.
+//! it nudges a second connection after each bulk commit, which checkpoints
+//! as far as readers allow (`PASSIVE`) while the writer goes on, and every
+//! few seconds for the connection's other commits.
 
 use rusqlite::Connection;
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -25,7 +26,12 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("tidings-checkpoint".into())
             .spawn(move || {
-                while nudged.recv().is_ok() {
+                // Also every few seconds, for commits that did not nudge.
+                use std::sync::mpsc::RecvTimeoutError;
+                while !matches!(
+                    nudged.recv_timeout(std::time::Duration::from_secs(5)),
+                    Err(RecvTimeoutError::Disconnected)
+                ) {
                     let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                     if let Err(e) = done {
                         tracing::warn!("cannot checkpoint the cache: {e}");
