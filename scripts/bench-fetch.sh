@@ -217,6 +217,9 @@ run_timed() {
     local key=$1 out=$2 tf=$WORK/$1.time start end
     shift 2
     stats >/dev/null
+    # What the previous run left for the disk is written out untimed, so its
+    # writeback does not land in this run's time.
+    sync
     RC=0
     if [[ -n $GNU_TIME ]]; then
         "$GNU_TIME" -f '%e %M' -o "$tf" timeout --foreground "$RUN_TIMEOUT" "$@" <"/dev/null" >"$out" 2>"$WORK/$key.err" || RC=$?

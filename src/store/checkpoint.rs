@@ -28,13 +28,20 @@ impl Checkpointer {
             .spawn(move || {
                 // Also every few seconds, for commits that did not nudge.
                 use std::sync::mpsc::RecvTimeoutError;
+                let mut failing = false;
                 while !matches!(
                     nudged.recv_timeout(std::time::Duration::from_secs(5)),
                     Err(RecvTimeoutError::Disconnected)
                 ) {
                     let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                    if let Err(e) = done {
-                        tracing::warn!("cannot checkpoint the cache: {e}");
+                    // Said once until it works again, not every few seconds.
+                    match done {
+                        Err(e) if !failing => {
+                            tracing::warn!("cannot checkpoint the cache: {e}");
+                            failing = true;
+                        }
+                        Err(_) => {}
+                        Ok(()) => failing = false,
                     }
                 }
             })
