@@ -38,7 +38,10 @@ fn html(rng: &mut fastrand::Rng, words: usize) -> String {
 
 /// A bare bodies table with `n` plain rows, as an older tidings left it.
 fn plain_cache(n: i64) -> Connection {
-    let conn = Connection::open_in_memory().unwrap();
+    fill(Connection::open_in_memory().unwrap(), n)
+}
+
+fn fill(conn: Connection, n: i64) -> Connection {
     conn.execute_batch(
         "CREATE TABLE article_bodies (article_id INTEGER PRIMARY KEY, summary TEXT,
          content TEXT);",
@@ -407,4 +410,90 @@ fn a_dictionary_trained_aside_is_kept_and_what_waited_is_converted() {
     // Nothing more to wait for.
     codec.settle(&mut conn).unwrap();
     codec.maintain(&mut conn).unwrap();
+}
+
+#[test]
+fn plain_rows_are_packed_aside_and_put_back_only_as_they_were_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let conn = Connection::open(&path).unwrap();
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .unwrap();
+    let mut conn = fill(conn, TRAIN_AT + 1_200);
+    conn.execute("DELETE FROM body_upgrade", []).unwrap();
+    let codec = Codec::default();
+    codec.train_aside();
+    codec.maintain(&mut conn).unwrap();
+    // The writer goes on meanwhile: a new row, and a row changed.
+    let mut rng = fastrand::Rng::with_seed(31);
+    let (s, c) = (html(&mut rng, 30), html(&mut rng, 300));
+    codec.put(&conn, 5_000, Some(&s), Some(&c)).unwrap();
+    codec.put(&conn, 10, None, Some(&c)).unwrap();
+    codec.maintain(&mut conn).unwrap();
+    codec.settle(&mut conn).unwrap();
+    assert!(codec.newest(&conn).unwrap().is_some());
+    assert_eq!(content_kinds(&conn), (0, TRAIN_AT + 1_201));
+    assert_eq!(
+        codec.get(&conn, 5_000).unwrap(),
+        Some((Some(s), Some(c.clone())))
+    );
+    assert_eq!(codec.get(&conn, 10).unwrap(), Some((None, Some(c))));
+    // Every other row reads back as it was written.
+    let fresh = fill(Connection::open_in_memory().unwrap(), TRAIN_AT + 1_200);
+    for id in [1, 11, 700, TRAIN_AT + 1_200] {
+        let want: (String, String) = fresh
+            .query_row(
+                "SELECT summary, content FROM article_bodies WHERE article_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let got = codec.get(&conn, id).unwrap().unwrap();
+        assert_eq!(got, (Some(want.0), Some(want.1)), "row {id}");
+    }
+}
+
+#[test]
+fn a_range_changed_since_it_was_read_is_not_put_back() {
+    let mut conn = plain_cache(5);
+    let read: Vec<(i64, Value, Value)> = conn
+        .prepare("SELECT article_id, summary, content FROM article_bodies ORDER BY article_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let packed: Vec<(i64, Value, Value)> = read
+        .iter()
+        .map(|(id, ..)| (*id, Value::Null, Value::Text("packed".into())))
+        .collect();
+    let range = aside::Range::new(1, 5, read, packed);
+    conn.execute(
+        "UPDATE article_bodies SET content = 'newer' WHERE article_id = 3",
+        [],
+    )
+    .unwrap();
+    assert!(!aside::put_back(&mut conn, &range).unwrap());
+    let content: String = conn
+        .query_row(
+            "SELECT content FROM article_bodies WHERE article_id = 3",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(content, "newer");
+    conn.execute(
+        "UPDATE article_bodies SET content = ?1 WHERE article_id = 3",
+        [range.read_content(3)],
+    )
+    .unwrap();
+    assert!(aside::put_back(&mut conn, &range).unwrap());
+    let content: String = conn
+        .query_row(
+            "SELECT content FROM article_bodies WHERE article_id = 3",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(content, "packed");
 }
