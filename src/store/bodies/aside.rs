@@ -11,7 +11,7 @@ use rusqlite::OpenFlags;
 use std::sync::mpsc::{sync_channel, Receiver, TryRecvError};
 
 /// Rows per range.
-const RANGE: i64 = 500;
+const RANGE: i64 = 250;
 
 /// What the thread sends, in this order: the dictionary (None: none could
 /// be trained), ranges, then `Done`.
@@ -76,7 +76,7 @@ impl Aside {
         id: i64,
         path: Option<String>,
     ) -> rusqlite::Result<Aside> {
-        let (tx, messages) = sync_channel(4);
+        let (tx, messages) = sync_channel(2);
         std::thread::Builder::new()
             .name("tidings-train".into())
             .spawn(move || {
