@@ -209,7 +209,14 @@ impl Codec {
                     self.arm_packer(conn)?;
                 }
                 Some(Msg::Range(range)) => {
-                    if aside.stored != Some(true) || !put_back(conn, &range)? {
+                    // A range not put back, whatever the reason, is
+                    // converted the usual way at the end.
+                    let back = aside.stored == Some(true)
+                        && put_back(conn, &range).unwrap_or_else(|e| {
+                            tracing::warn!("cannot store compressed bodies: {e}");
+                            false
+                        });
+                    if !back {
                         aside.missed.get_or_insert(range.first);
                     }
                 }
