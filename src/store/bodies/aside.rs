@@ -117,7 +117,7 @@ fn plain(v: &Value) -> Option<Option<&str>> {
 /// Reads the plain rows as they are now and sends them packed, a range at
 /// a time; false from `send` stops it (None). Returns the first id it did
 /// not read.
-fn pack_plain_rows(
+pub(super) fn pack_plain_rows(
     path: &str,
     dict: &[u8],
     id: i64,
@@ -127,7 +127,7 @@ fn pack_plain_rows(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(crate::store::BUSY_TIMEOUT)?;
     let mut encoder = encoder(dict).map_err(BodyError::from)?;
     let limit: i64 = conn.query_row(
         "SELECT COALESCE(MAX(article_id), 0) FROM article_bodies",
@@ -155,12 +155,11 @@ fn pack_plain_rows(
                 let (Some(s), Some(c)) = (plain(s), plain(c)) else {
                     return (*row, s.clone(), c.clone());
                 };
-                if !worth_packing(s, c) {
-                    return (*row, text_value(s), text_value(c));
-                }
-                let frame = pack(&mut encoder, id, s, c).ok().flatten();
-                let (s2, c2) = columns(s, c, frame);
-                (*row, s2, c2)
+                let frame = worth_packing(s, c)
+                    .then(|| pack(&mut encoder, id, s, c).ok().flatten())
+                    .flatten();
+                let (s, c) = columns(s, c, frame);
+                (*row, s, c)
             })
             .collect();
         if packed != read
@@ -237,7 +236,12 @@ impl Codec {
 
     /// Stores a dictionary trained aside as `id`, unless one was stored
     /// meanwhile (by another process): then that one is used, and false.
-    fn store_dict(&self, conn: &mut Connection, id: i64, dict: &[u8]) -> rusqlite::Result<bool> {
+    pub(super) fn store_dict(
+        &self,
+        conn: &mut Connection,
+        id: i64,
+        dict: &[u8],
+    ) -> rusqlite::Result<bool> {
         let tx = conn.transaction()?;
         self.forget_newest();
         let mine = self.newest(&tx)?.is_none();
@@ -269,20 +273,7 @@ pub(super) fn put_back(conn: &mut Connection, range: &Range) -> rusqlite::Result
     if now != range.read {
         return Ok(false);
     }
-    // Deleted and inserted in order, as `upgrade` does, so the pages the
-    // plain rows held are freed and reused.
-    tx.execute(
-        "DELETE FROM article_bodies WHERE article_id BETWEEN ?1 AND ?2",
-        [range.first, range.last],
-    )?;
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)",
-        )?;
-        for (id, s, c) in &range.packed {
-            insert.execute(params![id, s, c])?;
-        }
-    }
+    upgrade::replace_range(&tx, range.first, range.last, &range.packed)?;
     tx.commit()?;
     Ok(true)
 }

@@ -497,3 +497,44 @@ fn a_range_changed_since_it_was_read_is_not_put_back() {
         .unwrap();
     assert_eq!(content, "packed");
 }
+
+#[test]
+fn the_thread_packs_every_plain_row_in_ranges_the_writer_puts_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let conn = Connection::open(&path).unwrap();
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .unwrap();
+    let mut conn = fill(conn, 600);
+    let samples = upgrade::samples(&conn, &Codec::default()).unwrap();
+    let dict = zstd::dict::from_samples(&samples, DICT_BYTES).unwrap();
+    let codec = Codec::default();
+    assert!(codec.store_dict(&mut conn, 1, &dict).unwrap());
+    let mut ranges = Vec::new();
+    let next = aside::pack_plain_rows(path.to_str().unwrap(), &dict, 1, &mut |m| {
+        if let aside::Msg::Range(r) = m {
+            ranges.push(r);
+        }
+        true
+    })
+    .unwrap();
+    assert_eq!(next, Some(601));
+    // Ranges of 250 rows.
+    assert_eq!(ranges.len(), 3);
+    for r in &ranges {
+        assert!(aside::put_back(&mut conn, r).unwrap());
+    }
+    assert_eq!(content_kinds(&conn), (0, 600));
+    let fresh = plain_cache(600);
+    for id in [1, 250, 251, 600] {
+        let want: (String, String) = fresh
+            .query_row(
+                "SELECT summary, content FROM article_bodies WHERE article_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let got = codec.get(&conn, id).unwrap().unwrap();
+        assert_eq!(got, (Some(want.0), Some(want.1)), "row {id}");
+    }
+}
