@@ -108,8 +108,8 @@ pub struct Codec {
     packer: Packer,
     /// Train on a thread of their own rather than the writer's.
     aside: std::cell::Cell<bool>,
-    /// A dictionary being trained aside, and the rows packed aside.
-    aside_work: RefCell<Option<aside::Aside>>,
+    /// A dictionary being trained aside.
+    training: RefCell<Option<std::thread::JoinHandle<Option<Vec<u8>>>>>,
 }
 
 impl Codec {
@@ -246,11 +246,16 @@ impl Codec {
         if self.untrainable.get() {
             return Ok(());
         }
-        if self.aside_work.borrow().is_some() {
-            return self.take_aside(conn, false).map(|_| ());
-        }
         if self.newest(conn)?.is_some() {
             return self.arm_packer(conn);
+        }
+        if let Some(handle) = self.training.borrow().as_ref() {
+            if !handle.is_finished() {
+                return Ok(());
+            }
+        }
+        if self.training.borrow().is_some() {
+            return self.settle(conn);
         }
         // Another process may have trained one meanwhile: then what this
         // one stored plain since is converted too.
@@ -271,38 +276,44 @@ impl Codec {
                     self.untrainable.set(true);
                     return Ok(());
                 }
-                // Its frames name it, so its id is chosen now.
-                let id: i64 = conn.query_row(
-                    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence
-                                          WHERE name = 'body_dicts'), 0),
-                                COALESCE((SELECT MAX(id) FROM body_dicts), 0)) + 1",
-                    [],
-                    |r| r.get(0),
-                )?;
-                let path = conn.path().filter(|p| !p.is_empty()).map(String::from);
-                *self.aside_work.borrow_mut() = Some(aside::Aside::start(samples, id, path)?);
+                let handle = std::thread::Builder::new()
+                    .name("tidings-train".into())
+                    .spawn(move || zstd::dict::from_samples(&samples, DICT_BYTES).ok())
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                *self.training.borrow_mut() = Some(handle);
                 return Ok(());
             }
         }
         self.convert(conn)
     }
 
-    /// Waits for the work aside, if any: the dictionary is stored and the
-    /// plain rows converted.
+    /// Waits for a dictionary being trained aside, if any, then stores it
+    /// and converts the plain rows.
     pub fn settle(&self, conn: &mut Connection) -> rusqlite::Result<()> {
-        self.take_aside(conn, true).map(|_| ())
+        let Some(handle) = self.training.borrow_mut().take() else {
+            return Ok(());
+        };
+        let Some(dict) = handle.join().ok().flatten() else {
+            self.untrainable.set(true);
+            return Ok(());
+        };
+        let tx = conn.transaction()?;
+        // Another process may have stored one meanwhile: that one is used.
+        self.forget_newest();
+        if self.newest(&tx)?.is_none() {
+            upgrade::keep(&tx, &dict)?;
+        }
+        tx.commit()?;
+        self.forget_newest();
+        self.convert(conn)
     }
 
     /// Converts the plain rows, training a dictionary first if there is
     /// none.
     fn convert(&self, conn: &mut Connection) -> rusqlite::Result<()> {
-        self.convert_from(conn, 0)
-    }
-
-    /// As [`Codec::convert`], for the rows from `from` on.
-    fn convert_from(&self, conn: &mut Connection, from: i64) -> rusqlite::Result<()> {
-        conn.execute_batch("DELETE FROM body_upgrade")?;
-        conn.execute("INSERT INTO body_upgrade (next_id) VALUES (?1)", [from])?;
+        conn.execute_batch(
+            "DELETE FROM body_upgrade; INSERT INTO body_upgrade (next_id) VALUES (0);",
+        )?;
         upgrade(conn, self, &mut |_| {})?;
         self.untrainable.set(self.newest(conn)?.is_none());
         self.arm_packer(conn)
@@ -515,7 +526,6 @@ fn decode_row(
     Ok((summary, content))
 }
 
-mod aside;
 mod pack;
 mod upgrade;
 pub use pack::Packer;

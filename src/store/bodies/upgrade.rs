@@ -113,9 +113,21 @@ fn upgrade_now(
                 rows.push((r.get(0)?, s, c));
             }
         }
+        // Deleted and inserted again rather than updated: SQLite leaves a
+        // page that an update shrinks as it is, while deleting frees the
+        // pages and inserting in order fills new ones.
         // A batch with nothing to convert is left alone.
         if let (true, Some((first, ..)), Some((last, ..))) = (changed, rows.first(), rows.last()) {
-            replace_range(&tx, *first, *last, &rows)?;
+            tx.execute(
+                "DELETE FROM article_bodies WHERE article_id BETWEEN ?1 AND ?2",
+                [first, last],
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)",
+            )?;
+            for (id, s, c) in &rows {
+                insert.execute(params![id, s, c])?;
+            }
         }
         let (seen, last_seen) = (rows.len() as i64, rows.last().map_or(next, |r| r.0));
         let done = if seen < BATCH { -1 } else { last_seen + 1 };
@@ -131,29 +143,6 @@ fn upgrade_now(
             }
             break;
         }
-    }
-    Ok(())
-}
-
-/// Replaces rows `first..=last` with `rows`. Deleted and inserted again
-/// rather than updated: SQLite leaves a page that an update shrinks as it
-/// is, while deleting frees the pages and inserting in order fills new
-/// ones.
-pub(super) fn replace_range(
-    conn: &Connection,
-    first: i64,
-    last: i64,
-    rows: &[(i64, Value, Value)],
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "DELETE FROM article_bodies WHERE article_id BETWEEN ?1 AND ?2",
-        [first, last],
-    )?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO article_bodies (article_id, summary, content) VALUES (?1, ?2, ?3)",
-    )?;
-    for (id, s, c) in rows {
-        insert.execute(params![id, s, c])?;
     }
     Ok(())
 }
