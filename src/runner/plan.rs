@@ -63,6 +63,7 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Origin;
     use crate::store::RemoteFeed;
 
     #[test]
@@ -94,12 +95,6 @@ mod tests {
         let names: Vec<&str> = p.jobs.iter().map(|j| j.feed.name.as_str()).collect();
         assert_eq!(names, ["Kept local", "Only here"]);
     }
-}
-
-#[cfg(test)]
-mod subscription_tests {
-    use super::*;
-    use crate::model::Origin;
 
     #[test]
     fn jobs_carry_each_feeds_subscription_and_origin() {
