@@ -46,10 +46,7 @@ pub fn run(ctx: &Context, args: &FetchArgs) -> Result<ExitCode, CliError> {
         only.push(store.feed_id(&feed.name)?);
     }
     let fetcher = Fetcher::new(&config).map_err(|e| CliError::Failed(e.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(config.settings.concurrency)
-        .build()
+    let runtime = crate::fetch::runtime(None, config.settings.concurrency)
         .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
     let alerter = crate::alerts::Alerter::new(&config);
     let sync_url = config.sync.as_ref().map(|s| s.url.to_string());

@@ -6,6 +6,9 @@ pub mod full_text;
 mod html;
 pub mod http;
 pub mod parse;
+mod threads;
+
+pub use threads::runtime;
 
 /// Why a feed could not be fetched or read (defined in `model`, beside the
 /// report that carries it).

@@ -69,11 +69,7 @@ pub fn run(opts: RunOptions) -> Result<(), UiError> {
         }
         _ => None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(config.settings.concurrency)
-        .enable_all()
-        .build()?;
+    let runtime = crate::fetch::runtime(Some(2), config.settings.concurrency)?;
     let mut first_status = None;
     let fetcher = if offline {
         None
