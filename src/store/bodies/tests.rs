@@ -386,6 +386,48 @@ fn a_frame_made_with_another_dictionary_is_encoded_again() {
 }
 
 #[test]
+fn samples_are_spread_over_the_whole_cache() {
+    let conn = plain_cache(TRAIN_AT * 3);
+    let codec = Codec::default();
+    let ids: Vec<i64> = conn
+        .prepare("SELECT article_id FROM article_bodies ORDER BY article_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let texts: Vec<Vec<u8>> = ids
+        .iter()
+        .map(|id| {
+            let (s, c) = codec.get(&conn, *id).unwrap().unwrap();
+            let mut t = s.unwrap_or_default().into_bytes();
+            t.extend_from_slice(c.unwrap_or_default().as_bytes());
+            t.truncate(SAMPLE_MAX);
+            t
+        })
+        .collect();
+    for count in [FIRST_SAMPLES, SAMPLES] {
+        let got = upgrade::samples(&conn, &codec, count).unwrap();
+        // One per position; with more positions than bodies, every body
+        // but the last.
+        let want = count.min(TRAIN_AT * 3 - 1);
+        assert_eq!(got.len() as i64, want, "{count}");
+        // From the first bodies to the last, in order.
+        let at: Vec<usize> = got
+            .iter()
+            .map(|g| texts.iter().position(|t| t == g).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]));
+        assert!(at[0] == 0 && *at.last().unwrap() >= texts.len() - 10);
+    }
+    // Too few to learn from: none.
+    let few = plain_cache(TRAIN_AT / 4);
+    assert!(upgrade::samples(&few, &codec, FIRST_SAMPLES)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
 fn a_dictionary_trained_aside_is_kept_and_what_waited_is_converted() {
     let mut conn = plain_cache(TRAIN_AT + 200);
     conn.execute("DELETE FROM body_upgrade", []).unwrap();

@@ -150,7 +150,7 @@ fn upgrade_now(
 /// Trains a dictionary from bodies spread over the cache and stores it.
 /// None when there are too few bodies or zstd cannot learn from them.
 fn train(conn: &Connection, codec: &Codec) -> rusqlite::Result<Option<i64>> {
-    let samples = samples(conn, codec)?;
+    let samples = samples(conn, codec, SAMPLES)?;
     if samples.is_empty() {
         return Ok(None);
     }
@@ -169,9 +169,13 @@ pub(super) fn keep(conn: &Connection, dict: &[u8]) -> rusqlite::Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-/// Bodies spread over the cache to train a dictionary from; none when
-/// there are too few to learn from.
-pub(super) fn samples(conn: &Connection, codec: &Codec) -> rusqlite::Result<Vec<Vec<u8>>> {
+/// Up to `count` bodies spread over the cache to train a dictionary from;
+/// none when there are too few to learn from.
+pub(super) fn samples(
+    conn: &Connection,
+    codec: &Codec,
+    count: i64,
+) -> rusqlite::Result<Vec<Vec<u8>>> {
     let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
         "SELECT MIN(article_id), MAX(article_id) FROM article_bodies",
         [],
@@ -188,11 +192,11 @@ pub(super) fn samples(conn: &Connection, codec: &Codec) -> rusqlite::Result<Vec<
             "SELECT article_id, summary, content FROM article_bodies
              WHERE article_id >= ?1 ORDER BY article_id LIMIT 1",
         )?;
-        for k in 0..SAMPLES {
+        for k in 0..count {
             if bytes >= SAMPLE_BYTES {
                 break;
             }
-            let at = lo + ((i128::from(hi - lo) * i128::from(k)) / i128::from(SAMPLES)) as i64;
+            let at = lo + ((i128::from(hi - lo) * i128::from(k)) / i128::from(count)) as i64;
             let mut rows = stmt.query([at])?;
             let Some(r) = rows.next()? else { break };
             let id: i64 = r.get(0)?;
@@ -211,7 +215,7 @@ pub(super) fn samples(conn: &Connection, codec: &Codec) -> rusqlite::Result<Vec<
             }
         }
     }
-    if (samples.len() as i64) < TRAIN_AT / 2 {
+    if (samples.len() as i64) < count.min(TRAIN_AT) / 2 {
         samples.clear();
     }
     Ok(samples)
