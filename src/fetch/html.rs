@@ -132,7 +132,7 @@ async fn listing(
     content_type: Option<String>,
     url: Url,
 ) -> Result<ListingPage, Error> {
-    tokio::task::spawn_blocking(move || {
+    super::threads::cpu(move || {
         let html = decode_html(&body, content_type.as_deref());
         scrape::extract_items(&html, &url, &rules)
     })
@@ -169,7 +169,7 @@ pub async fn read_page<T: Send + 'static>(
         Ok(Response::NotModified { .. }) => return Err(Error::UnexpectedNotModified),
         Err(e) => return Err(e),
     };
-    tokio::task::spawn_blocking(move || {
+    super::threads::cpu(move || {
         let html = decode_html(&body, content_type.as_deref());
         read(&html, &url)
     })

@@ -1,20 +1,20 @@
-//! The runtime fetches run on.
+//! The runtime fetches run on, and the threads their CPU work takes.
 //!
-//! Its threads download, parse and prepare articles at a lower priority
-//! than the cache's writer. Every result waits for the writer, so on a
-//! machine with few cores the writer must not queue behind work that is
-//! already ahead of it; the fetch threads take whatever time it leaves.
-//! The interface's own thread keeps its normal priority too.
+//! Parsing and preparing articles (and scraping pages) run on at most one
+//! thread fewer than the machine has cores. Every result waits for the
+//! cache's one writer, so on a machine with few cores the writer must not
+//! queue behind work that is already ahead of it: it keeps a core, and the
+//! fetches take the others. Downloads and name lookups are not limited.
 
 use std::io;
+use std::sync::OnceLock;
 use tokio::runtime::{Builder, Runtime};
-
-/// Niceness of the fetch threads: the lowest priority.
-const NICE: i32 = 19;
+use tokio::sync::Semaphore;
+use tokio::task::JoinError;
 
 /// A multi-threaded runtime for a [`super::Fetcher`], with `workers`
-/// worker threads (None: one per core) and at most `concurrency` threads
-/// parsing at once.
+/// worker threads (None: one per core) and at most `concurrency` blocking
+/// threads.
 pub fn runtime(workers: Option<usize>, concurrency: usize) -> io::Result<Runtime> {
     let mut builder = Builder::new_multi_thread();
     if let Some(n) = workers {
@@ -23,55 +23,63 @@ pub fn runtime(workers: Option<usize>, concurrency: usize) -> io::Result<Runtime
     builder
         .max_blocking_threads(concurrency.max(1))
         .enable_all()
-        .on_thread_start(lower_priority)
         .build()
 }
 
-/// Lowers the calling thread's priority; where threads have no priority
-/// of their own, or the system refuses, it stays as it was.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        use rustix::process::setpriority_process;
-        // On Linux a thread id names one thread, not the whole process.
-        let tid = rustix::thread::gettid();
-        if let Err(e) = setpriority_process(Some(tid), NICE) {
-            tracing::debug!("cannot lower a fetch thread's priority: {e}");
-        }
-    }
+/// Runs CPU work on a blocking thread, at most [`cpu_threads`] at once;
+/// the others wait their turn without holding a thread.
+pub(super) async fn cpu<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, JoinError> {
+    static TURNS: OnceLock<Semaphore> = OnceLock::new();
+    let turns = TURNS.get_or_init(|| Semaphore::new(cpu_threads()));
+    // The semaphore is never closed: a permit always comes.
+    let _turn = turns.acquire().await.ok();
+    tokio::task::spawn_blocking(work).await
+}
+
+/// One thread fewer than the machine has cores, and at least one.
+fn cpu_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .max(1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     #[test]
-    fn fetch_threads_run_at_a_lower_priority_and_the_caller_keeps_its_own() {
-        let rt = runtime(Some(1), 2).expect("a runtime");
-        let caller = priority();
-        let (worker, blocking) = rt.block_on(async {
-            let worker = tokio::spawn(async { priority() }).await.expect("worker");
-            let blocking = tokio::task::spawn_blocking(priority)
-                .await
-                .expect("blocking");
-            (worker, blocking)
+    fn cpu_work_leaves_the_writer_a_core() {
+        let rt = runtime(Some(2), 16).expect("a runtime");
+        let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let results = rt.block_on(async {
+            let tasks: Vec<_> = (0..12)
+                .map(|i| {
+                    let (now, most) = (now.clone(), most.clone());
+                    tokio::spawn(cpu(move || {
+                        let at = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(at, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        i * 2
+                    }))
+                })
+                .collect();
+            let mut out = Vec::new();
+            for t in tasks {
+                out.push(t.await.expect("task").expect("work"));
+            }
+            out
         });
-        assert_eq!(priority(), caller);
-        #[cfg(target_os = "linux")]
-        {
-            assert_eq!(worker, NICE);
-            assert_eq!(blocking, NICE);
+        assert_eq!(results, (0..12).map(|i| i * 2).collect::<Vec<_>>());
+        let most = most.load(Ordering::SeqCst);
+        assert!(most >= 1 && most <= cpu_threads(), "{most} at once");
+        assert!(cpu_threads() >= 1);
+        if let Ok(n) = std::thread::available_parallelism() {
+            assert!(n.get() == 1 || cpu_threads() < n.get());
         }
-        let _ = (worker, blocking);
-    }
-
-    /// The calling thread's niceness (0 where threads have none).
-    fn priority() -> i32 {
-        #[cfg(target_os = "linux")]
-        {
-            rustix::process::getpriority_process(Some(rustix::thread::gettid())).expect("nice")
-        }
-        #[cfg(not(target_os = "linux"))]
-        0
     }
 }
