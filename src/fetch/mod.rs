@@ -308,9 +308,8 @@ async fn parse_blocking(
     .map_err(Error::from)
 }
 
-/// A blocking task that ended without an answer (it panicked or the
-/// runtime is shutting down).
-fn stopped(task: &'static str, e: &tokio::task::JoinError) -> Error {
+/// CPU work that ended without an answer (it panicked).
+fn stopped(task: &'static str, e: &threads::Stopped) -> Error {
     Error::Stopped {
         task,
         detail: e.to_string(),

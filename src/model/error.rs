@@ -38,7 +38,7 @@ pub enum FetchError {
     /// A 304 to a request that sent no validators.
     #[error("unexpected 304")]
     UnexpectedNotModified,
-    /// A blocking task (`parser`, `scraper`) ended without an answer.
+    /// CPU work (`parser`, `scraper`) ended without an answer.
     #[error("{task} stopped: {detail}")]
     Stopped { task: &'static str, detail: String },
     #[error(transparent)]
