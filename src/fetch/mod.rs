@@ -215,8 +215,7 @@ fn later(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<
 }
 
 /// Turns a downloaded document into a feed ready to store: read by
-/// [`read_source`], then each article given to `finish` on a CPU thread,
-/// in the same turn as the parsing when nothing comes between.
+/// [`read_source`], then each article given to `finish` on a CPU thread.
 async fn read_document(
     http: &HttpClient,
     job: &Job,
@@ -225,87 +224,64 @@ async fn read_document(
     content_type: Option<String>,
     finish: Finish,
 ) -> Result<ParsedFeed, Error> {
-    // Articles filled from their pages are finished once filled.
-    let early = job.feed.full_text.is_none().then(|| finish.clone());
-    let (mut feed, finished) = read_source(http, job, body, url, content_type, early).await?;
-    if !finished {
-        let articles = std::mem::take(&mut feed.articles);
-        feed.articles = threads::cpu(move || {
-            let mut articles = articles;
-            articles.iter_mut().for_each(|a| finish(a));
-            articles
-        })
-        .await
-        .map_err(|e| stopped("parser", &e))?;
-    }
+    let mut feed = read_source(http, job, body, url, content_type).await?;
+    let articles = std::mem::take(&mut feed.articles);
+    feed.articles = threads::cpu(move || {
+        let mut articles = articles;
+        articles.iter_mut().for_each(|a| finish(a));
+        articles
+    })
+    .await
+    .map_err(|e| stopped("parser", &e))?;
     Ok(feed)
 }
 
 /// Turns a downloaded document into a feed according to the feed's kind.
 /// `auto` reads a feed as a feed; an HTML page with rules is scraped, and
-/// one without rules is followed to the feed it advertises. A parsed
-/// feed's articles go through `finish` when there is one; true when they
-/// did.
+/// one without rules is followed to the feed it advertises.
 async fn read_source(
     http: &HttpClient,
     job: &Job,
     body: Vec<u8>,
     url: Url,
     content_type: Option<String>,
-    finish: Option<Finish>,
-) -> Result<(ParsedFeed, bool), Error> {
+) -> Result<ParsedFeed, Error> {
     let is_html = || {
         !scrape::looks_like_feed(&body)
             && (scrape::looks_like_html(&body)
                 || content_type.as_deref().is_some_and(|c| c.contains("html")))
     };
-    let finished = finish.is_some();
-    let scraped = |feed| (feed, false);
     let mut feed = match job.feed.kind {
-        FeedKind::Feed => parse_blocking(body, url, content_type, finish).await?,
-        FeedKind::Html => {
-            return html::scrape(http, job, body, content_type, url)
-                .await
-                .map(scraped)
-        }
+        FeedKind::Feed => parse_blocking(body, url, content_type).await?,
+        FeedKind::Html => return html::scrape(http, job, body, content_type, url).await,
         FeedKind::Auto if is_html() => {
             if job.feed.html.is_some() {
-                return html::scrape(http, job, body, content_type, url)
-                    .await
-                    .map(scraped);
+                return html::scrape(http, job, body, content_type, url).await;
             }
             match html::advertised_feed(http, &body, &url, |u| job.may_visit(u)).await? {
                 Some((feed, feed_url, feed_type)) => {
-                    parse_blocking(feed, feed_url, feed_type, finish).await?
+                    parse_blocking(feed, feed_url, feed_type).await?
                 }
                 None => return Err(Error::NoAdvertisedFeed { url }),
             }
         }
-        FeedKind::Auto => parse_blocking(body, url, content_type, finish).await?,
+        FeedKind::Auto => parse_blocking(body, url, content_type).await?,
     };
     if let Some(rule) = &job.feed.full_text {
         full_text::fill(http, job, rule, &mut feed).await;
     }
-    Ok((feed, finished))
+    Ok(feed)
 }
 
-/// Parses a document on a CPU thread, then gives each article to `finish`.
 async fn parse_blocking(
     body: Vec<u8>,
     url: Url,
     content_type: Option<String>,
-    finish: Option<Finish>,
 ) -> Result<ParsedFeed, Error> {
-    threads::cpu(move || {
-        let mut feed: ParsedFeed = parse::parse_document(&body, content_type.as_deref(), &url)?;
-        if let Some(finish) = finish {
-            feed.articles.iter_mut().for_each(|a| finish(a));
-        }
-        Ok::<_, parse::ParseError>(feed)
-    })
-    .await
-    .map_err(|e| stopped("parser", &e))?
-    .map_err(Error::from)
+    threads::cpu(move || parse::parse_document(&body, content_type.as_deref(), &url))
+        .await
+        .map_err(|e| stopped("parser", &e))?
+        .map_err(Error::from)
 }
 
 /// CPU work that ended without an answer (it panicked).

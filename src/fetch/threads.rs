@@ -54,18 +54,13 @@ pub(super) async fn cpu<T: Send + 'static>(
             let _ = tx.send(out);
         }
     });
-    pool()
-        .ok_or(Stopped)?
-        .lock()
-        .map_err(|_| Stopped)?
-        .send(job)
-        .map_err(|_| Stopped)?;
+    pool().ok_or(Stopped)?.send(job).map_err(|_| Stopped)?;
     rx.await.map_err(|_| Stopped)
 }
 
 /// The pool's queue; None when not one thread could be started.
-fn pool() -> Option<&'static Mutex<Sender<Work>>> {
-    static POOL: OnceLock<Option<Mutex<Sender<Work>>>> = OnceLock::new();
+fn pool() -> Option<&'static Sender<Work>> {
+    static POOL: OnceLock<Option<Sender<Work>>> = OnceLock::new();
     POOL.get_or_init(|| {
         let (tx, rx) = channel::<Work>();
         let rx = Arc::new(Mutex::new(rx));
@@ -78,7 +73,7 @@ fn pool() -> Option<&'static Mutex<Sender<Work>>> {
                     .is_ok()
             })
             .count();
-        (started > 0).then(|| Mutex::new(tx))
+        (started > 0).then_some(tx)
     })
     .as_ref()
 }

@@ -321,6 +321,17 @@ mod tests {
     use crate::query::{parse, Query, SqlOptions};
     use crate::store::StoreError;
 
+    /// How many articles' contents are stored compressed.
+    fn compressed_contents(s: &Store) -> i64 {
+        s.conn
+            .query_row(
+                "SELECT COUNT(*) FROM article_bodies WHERE typeof(content) = 'blob'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
     fn list(s: &Store, q: &str) -> Vec<String> {
         let q = parse(q).unwrap();
         s.query(&q, &SqlOptions::default(), Utc::now(), Some(100))
@@ -405,14 +416,7 @@ mod tests {
             s.record(&r).unwrap();
         }
         s.settle_bodies().unwrap();
-        let blobs: i64 = s
-            .conn
-            .query_row(
-                "SELECT COUNT(*) FROM article_bodies WHERE typeof(content) = 'blob'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let blobs = compressed_contents(&s);
         assert_eq!(blobs, 1200);
         drop(s);
         // The last connection closing took the log back into the file.
@@ -696,14 +700,7 @@ mod tests {
             })
             .collect();
         s.record(&report(id, many)).unwrap();
-        let packed: i64 = s
-            .conn
-            .query_row(
-                "SELECT COUNT(*) FROM article_bodies WHERE typeof(content) = 'blob'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let packed = compressed_contents(&s);
         assert_eq!(packed, 1_200);
         let find = |s: &Store, title: &str| {
             let q = parse(&format!("title:\"{title}\"")).unwrap();

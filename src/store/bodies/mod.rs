@@ -51,9 +51,10 @@ pub(super) const TRAIN_AT: i64 = 1_000;
 /// Bodies sampled, spread over the cache, to train a dictionary.
 const SAMPLES: i64 = 4_000;
 /// Bodies sampled for the first dictionary of a cache being filled (by a
-/// refresh, trained aside): half as many train it in half the time, so
-/// fewer bodies wait plain to be converted, and they compress as well (a
-/// cold fetch of the benchmark's 15,000 bodies: 0.1 % larger).
+/// refresh, trained aside): half of the [`TRAIN_AT`] it holds then. It
+/// trains in half the time, so fewer bodies wait plain to be converted,
+/// and they compress as well (a cold fetch of the benchmark's 15,000
+/// bodies: 0.1 % larger).
 const FIRST_SAMPLES: i64 = 500;
 /// At most this much text is sampled, and at most this much of one body.
 const SAMPLE_BYTES: usize = 8 << 20;
