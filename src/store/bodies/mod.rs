@@ -284,7 +284,7 @@ impl Codec {
                 }
                 let handle = std::thread::Builder::new()
                     .name("tidings-train".into())
-                    .spawn(move || zstd::dict::from_samples(&samples, DICT_BYTES).ok())
+                    .spawn(move || train::train(&samples, DICT_BYTES, LEVEL))
                     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
                 *self.training.borrow_mut() = Some(handle);
                 return Ok(());
@@ -533,6 +533,7 @@ fn decode_row(
 }
 
 mod pack;
+mod train;
 mod upgrade;
 pub use pack::Packer;
 use pack::{columns, pack, worth_packing};

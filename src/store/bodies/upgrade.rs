@@ -154,7 +154,7 @@ fn train(conn: &Connection, codec: &Codec) -> rusqlite::Result<Option<i64>> {
     if samples.is_empty() {
         return Ok(None);
     }
-    let Ok(dict) = zstd::dict::from_samples(&samples, DICT_BYTES) else {
+    let Some(dict) = super::train::train(&samples, DICT_BYTES, LEVEL) else {
         return Ok(None);
     };
     keep(conn, &dict).map(Some)
