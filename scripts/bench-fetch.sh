@@ -11,8 +11,8 @@
 #             -x print-unread
 #   tidings:  fetch (cold), fetch --force (second: all 304), list --json
 # It prints a markdown table (wall s, peak RSS, requests and 304s per run, counted by
-# the servers) and the newsboat/tidings ratios against the targets (cold >= 3x,
-# steady >= 10x, peak memory below newsboat's).
+# the servers) and the newsboat/tidings ratios against the targets (cold >= 6x,
+# steady >= 30x, peak memory below newsboat's).
 #
 # Environment (all optional):
 #   SHARED=DIR          where gen_feeds.py and serve.py are (default REPO/../shared/bench)

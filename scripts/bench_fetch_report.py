@@ -149,8 +149,8 @@ def cmd_report(a):
     print("| comparison | ratio | target | verdict |")
     print("| --- | ---: | ---: | --- |")
     checks = [
-        ("cold: nb-cold / td-cold wall", ratio("nb-cold", "td-cold", "wall"), 3.0),
-        ("steady (all 304): nb-steady / td-steady wall", ratio("nb-steady", "td-steady", "wall"), 10.0),
+        ("cold: nb-cold / td-cold wall", ratio("nb-cold", "td-cold", "wall"), 6.0),
+        ("steady (all 304): nb-steady / td-steady wall", ratio("nb-steady", "td-steady", "wall"), 30.0),
     ]
     nbp, tdp = peak("nb-"), peak("td-")
     mem = (nbp / tdp) if (nbp and tdp) else None
