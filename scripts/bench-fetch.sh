@@ -10,9 +10,11 @@
 #   newsboat: -x reload (cold), -x reload (second), -x reload (third: all 304),
 #             -x print-unread
 #   tidings:  fetch (cold), fetch --force (second: all 304), list --json
+# ROUNDS times over, alternating the two readers, each round from empty caches.
 # It prints a markdown table (wall s, peak RSS, requests and 304s per run, counted by
 # the servers) and the newsboat/tidings ratios against the targets (cold >= 6x,
-# steady >= 30x, peak memory below newsboat's).
+# steady >= 30x, peak memory below newsboat's). With several rounds each ratio is
+# the median of the rounds' ratios, and every round's value is shown.
 #
 # Environment (all optional):
 #   SHARED=DIR          where gen_feeds.py and serve.py are (default REPO/../shared/bench)
@@ -25,6 +27,7 @@
 #   SEED_CACHE=FILE     tidings' cold fetch starts from a copy of this cache (for
 #                       example a million articles from tidings-bench) instead of an
 #                       empty one; its feeds are not in the config, so not fetched
+#   ROUNDS=N            rounds of every run (default 1; figures for notes: 3 or more)
 #   RUN_TIMEOUT=S       bound on each measured command (default 600)
 #   BUILD_TIMEOUT=S     bound on cargo build (default 1800)
 #   MAX_SECONDS=S       servers stop by themselves after this (default 1800)
@@ -54,6 +57,7 @@ NEWSBOAT_THREADS=${NEWSBOAT_THREADS:-8}
 SKIP_NEWSBOAT=${SKIP_NEWSBOAT:-0}
 SEED_CACHE=${SEED_CACHE:-}
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
+ROUNDS=${ROUNDS:-1}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1800}
 MAX_SECONDS=${MAX_SECONDS:-1800}
 KEEP=${KEEP:-0}
@@ -64,7 +68,7 @@ log() { printf '[bench-fetch %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
-for v in FEEDS ITEMS HOSTS PORT NEWSBOAT_THREADS RUN_TIMEOUT BUILD_TIMEOUT MAX_SECONDS; do
+for v in FEEDS ITEMS HOSTS PORT NEWSBOAT_THREADS RUN_TIMEOUT BUILD_TIMEOUT MAX_SECONDS ROUNDS; do
     is_uint "${!v}" || die "$v must be a non-negative integer, got '${!v}'"
 done
 ((FEEDS >= 1 && FEEDS <= 100000)) || die "FEEDS must be 1..100000"
@@ -72,6 +76,7 @@ done
 ((HOSTS >= 1 && HOSTS <= 254)) || die "HOSTS must be 1..254 (127.0.0.1..127.0.0.HOSTS)"
 ((PORT <= 65535)) || die "PORT must be 0..65535"
 ((MAX_SECONDS >= 1 && MAX_SECONDS <= 7200)) || die "MAX_SECONDS must be 1..7200"
+((ROUNDS >= 1 && ROUNDS <= 20)) || die "ROUNDS must be 1..20"
 
 # Everything here is loopback: never let a proxy setting divert it.
 unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY
@@ -127,10 +132,11 @@ RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 TD_BROKEN=0
 
-# record KEY LABEL STATUS WALL RSS_KB REQUESTS N304 NOTE
+# record KEY LABEL STATUS WALL RSS_KB REQUESTS N304 NOTE (of round ROUND)
+ROUND=1
 record() {
     local IFS=$'\t'
-    printf '%s\n' "$*" >>"$RESULTS"
+    printf '%s\n' "$*"$'\t'"$ROUND" >>"$RESULTS"
 }
 
 # --- 1. build tidings (first, so the servers' time bound is not spent on it) -------
@@ -195,12 +201,17 @@ log "servers ready on port $PORT"
 python3 "$HELPER" spread --urls "$WORK/data/urls" --hosts "$HOSTS" --port "$PORT" \
     --out-urls "$WORK/urls" --out-toml "$WORK/tidings.toml" --settings "$TIDINGS_SETTINGS"
 mkdir -p "$WORK/nbhome" "$WORK/td"
-if [[ -n $SEED_CACHE ]]; then
-    log "seeding tidings' cache from $SEED_CACHE ..."
-    cp "$SEED_CACHE" "$WORK/td/cache.db" || die "cannot copy $SEED_CACHE"
-    # The copy is written out before anything is timed.
-    sync
-fi
+# Each round starts both readers from empty caches (or tidings' from the seed).
+fresh_caches() {
+    rm -f "$WORK/nb-cache.db" "$WORK/nb-cache.db.lock"
+    rm -f "$WORK/td/cache.db" "$WORK/td/cache.db-wal" "$WORK/td/cache.db-shm"
+    if [[ -n $SEED_CACHE ]]; then
+        log "seeding tidings' cache from $SEED_CACHE ..."
+        cp "$SEED_CACHE" "$WORK/td/cache.db" || die "cannot copy $SEED_CACHE"
+        # The copy is written out before anything is timed.
+        sync
+    fi
+}
 cat >"$WORK/newsboat.conf" <<EOF
 reload-threads $NEWSBOAT_THREADS
 auto-reload no
@@ -246,6 +257,10 @@ run_timed() {
 }
 
 ARTICLES=$((FEEDS * ITEMS))
+
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+((ROUNDS == 1)) || log "round $ROUND of $ROUNDS"
+fresh_caches
 
 # --- 3a. newsboat --------------------------------------------------------------------
 if ((HAVE_NEWSBOAT)); then
@@ -342,13 +357,15 @@ else
     fi
 fi
 
+done
+
 # --- 4. report -----------------------------------------------------------------------
 rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null || true) ]]; then
     rev+="+dirty"
 fi
 echo
-echo "## bench-fetch: $FEEDS feeds x $ITEMS items ($ARTICLES articles, $DATA_MB MB) on $HOSTS loopback hosts"
+echo "## bench-fetch: $FEEDS feeds x $ITEMS items ($ARTICLES articles, $DATA_MB MB) on $HOSTS loopback hosts, $ROUNDS round(s)"
 echo
 echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; tidings $rev (${TIDINGS_BIN:-not built}, settings: ${TIDINGS_SETTINGS:-defaults}); $NB_VERSION, reload-threads $NEWSBOAT_THREADS"
 echo

@@ -109,42 +109,57 @@ def cmd_report(a):
             if not line:
                 continue
             f = line.split("\t")
-            f += ["-"] * (8 - len(f))
-            rows.append(dict(zip(["key", "label", "status", "wall", "rss", "req", "n304", "note"], f)))
-    by = {r["key"]: r for r in rows}
+            f += ["-"] * (9 - len(f))
+            rows.append(dict(zip(["key", "label", "status", "wall", "rss", "req", "n304", "note", "round"], f)))
+    by = {(r["key"], r["round"]): r for r in rows}
+    rounds = sorted({r["round"] for r in rows}, key=lambda x: (num(x) is None, num(x), x))
+    several = len(rounds) > 1
 
-    print("| run | wall s | peak RSS MB | requests | 304s | status |")
-    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    print("| run |%s wall s | peak RSS MB | requests | 304s | status |" % (" round |" if several else ""))
+    print("| --- |%s ---: | ---: | ---: | ---: | --- |" % (" ---: |" if several else ""))
     for r in rows:
         wall = num(r["wall"])
         rss = num(r["rss"])
         status = r["status"] + ((": " + r["note"]) if r["note"] not in ("", "-") else "")
-        print("| %s | %s | %s | %s | %s | %s |" % (
+        print("| %s |%s %s | %s | %s | %s | %s |" % (
             r["label"],
+            (" %s |" % r["round"]) if several else "",
             "%.2f" % wall if wall is not None else "-",
             "%.1f" % (rss / 1024.0) if rss is not None else "-",
             r["req"], r["n304"], status))
     print()
 
-    def ok(k):
-        r = by.get(k)
+    def ok(k, rnd):
+        r = by.get((k, rnd))
         return r is not None and r["status"] == "ok"
 
-    def ratio(nb, td, field):
-        if not (ok(nb) and ok(td)):
+    def ratio_in(nb, td, field, rnd):
+        if not (ok(nb, rnd) and ok(td, rnd)):
             return None
-        x, y = num(by[nb][field]), num(by[td][field])
+        x, y = num(by[(nb, rnd)][field]), num(by[(td, rnd)][field])
         if x is None or y is None:
             return None
         return x / max(y, 0.005 if field == "wall" else 1.0)
+
+    def ratio(nb, td, field):
+        """The median over the rounds, and each round's value; None when a
+        round has none (a failed or skipped run)."""
+        each = [ratio_in(nb, td, field, rnd) for rnd in rounds]
+        if not each or any(v is None for v in each):
+            return None, each
+        ordered = sorted(each)
+        mid = len(ordered) // 2
+        median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+        return median, each
 
     def peak(prefix):
         vals = [num(r["rss"]) for r in rows if r["key"].startswith(prefix) and r["status"] == "ok"]
         vals = [v for v in vals if v is not None]
         return max(vals) if vals else None
 
-    print("Ratios newsboat / tidings (higher is better for tidings), %d feeds x %d items%s:"
-          % (a.feeds, a.items, (" on %d hosts" % a.hosts) if a.hosts else ""))
+    print("Ratios newsboat / tidings (higher is better for tidings), %d feeds x %d items%s%s:"
+          % (a.feeds, a.items, (" on %d hosts" % a.hosts) if a.hosts else "",
+             (", median of %d rounds (each round's in brackets)" % len(rounds)) if several else ""))
     print()
     print("| comparison | ratio | target | verdict |")
     print("| --- | ---: | ---: | --- |")
@@ -154,12 +169,12 @@ def cmd_report(a):
     ]
     nbp, tdp = peak("nb-"), peak("td-")
     mem = (nbp / tdp) if (nbp and tdp) else None
-    checks.append(("memory: max peak RSS over all runs, newsboat / tidings", mem, 1.0))
+    checks.append(("memory: max peak RSS over all runs, newsboat / tidings", (mem, []), 1.0))
     checks.append(("memory: peak RSS of the cold runs, nb-cold / td-cold", ratio("nb-cold", "td-cold", "rss"), 1.0))
     checks.append(("listing: nb print-unread / td list --json wall",
                    ratio("nb-list", "td-list", "wall"), None))
     missed = 0
-    for name, val, target in checks:
+    for name, (val, each), target in checks:
         if val is None:
             verdict = "n/a"
             if target is not None:
@@ -172,7 +187,10 @@ def cmd_report(a):
             verdict = "MISS"
             missed += 1
         tgt = "-" if target is None else ("> 1" if target == 1.0 else ">= %g" % target)
-        print("| %s | %s | %s | %s |" % (name, "-" if val is None else "%.2fx" % val, tgt, verdict))
+        shown = "-" if val is None else "%.2fx" % val
+        if several and len(each) > 1 and val is not None:
+            shown += " (%s)" % ", ".join("%.2f" % v for v in each)
+        print("| %s | %s | %s | %s |" % (name, shown, tgt, verdict))
     print()
     return 2 if missed else 0
 
