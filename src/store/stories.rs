@@ -17,8 +17,17 @@ use std::collections::{HashMap, HashSet};
 pub(super) struct Candidates {
     /// The sort times read so far, inclusive.
     read: Option<(i64, i64)>,
-    days: HashMap<i64, Vec<Candidate>>,
+    days: HashMap<i64, Day>,
     ids: HashSet<i64>,
+}
+
+/// One day's candidates, their SimHashes apart: a new article is compared
+/// with every candidate within the window, and a scan of the hashes alone
+/// finds the few near ones quickly.
+#[derive(Debug, Default)]
+struct Day {
+    hashes: Vec<i64>,
+    articles: Vec<Candidate>,
 }
 
 const DAY: i64 = 86_400;
@@ -30,7 +39,9 @@ impl Candidates {
 
     fn add(&mut self, c: Candidate) {
         if self.ids.insert(c.id) {
-            self.days.entry(c.time.div_euclid(DAY)).or_default().push(c);
+            let day = self.days.entry(c.time.div_euclid(DAY)).or_default();
+            day.hashes.push(c.simhash);
+            day.articles.push(c);
         }
     }
 
@@ -39,12 +50,16 @@ impl Candidates {
     fn near(&self, time: i64, window: i64, feed: i64, hash: i64) -> Vec<Candidate> {
         let mut out: Vec<(u32, Candidate)> = Vec::new();
         for day in (time - window).div_euclid(DAY)..=(time + window).div_euclid(DAY) {
-            for c in self.days.get(&day).into_iter().flatten() {
+            let Some(d) = self.days.get(&day) else {
+                continue;
+            };
+            for (h, c) in d.hashes.iter().zip(&d.articles) {
+                let dist = crate::story::distance(hash, *h);
+                if dist > crate::story::MAX_DISTANCE {
+                    continue;
+                }
                 if c.feed != feed && (c.time - time).abs() <= window {
-                    let d = crate::story::distance(hash, c.simhash);
-                    if d <= crate::story::MAX_DISTANCE {
-                        out.push((d, *c));
-                    }
+                    out.push((dist, *c));
                 }
             }
         }
