@@ -449,17 +449,23 @@ impl Config {
 
 /// `config` with the last good copy of each of its lists from the cache.
 pub fn with_cached(config: &Config, store: &crate::store::Store) -> Config {
+    with_copies(config, |url| match store.list_copy(url) {
+        Ok(copy) => copy.map(|c| c.body),
+        Err(e) => {
+            tracing::warn!("cannot read the cached list {url}: {e}");
+            None
+        }
+    })
+}
+
+/// `config` with each of its lists' copy that `copy` gives for its address.
+pub fn with_copies(config: &Config, copy: impl Fn(&str) -> Option<String>) -> Config {
     let mut out = config.own();
     for list in &config.lists {
-        let copy = match store.list_copy(list.url.as_str()) {
-            Ok(Some(c)) => c,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::warn!("cannot read the cached list {}: {e}", list.url);
-                continue;
-            }
+        let Some(body) = copy(list.url.as_str()) else {
+            continue;
         };
-        match parse(&copy.body, &list.name) {
+        match parse(&body, &list.name) {
             Ok(doc) => {
                 merge(&mut out, list, doc);
             }

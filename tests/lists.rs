@@ -385,3 +385,53 @@ fn export_a_list_and_import_it_back_unchanged() {
         expected
     );
 }
+
+/// `doctor` reports a failing feed that a shared list brings, as it does
+/// the config's own, and forgets it once the list no longer has it.
+#[test]
+fn doctor_reports_a_listed_feed_that_fails() {
+    let server = TestServer::start();
+    serve_feeds(&server, &["ok"]);
+    server.route("/gone.xml", Route::status(404));
+    let entry = |name: &str, path: &str| {
+        format!(
+            "[[feed]]\nname = \"{name}\"\nurl = \"{}\"\n",
+            server.url(path)
+        )
+    };
+    server.route(
+        "/team.toml",
+        list_route(&format!(
+            "{}{}",
+            entry("Fine", "/ok.xml"),
+            entry("Gone", "/gone.xml")
+        )),
+    );
+    let sb = Sandbox::new();
+    config_with_list(&sb, &server.url("/team.toml"), "");
+    let (ok, _, _) = fetch(&sb);
+    assert!(!ok);
+    let doctor = |sb: &Sandbox| {
+        let out = sb.cmd().arg("doctor").output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = doctor(&sb);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("FAIL  feed \"Gone\": the last fetch") && out.contains("404"),
+        "{out}"
+    );
+    assert!(!out.contains("\"Fine\""), "{out}");
+    assert!(out.ends_with("1 problem found\n"), "{out}");
+
+    // The list drops it: no longer the user's concern.
+    server.route("/team.toml", list_route(&entry("Fine", "/ok.xml")));
+    let (ok, _, err) = fetch(&sb);
+    assert!(ok, "{err}");
+    let (code, out) = doctor(&sb);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.ends_with("no problems found\n"), "{out}");
+}

@@ -180,9 +180,21 @@ fn check_cache(
         );
     }
     let now = Utc::now();
+    // Feeds followed through shared lists are the user's too.
+    let followed = config.map(|c| {
+        crate::lists::with_copies(c, |url| {
+            h.lists
+                .iter()
+                .find(|(u, _)| u == url)
+                .map(|(_, body)| body.clone())
+        })
+    });
     for (name, at, error) in &h.failing {
-        // Feeds no longer in the config are not the user's concern.
-        if config.is_some_and(|c| !c.feeds.iter().any(|f| &f.name == name)) {
+        // Feeds no longer followed are not the user's concern.
+        if followed
+            .as_ref()
+            .is_some_and(|c| !c.feeds.iter().any(|f| &f.name == name))
+        {
             continue;
         }
         let when = at.map_or(String::new(), |t| {

@@ -21,6 +21,8 @@ pub struct Health {
     pub schema: (i64, i64),
     /// Feeds whose last fetch failed: name, when, why.
     pub failing: Vec<(String, Option<DateTime<Utc>>, String)>,
+    /// The last good copy of each shared list: address and text.
+    pub lists: Vec<(String, String)>,
 }
 
 /// Opens the cache read-only (nothing is created or migrated) and checks it.
@@ -63,6 +65,19 @@ pub fn inspect(path: &Path) -> Result<Health> {
     } else {
         (0, 0, Vec::new())
     };
+    // Caches from before shared lists have no table for them.
+    let has_lists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lists')",
+        [],
+        |r| r.get(0),
+    )?;
+    let lists = if has_lists {
+        conn.prepare("SELECT url, body FROM lists")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        Vec::new()
+    };
     Ok(Health {
         bytes,
         problems,
@@ -70,6 +85,7 @@ pub fn inspect(path: &Path) -> Result<Health> {
         feeds,
         schema: (version, known),
         failing,
+        lists,
     })
 }
 
