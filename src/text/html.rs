@@ -70,7 +70,7 @@ fn strip(html: &str, join_inline: bool) -> String {
     let bytes = html.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let Some(off) = html.get(i..).and_then(|r| r.find(['<', '&'])) else {
+        let Some(off) = bytes.get(i..).and_then(|r| memchr::memchr2(b'<', b'&', r)) else {
             out.push_str(html.get(i..).unwrap_or(""));
             break;
         };

@@ -31,12 +31,12 @@ impl Pass<'_> {
     /// numeric ones are kept, DTD entities and HTML names are expanded,
     /// and any other `&` or `<` is escaped.
     pub(super) fn fix_refs<'s>(&mut self, s: &'s str) -> Result<Cow<'s, str>, ParseProblem> {
-        if !s.bytes().any(|b| matches!(b, b'&' | b'<' | b'>')) {
+        if memchr::memchr3(b'&', b'<', b'>', s.as_bytes()).is_none() {
             return Ok(Cow::Borrowed(s));
         }
         let mut out = String::with_capacity(s.len() + 8);
         let mut rest = s;
-        while let Some(at) = rest.find(['&', '<', '>']) {
+        while let Some(at) = memchr::memchr3(b'&', b'<', b'>', rest.as_bytes()) {
             out.push_str(&rest[..at]);
             let c = rest.as_bytes()[at];
             rest = &rest[at + 1..];
