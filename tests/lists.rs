@@ -409,8 +409,6 @@ fn doctor_reports_a_listed_feed_that_fails() {
     );
     let sb = Sandbox::new();
     config_with_list(&sb, &server.url("/team.toml"), "");
-    let (ok, _, _) = fetch(&sb);
-    assert!(!ok);
     let doctor = |sb: &Sandbox| {
         let out = sb.cmd().arg("doctor").output().unwrap();
         (
@@ -418,8 +416,22 @@ fn doctor_reports_a_listed_feed_that_fails() {
             String::from_utf8_lossy(&out.stdout).into_owned(),
         )
     };
+    // Before the first fetch the list is not read yet: a warning only.
+    sb.cmd().args(["count", "x"]).output().unwrap();
+    let (_, out) = doctor(&sb);
+    let team = format!("list \"Team\" {}", server.url("/team.toml"));
+    assert!(
+        out.contains(&format!("warn  {team}: not read yet")),
+        "{out}"
+    );
+    let (ok, _, _) = fetch(&sb);
+    assert!(!ok);
     let (code, out) = doctor(&sb);
     assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(&format!("ok    {team}: 2 feeds, 0 views, copy from ")),
+        "{out}"
+    );
     assert!(
         out.contains("FAIL  feed \"Gone\": the last fetch") && out.contains("404"),
         "{out}"

@@ -126,12 +126,12 @@ fn doctor_finds_nothing_wrong_with_a_good_setup() {
     let lines: Vec<&str> = out.lines().collect();
     assert!(
         lines[0].starts_with("ok    config ")
-            && lines[0].ends_with(": 1 feeds, 0 views, 0 ignore rules"),
+            && lines[0].ends_with(": 1 feed, 0 views, 0 ignore rules"),
         "{out}"
     );
     assert!(
         lines[1].starts_with("ok    cache ")
-            && lines[1].contains("1 articles in 1 feeds, integrity ok"),
+            && lines[1].contains("1 article in 1 feed, integrity ok"),
         "{out}"
     );
     assert!(

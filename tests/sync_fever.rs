@@ -427,7 +427,7 @@ fn sync_with_coldsweat() {
     cs.start();
     let out = t.ok(&["doctor"]);
     assert!(
-        out.contains("signed in as reader@example.org, 1 subscriptions"),
+        out.contains("signed in as reader@example.org, 1 subscription"),
         "{out}"
     );
     let r = t.sync();

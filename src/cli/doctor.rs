@@ -1,7 +1,7 @@
 //! `tidings doctor`: checks the config, the cache and (with `--network`)
 //! each feed, one line per finding.
 
-use super::{CliError, Context};
+use super::{plural, CliError, Context};
 use crate::config::{Config, FeedConfig};
 use crate::fetch::http::{HttpClient, Response};
 use crate::model::FetchState;
@@ -100,11 +100,11 @@ fn check_config(ctx: &Context, found: &mut Findings) -> Result<Option<Config>, C
             found.add(
                 Level::Ok,
                 format!(
-                    "config {}: {} feeds, {} views, {} ignore rules",
+                    "config {}: {}, {}, {}",
                     path.display(),
-                    c.feeds.len(),
-                    c.views.len(),
-                    c.ignore.len()
+                    plural(c.feeds.len(), "feed", "feeds"),
+                    plural(c.views.len(), "view", "views"),
+                    plural(c.ignore.len(), "ignore rule", "ignore rules")
                 ),
             );
             Ok(Some(c))
@@ -162,11 +162,19 @@ fn check_cache(
         found.add(
             Level::Ok,
             format!(
-                "cache {}: {}, {} articles in {} feeds, integrity ok",
+                "cache {}: {}, {} in {}, integrity ok",
                 path.display(),
                 size(h.bytes),
-                h.articles,
-                h.feeds
+                plural(
+                    usize::try_from(h.articles).unwrap_or(usize::MAX),
+                    "article",
+                    "articles"
+                ),
+                plural(
+                    usize::try_from(h.feeds).unwrap_or(usize::MAX),
+                    "feed",
+                    "feeds"
+                )
             ),
         );
     } else {
@@ -181,14 +189,43 @@ fn check_cache(
     }
     let now = Utc::now();
     // Feeds followed through shared lists are the user's too.
-    let followed = config.map(|c| {
-        crate::lists::with_copies(c, |url| {
-            h.lists
-                .iter()
-                .find(|(u, _)| u == url)
-                .map(|(_, body)| body.clone())
-        })
-    });
+    let copy = |url: &str| h.lists.iter().find(|(u, _, _)| u == url);
+    let followed = config
+        .map(|c| crate::lists::with_copies(c, |url| copy(url).map(|(_, body, _)| body.clone())));
+    if let (Some(c), Some(f)) = (config, followed.as_ref()) {
+        for list in &c.lists {
+            let url = list.url.as_str();
+            let name = &list.name;
+            let Some((_, body, at)) = copy(url) else {
+                found.add(
+                    Level::Warn,
+                    format!("list \"{name}\" {url}: not read yet; `tidings fetch` reads it"),
+                );
+                continue;
+            };
+            if let Err(e) = crate::lists::parse(body, name) {
+                found.add(
+                    Level::Fail,
+                    format!("list \"{name}\" {url}: its last copy no longer reads: {e}"),
+                );
+                continue;
+            }
+            let mine = Some(name);
+            let feeds = f.feeds.iter().filter(|x| x.list.as_ref() == mine).count();
+            let views = f.views.iter().filter(|x| x.list.as_ref() == mine).count();
+            let when = at.map_or(String::new(), |t| {
+                format!(", copy from {}", crate::render::age(t, now))
+            });
+            found.add(
+                Level::Ok,
+                format!(
+                    "list \"{name}\" {url}: {}, {}{when}",
+                    plural(feeds, "feed", "feeds"),
+                    plural(views, "view", "views")
+                ),
+            );
+        }
+    }
     for (name, at, error) in &h.failing {
         // Feeds no longer followed are not the user's concern.
         if followed
@@ -248,8 +285,9 @@ fn check_sync(ctx: &Context, config: &Config, found: &mut Findings) -> Result<()
         Ok(Ok(c)) => found.add(
             Level::Ok,
             format!(
-                "{server}: signed in as {}, {} subscriptions",
-                sync.username, c.subscriptions
+                "{server}: signed in as {}, {}",
+                sync.username,
+                plural(c.subscriptions, "subscription", "subscriptions")
             ),
         ),
         Ok(Err(e)) => found.add(Level::Fail, format!("{server}: {e}")),

@@ -2,7 +2,7 @@
 //! appended to the config file. `--newsboat-cache PATH`: read and starred
 //! state from newsboat's cache.db, carried over to the cached articles.
 
-use super::{CliError, Context};
+use super::{plural, CliError, Context};
 use crate::config::{Config, ConfigError};
 use crate::import::{self, Plan};
 use std::io::Write;
@@ -151,10 +151,6 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> {
         let _ = std::fs::remove_file(&tmp);
         err(e)
     })
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What was (or would be) added, skipped and left untranslated.

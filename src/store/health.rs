@@ -21,8 +21,9 @@ pub struct Health {
     pub schema: (i64, i64),
     /// Feeds whose last fetch failed: name, when, why.
     pub failing: Vec<(String, Option<DateTime<Utc>>, String)>,
-    /// The last good copy of each shared list: address and text.
-    pub lists: Vec<(String, String)>,
+    /// The last good copy of each shared list: address, text, and when
+    /// it was read.
+    pub lists: Vec<(String, String, Option<DateTime<Utc>>)>,
 }
 
 /// Opens the cache read-only (nothing is created or migrated) and checks it.
@@ -72,8 +73,14 @@ pub fn inspect(path: &Path) -> Result<Health> {
         |r| r.get(0),
     )?;
     let lists = if has_lists {
-        conn.prepare("SELECT url, body FROM lists")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        conn.prepare("SELECT url, body, fetched_at FROM lists")?
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, Option<i64>>(2)?.map(from_ts),
+                ))
+            })?
             .collect::<rusqlite::Result<_>>()?
     } else {
         Vec::new()
