@@ -367,12 +367,12 @@ fn init_logging(file: Option<&std::path::Path>) -> Option<()> {
         .ok()
 }
 
-/// Width for text output: the terminal's, else 80.
 /// `n` and the noun that goes with it: "1 feed", "2 feeds".
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Width for text output: the terminal's, else 80.
 fn output_width() -> usize {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
