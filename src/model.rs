@@ -40,11 +40,13 @@ pub struct ParsedArticle {
 }
 
 /// What storing an article derives from it: its change hash, the plain
-/// text the full-text index gets, and what stories compare.
+/// text the full-text index gets (and its words' initials), and what
+/// stories compare.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Prepared {
     pub content_hash: i64,
     pub index_body: String,
+    pub index_initials: String,
     pub link_key: Option<String>,
     pub simhash: Option<i64>,
     /// The bodies compressed for the cache, when it had a dictionary.

@@ -25,7 +25,7 @@ use std::fmt;
 use std::ops::Range;
 
 pub use ast::{Expr, Flag, Query, Sort, SortKey, Term, TermKind, Text, Unit, When};
-pub use fts::{body_text, html_to_text, join_body};
+pub use fts::{body_text, html_to_text, initials, join_body};
 pub use highlight::title_highlights;
 pub use parser::{parse, parse_with, ParseOptions};
 pub use short::{has_prefix, split_short_prefix};

@@ -1,8 +1,8 @@
 //! One- and two-letter prefixes: what search-as-you-type sends on a word's
-//! first keys. The full-text index keeps a prefix index for one letter only
-//! (see `store::fts::FTS_ONE_PREFIX_MIGRATION`), so `he*` merges the lists
-//! of every word starting "he"; and `h*`, though one list, names most of a
-//! cache, which is slow to gather. Such a word is split off here so the
+//! first keys. The full-text index answers `h*` from one list, of the
+//! articles having a word with that initial (see `query::fts::initials`),
+//! and `he*` by merging the lists of every word starting "he"; either names
+//! much of a cache, which is slow to gather. Such a word is split off here so the
 //! store can walk the rest of the query in list order and test each
 //! article's words itself, stopping at a page.
 

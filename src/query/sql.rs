@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, Months, NaiveDate, NaiveTime, TimeDelta, Utc
 use rusqlite::types::Value;
 
 use super::ast::{Expr, Flag, Query, Sort, SortKey, Term, TermKind, Unit, When};
-use super::fts::{self, fts_string};
+use super::fts::{self, fts_term};
 pub use super::options::{IgnoreRule, SqlOptions};
 use super::QueryError;
 
@@ -129,11 +129,11 @@ fn fts_match(e: &Expr, group: bool) -> Option<String> {
         Expr::Term(Term {
             kind: TermKind::Text(t),
             ..
-        }) => Some(fts_string(t)),
+        }) => Some(fts_term(t, false)),
         Expr::Term(Term {
             kind: TermKind::Title(t),
             ..
-        }) => Some(format!("{{title}} : {}", fts_string(t))),
+        }) => Some(fts_term(t, true)),
         Expr::Or(items) if group => items
             .iter()
             .map(|i| fts_match(i, group))
@@ -335,8 +335,8 @@ impl Compiler<'_> {
     fn term(&mut self, t: &Term, out: &mut String) -> Result<(), QueryError> {
         match &t.kind {
             // Normally taken by `fts_match` before getting here.
-            TermKind::Text(x) => self.fts(FTS_IN, fts_string(x), out),
-            TermKind::Title(x) => self.fts(FTS_IN, format!("{{title}} : {}", fts_string(x)), out),
+            TermKind::Text(x) => self.fts(FTS_IN, fts_term(x, false), out),
+            TermKind::Title(x) => self.fts(FTS_IN, fts_term(x, true), out),
             TermKind::Feed { .. } | TermKind::Tag(_) if self.walk_feeds => {
                 // `+` keeps SQLite from starting at each feed's articles.
                 out.push('+');

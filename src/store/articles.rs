@@ -9,9 +9,10 @@ use super::bodies::Codec;
 use super::fts::{fts_insert_text, fts_upsert_text};
 use super::{to_ts, Result};
 use crate::model::{FeedId, ParsedArticle, Prepared, WriteStats};
-use crate::query::{body_text, html_to_text, join_body};
+use crate::query::{body_text, html_to_text, initials, join_body};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, CachedStatement, Connection};
+use std::borrow::Cow;
 
 /// What an article came through: a feed document or a sync server.
 #[derive(Debug, Clone, Copy)]
@@ -30,9 +31,16 @@ pub(super) enum Via<'a> {
 /// An article already in the cache: its row id and content hash.
 pub(super) type Found = (i64, i64);
 
-/// An article to index: id, title, body text, and whether it is new (so
-/// has no entry to replace).
-pub(super) type ToIndex<'a> = (i64, &'a str, String, bool);
+/// An article to index.
+pub(super) struct ToIndex<'a> {
+    id: i64,
+    title: &'a str,
+    /// The body as text, and its words' initials when worked out already.
+    body: Cow<'a, str>,
+    initials: Option<&'a str>,
+    /// Whether it is new, so has no entry to replace.
+    new: bool,
+}
 
 /// Stores articles inside one transaction. Full-text entries are kept for
 /// [`index`], which the caller runs last.
@@ -120,8 +128,13 @@ impl<'t, 'a> Writer<'t, 'a> {
                 let packed = packed.filter(|_| kept.is_none());
                 self.bodies
                     .put_packed(self.tx, id, a.summary.as_deref(), content, packed)?;
-                let body = body_text(a.summary.as_deref(), content);
-                self.to_index.push((id, a.title.as_str(), body, false));
+                self.to_index.push(ToIndex {
+                    id,
+                    title: &a.title,
+                    body: Cow::Owned(body_text(a.summary.as_deref(), content)),
+                    initials: None,
+                    new: false,
+                });
                 self.stats.updated += 1;
                 Ok(id)
             }
@@ -172,8 +185,21 @@ impl<'t, 'a> Writer<'t, 'a> {
                     a.content.as_deref(),
                     p.packed.as_ref(),
                 )?;
-                self.to_index
-                    .push((id, a.title.as_str(), p.index_body.clone(), true));
+                // Borrowed when the fetcher prepared it, as it does in bulk.
+                let (body, initials) = match &a.prepared {
+                    Some(p) => (
+                        Cow::Borrowed(p.index_body.as_str()),
+                        Some(p.index_initials.as_str()),
+                    ),
+                    None => (Cow::Owned(p.index_body.clone()), None),
+                };
+                self.to_index.push(ToIndex {
+                    id,
+                    title: &a.title,
+                    body,
+                    initials,
+                    new: true,
+                });
                 self.stats.new += 1;
                 Ok(id)
             }
@@ -191,11 +217,11 @@ impl<'t, 'a> Writer<'t, 'a> {
 /// savepoint taken after it joins the transaction, so writing it between
 /// the other statements made bulk fetches twice as slow.
 pub(super) fn index(tx: &Connection, to_index: &[ToIndex]) -> Result<()> {
-    for (id, title, body, new) in to_index {
-        if *new {
-            fts_insert_text(tx, *id, title, body)?;
+    for e in to_index {
+        if e.new {
+            fts_insert_text(tx, e.id, e.title, &e.body, e.initials)?;
         } else {
-            fts_upsert_text(tx, *id, title, body)?;
+            fts_upsert_text(tx, e.id, e.title, &e.body, e.initials)?;
         }
     }
     Ok(())
@@ -214,9 +240,11 @@ pub fn prepare(a: &ParsedArticle) -> Prepared {
         &content
     };
     let simhash = crate::story::simhash(opening);
+    let index_body = join_body(summary, content);
     Prepared {
+        index_initials: initials(&index_body),
         content_hash: content_hash(a),
-        index_body: join_body(summary, content),
+        index_body,
         link_key: a.link.as_deref().and_then(crate::story::link_key),
         simhash,
         packed: None,

@@ -31,6 +31,8 @@ pub const MIGRATIONS: &[&str] = &[
     super::fts::FTS_AUTOMERGE,
     // 17: compressed article bodies.
     super::bodies::BODIES_MIGRATION,
+    // 18: initials instead of a one-letter prefix index.
+    super::fts::FTS_INITIALS_MIGRATION,
 ];
 
 /// Stories under the rules of `crate::story`: the SimHash is of the
@@ -157,6 +159,7 @@ const REINDEX: &[&str] = &[
     super::fts::FTS_MIGRATION,
     super::fts::FTS_PREFIX_MIGRATION,
     super::fts::FTS_ONE_PREFIX_MIGRATION,
+    super::fts::FTS_INITIALS_MIGRATION,
 ];
 
 /// 7: one copy of each story leads it (the earliest by sort time, then
@@ -859,7 +862,6 @@ mod tests {
                 )
                 .unwrap();
             }
-            super::super::fts::rebuild_fts(&tx).unwrap();
             tx.commit().unwrap();
         }
         let read_all = |s: &Store| -> Vec<(Option<String>, Option<String>)> {
