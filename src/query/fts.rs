@@ -103,6 +103,52 @@ fn single_initial(w: &str) -> Option<char> {
 /// order: what the index's initials columns hold, so that `d*` reads one
 /// short list. Other initials are left to the text columns.
 pub fn initials(s: &str) -> String {
+    let seen = if s.is_ascii() {
+        ascii_initials(s.as_bytes())
+    } else {
+        any_initials(s)
+    };
+    let mut out = String::with_capacity(2 * seen.count_ones() as usize);
+    for (i, c) in ('a'..='z').chain('0'..='9').enumerate() {
+        if seen & (1 << i) != 0 {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`initials`] of ASCII text as a set of [`initial_bit`]s, without a
+/// branch per byte (word starts are too many to predict).
+fn ascii_initials(bytes: &[u8]) -> u64 {
+    static BITS: [u64; 128] = {
+        let mut t = [0u64; 128];
+        let mut b = 0;
+        while b < 128 {
+            let c = (b as u8).to_ascii_lowercase();
+            t[b] = match c {
+                b'a'..=b'z' => 1 << (c - b'a'),
+                b'0'..=b'9' => 1 << (26 + c - b'0'),
+                _ => 0,
+            };
+            b += 1;
+        }
+        t
+    };
+    let (mut seen, mut in_word) = (0u64, 0u64);
+    for &b in bytes {
+        let bit = BITS[usize::from(b & 0x7f)];
+        // All ones unless the previous byte was in a word.
+        seen |= bit & in_word.wrapping_sub(1);
+        in_word = u64::from(bit != 0);
+    }
+    seen
+}
+
+/// [`initials`] of any text as a set of [`initial_bit`]s.
+fn any_initials(s: &str) -> u64 {
     let bytes = s.as_bytes();
     let mut seen: u64 = 0;
     let mut in_word = false;
@@ -144,16 +190,7 @@ pub fn initials(s: &str) -> String {
             None => false,
         };
     }
-    let mut out = String::with_capacity(2 * seen.count_ones() as usize);
-    for (i, c) in ('a'..='z').chain('0'..='9').enumerate() {
-        if seen & (1 << i) != 0 {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push(c);
-        }
-    }
-    out
+    seen
 }
 
 /// The bit of a lower-case ASCII letter or digit in [`initials`]'s set.
@@ -372,6 +409,22 @@ mod tests {
             want.dedup();
             let want: Vec<String> = want.iter().map(char::to_string).collect();
             assert_eq!(initials(text), want.join(" "), "{text}");
+        }
+    }
+
+    #[test]
+    fn ascii_text_takes_a_short_way_to_the_same_initials() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let alphabet = b"aZ9 -_.,'\n\tq0";
+        for len in 0..200 {
+            let text: String = (0..len)
+                .map(|_| char::from(alphabet[rng.usize(..alphabet.len())]))
+                .collect();
+            assert_eq!(
+                ascii_initials(text.as_bytes()),
+                any_initials(&text),
+                "{text:?}"
+            );
         }
     }
 
