@@ -116,6 +116,8 @@ pub struct Codec {
     aside: std::cell::Cell<bool>,
     /// A dictionary being trained aside.
     training: RefCell<Option<std::thread::JoinHandle<Option<Vec<u8>>>>>,
+    /// The id the packer's fresh dictionary was stored under.
+    adopted: std::cell::Cell<Option<i64>>,
 }
 
 impl Codec {
@@ -179,6 +181,13 @@ impl Codec {
         packed: Option<&Packed>,
     ) -> rusqlite::Result<()> {
         let (s, c) = match packed {
+            Some(p) if p.dict == FRESH => match self.adopted.get() {
+                Some(id) => match p.frame.as_deref().map(|f| with_dict(f, id)).transpose() {
+                    Ok(frame) => columns(summary, content, frame),
+                    Err(_) => self.encode(conn, summary, content)?,
+                },
+                None => self.encode(conn, summary, content)?,
+            },
             Some(p) if Some(p.dict) == self.newest(conn)? => {
                 columns(summary, content, p.frame.clone())
             }
@@ -215,14 +224,20 @@ impl Codec {
 
     /// A packer for other threads: it compresses once the cache has a
     /// dictionary (from now, or from when this connection trains one).
+    /// When training aside, one for a cache without a dictionary trains
+    /// one itself from the first bodies it is given (see
+    /// [`Codec::maintain`]).
     pub fn packer(&self, conn: &Connection) -> rusqlite::Result<Packer> {
         self.arm_packer(conn)?;
+        if self.aside.get() {
+            self.packer.start_gathering();
+        }
         Ok(self.packer.clone())
     }
 
     /// Gives the packer the newest dictionary, once there is one.
     fn arm_packer(&self, conn: &Connection) -> rusqlite::Result<()> {
-        if self.packer.0.get().is_some() {
+        if self.packer.0.dict.get().is_some() {
             return Ok(());
         }
         let Some(id) = self.newest(conn)? else {
@@ -230,7 +245,11 @@ impl Codec {
         };
         let mut dicts = self.dicts.borrow_mut();
         let dict = load(conn, &mut dicts, id)?;
-        let _ = self.packer.0.set((id, Arc::from(dict.bytes.as_slice())));
+        let _ = self
+            .packer
+            .0
+            .dict
+            .set((id, Arc::from(dict.bytes.as_slice())));
         Ok(())
     }
 
@@ -254,6 +273,9 @@ impl Codec {
         }
         if self.newest(conn)?.is_some() {
             return self.arm_packer(conn);
+        }
+        if let Some(fresh) = self.packer.0.fresh.get() {
+            return self.adopt(conn, fresh.clone());
         }
         if let Some(handle) = self.training.borrow().as_ref() {
             if !handle.is_finished() {
@@ -297,7 +319,10 @@ impl Codec {
     /// and converts the plain rows.
     pub fn settle(&self, conn: &mut Connection) -> rusqlite::Result<()> {
         let Some(handle) = self.training.borrow_mut().take() else {
-            return Ok(());
+            return match self.packer.0.fresh.get() {
+                Some(fresh) if self.adopted.get().is_none() => self.adopt(conn, fresh.clone()),
+                _ => Ok(()),
+            };
         };
         let Some(dict) = handle.join().ok().flatten() else {
             self.untrainable.set(true);
@@ -311,6 +336,25 @@ impl Codec {
         }
         tx.commit()?;
         self.forget_newest();
+        self.convert(conn)
+    }
+
+    /// Stores the dictionary the packer trained, unless the cache has one
+    /// by now (another process's: that one is used, and frames made with
+    /// this one are encoded again), then converts the plain rows.
+    fn adopt(&self, conn: &mut Connection, fresh: Arc<[u8]>) -> rusqlite::Result<()> {
+        let tx = conn.transaction()?;
+        self.forget_newest();
+        let stored = match self.newest(&tx)? {
+            Some(_) => None,
+            None => Some(upgrade::keep(&tx, &fresh)?),
+        };
+        tx.commit()?;
+        self.forget_newest();
+        if let Some(id) = stored {
+            self.adopted.set(Some(id));
+            let _ = self.packer.0.dict.set((id, fresh));
+        }
         self.convert(conn)
     }
 
@@ -438,6 +482,20 @@ fn header(blob: &[u8]) -> Result<Header, BodyError> {
     })
 }
 
+/// `frame` naming dictionary `dict` instead of the one it names.
+fn with_dict(frame: &[u8], dict: i64) -> Result<Vec<u8>, BodyError> {
+    let h = header(frame)?;
+    let body = frame.get(h.body..).ok_or(BodyError::Damaged("truncated"))?;
+    let mut out = Vec::with_capacity(body.len() + 16);
+    out.push(FORMAT_ZSTD);
+    put_varint(&mut out, dict as u64);
+    for part in [h.summary, h.content] {
+        put_varint(&mut out, part.map_or(0, |n| n as u64 + 1));
+    }
+    out.extend_from_slice(body);
+    Ok(out)
+}
+
 fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     loop {
         let byte = (n & 0x7f) as u8;
@@ -536,7 +594,7 @@ mod pack;
 mod train;
 mod upgrade;
 pub use pack::Packer;
-use pack::{columns, pack, worth_packing};
+use pack::{columns, pack, worth_packing, FRESH};
 pub use upgrade::upgrade;
 
 #[cfg(test)]

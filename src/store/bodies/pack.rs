@@ -1,25 +1,54 @@
 //! Compressing bodies off the writer's thread, and the columns a frame
 //! is stored as.
 
-use super::{encode_frame, encoder, text_value, Packed, MAX_BODY};
+use super::{
+    encode_frame, encoder, text_value, train, Packed, DICT_BYTES, FIRST_SAMPLES, LEVEL, MAX_BODY,
+    SAMPLE_MAX,
+};
 use rusqlite::types::Value;
 use std::cell::RefCell;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Compresses bodies as [`Codec`] would, on any thread: the fetcher's,
 /// so that the cache's one writer only stores the frames. Cheap to clone;
-/// clones share the dictionary, which the codec gives once it has one.
+/// clones share their state with the codec that gave them.
 #[derive(Clone, Default)]
-pub struct Packer(pub(super) Arc<OnceLock<(i64, Arc<[u8]>)>>);
+pub struct Packer(pub(super) Arc<Shared>);
+
+/// The id a frame carries while made with a [`Shared::fresh`] dictionary,
+/// which the cache does not hold yet: the writer stores that dictionary
+/// and puts its id in the frame ([`super::with_dict`]). Never stored.
+pub(super) const FRESH: i64 = 0;
+
+#[derive(Default)]
+pub(super) struct Shared {
+    /// The dictionary new bodies use, once the cache has one.
+    pub(super) dict: OnceLock<(i64, Arc<[u8]>)>,
+    /// A first dictionary trained here from the first bodies packed, for
+    /// the writer to store: so that a cache filled by one refresh has
+    /// its bodies compressed here from the first few hundred on, rather
+    /// than stored plain until the writer trains one and compressed again
+    /// on the writer.
+    pub(super) fresh: OnceLock<Arc<[u8]>>,
+    /// Bodies gathered to train it from: Some while gathering.
+    gathering: Mutex<Option<Vec<Vec<u8>>>>,
+}
 
 impl Packer {
-    /// The frame for an article's bodies, or None while the cache has no
+    /// The frame for an article's bodies, or None while there is no
     /// dictionary (then the writer stores them as it can).
     pub fn pack(&self, summary: Option<&str>, content: Option<&str>) -> Option<Packed> {
-        let (id, bytes) = self.0.get()?;
+        let (id, bytes) = match (self.0.dict.get(), self.0.fresh.get()) {
+            (Some((id, bytes)), _) => (*id, bytes),
+            (None, Some(bytes)) => (FRESH, bytes),
+            (None, None) => {
+                self.gather(summary, content);
+                return None;
+            }
+        };
         if !worth_packing(summary, content) {
             return Some(Packed {
-                dict: *id,
+                dict: id,
                 frame: None,
             });
         }
@@ -35,10 +64,47 @@ impl Packer {
             }
             let (_, encoder) = slot.as_mut()?;
             Some(Packed {
-                dict: *id,
-                frame: pack(encoder, *id, summary, content).ok()?,
+                dict: id,
+                frame: pack(encoder, id, summary, content).ok()?,
             })
         })
+    }
+
+    /// Gathers the first bodies packed to train a dictionary from, from
+    /// now on, unless there is one.
+    pub(super) fn start_gathering(&self) {
+        if self.0.dict.get().is_some() || self.0.fresh.get().is_some() {
+            return;
+        }
+        if let Ok(mut g) = self.0.gathering.lock() {
+            g.get_or_insert_with(Vec::new);
+        }
+    }
+
+    /// Keeps a body to learn from while gathering; the thread that brings
+    /// the last one trains the dictionary ([`FIRST_SAMPLES`] of them, as
+    /// the writer would sample, take a few hundredths of a second).
+    fn gather(&self, summary: Option<&str>, content: Option<&str>) {
+        if !worth_packing(summary, content) {
+            return;
+        }
+        let samples = {
+            let Ok(mut g) = self.0.gathering.lock() else {
+                return;
+            };
+            let Some(samples) = g.as_mut() else { return };
+            let mut sample = summary.unwrap_or("").as_bytes().to_vec();
+            sample.extend_from_slice(content.unwrap_or("").as_bytes());
+            sample.truncate(SAMPLE_MAX);
+            samples.push(sample);
+            if (samples.len() as i64) < FIRST_SAMPLES {
+                return;
+            }
+            g.take()
+        };
+        if let Some(dict) = samples.and_then(|s| train::train(&s, DICT_BYTES, LEVEL)) {
+            let _ = self.0.fresh.set(Arc::from(dict));
+        }
     }
 }
 

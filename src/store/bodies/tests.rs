@@ -450,3 +450,118 @@ fn a_dictionary_trained_aside_is_kept_and_what_waited_is_converted() {
     codec.settle(&mut conn).unwrap();
     codec.maintain(&mut conn).unwrap();
 }
+
+/// Bodies enough for a packer to train on, and some more.
+fn bulk_bodies(seed: u64) -> Vec<(String, String)> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    (0..FIRST_SAMPLES + 100)
+        .map(|_| (html(&mut rng, 30), html(&mut rng, 300)))
+        .collect()
+}
+
+/// What `packer` makes of `bodies`, on another thread, as the fetcher does.
+fn pack_all(packer: &Packer, bodies: &[(String, String)]) -> Vec<Option<Packed>> {
+    std::thread::scope(|t| {
+        t.spawn(|| {
+            bodies
+                .iter()
+                .map(|(s, c)| packer.pack(Some(s), Some(c)))
+                .collect()
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+fn all_read_back(conn: &Connection, codec: &Codec, bodies: &[(String, String)]) {
+    for (id, (s, c)) in (1..).zip(bodies) {
+        let back = codec.get(conn, id).unwrap().unwrap();
+        assert_eq!(back, (Some(s.clone()), Some(c.clone())), "{id}");
+    }
+}
+
+#[test]
+fn a_packer_trains_the_first_dictionary_and_the_writer_stores_it() {
+    let mut conn = plain_cache(0);
+    let codec = Codec::default();
+    codec.train_aside();
+    let packer = codec.packer(&conn).unwrap();
+    let bodies = bulk_bodies(24);
+    let packed = pack_all(&packer, &bodies);
+    // The first bodies teach it and wait plain; the rest are packed.
+    let first = FIRST_SAMPLES as usize;
+    assert!(packed[..first].iter().all(Option::is_none));
+    assert!(packed[first..].iter().all(|p| p
+        .as_ref()
+        .is_some_and(|p| p.dict == FRESH && p.frame.is_some())));
+    // Until the writer stores the dictionary, what it was given stays plain.
+    let (before, after) = bodies.split_at(first + 50);
+    for (id, ((s, c), p)) in (1..).zip(before.iter().zip(&packed)) {
+        codec
+            .put_packed(&conn, id, Some(s), Some(c), p.as_ref())
+            .unwrap();
+    }
+    assert_eq!(content_kinds(&conn), (first as i64 + 50, 0));
+    // Then it is stored, what waited is converted, and frames made with it
+    // are stored naming it.
+    codec.maintain(&mut conn).unwrap();
+    let dict = codec.newest(&conn).unwrap();
+    assert_eq!(dict, Some(1));
+    for (id, ((s, c), p)) in (first as i64 + 51..).zip(after.iter().zip(&packed[first + 50..])) {
+        codec
+            .put_packed(&conn, id, Some(s), Some(c), p.as_ref())
+            .unwrap();
+    }
+    assert_eq!(content_kinds(&conn), (0, bodies.len() as i64));
+    all_read_back(&conn, &codec, &bodies);
+    // From now on the packer names it itself.
+    let p = packer.pack(Some(&bodies[0].0), Some(&bodies[0].1)).unwrap();
+    assert_eq!(Some(p.dict), dict);
+    codec.settle(&mut conn).unwrap();
+    assert_eq!(codec.newest(&conn).unwrap(), dict);
+}
+
+#[test]
+fn a_dictionary_another_process_stored_first_is_the_one_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let mut conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE article_bodies (article_id INTEGER PRIMARY KEY, summary TEXT,
+         content TEXT);",
+    )
+    .unwrap();
+    conn.execute_batch(BODIES_MIGRATION).unwrap();
+    let codec = Codec::default();
+    codec.train_aside();
+    let packer = codec.packer(&conn).unwrap();
+    let bodies = bulk_bodies(25);
+    let packed = pack_all(&packer, &bodies);
+    // Another process stores a dictionary of its own meanwhile.
+    let other = Connection::open(&path).unwrap();
+    let theirs = train::train(
+        &bulk_bodies(26)
+            .iter()
+            .map(|(s, c)| format!("{s}{c}").into_bytes())
+            .collect::<Vec<_>>(),
+        DICT_BYTES,
+        LEVEL,
+    )
+    .unwrap();
+    let id = upgrade::keep(&other, &theirs).unwrap();
+    codec.maintain(&mut conn).unwrap();
+    assert_eq!(codec.newest(&conn).unwrap(), Some(id));
+    for (id, ((s, c), p)) in (1..).zip(bodies.iter().zip(&packed)) {
+        codec
+            .put_packed(&conn, id, Some(s), Some(c), p.as_ref())
+            .unwrap();
+    }
+    assert_eq!(content_kinds(&conn), (0, bodies.len() as i64));
+    all_read_back(&conn, &codec, &bodies);
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM body_dicts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    // Read by a new connection, as the next run would.
+    all_read_back(&other, &Codec::default(), &bodies);
+}
