@@ -20,9 +20,10 @@
 //!
 //! Dictionaries live in `body_dicts` and are never changed or deleted: a
 //! retrained one gets a new id and old rows keep naming theirs. A cache
-//! gets its first dictionary once it holds [`TRAIN_AT`] bodies; its plain
-//! rows are then converted in batches, as are those of a cache cached
-//! before compression (see [`upgrade`]).
+//! gets its first dictionary once it holds [`TRAIN_AT`] bodies, or, filled
+//! by a refresh, from the first [`FIRST_SAMPLES`] bodies the [`Packer`] is
+//! given; its plain rows are then converted in batches, as are those of a
+//! cache cached before compression (see [`upgrade`]).
 
 use rusqlite::types::{Type, Value, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension};
