@@ -119,6 +119,8 @@ pub struct Codec {
     training: RefCell<Option<std::thread::JoinHandle<Option<Vec<u8>>>>>,
     /// The id the packer's fresh dictionary was stored under.
     adopted: std::cell::Cell<Option<i64>>,
+    /// The packer's fresh dictionary was stored, or another was first.
+    fresh_done: std::cell::Cell<bool>,
 }
 
 impl Codec {
@@ -251,6 +253,8 @@ impl Codec {
             .0
             .dict
             .set((id, Arc::from(dict.bytes.as_slice())));
+        // What was gathered to train one is no longer needed.
+        self.packer.stop_gathering();
         Ok(())
     }
 
@@ -275,7 +279,7 @@ impl Codec {
         if self.newest(conn)?.is_some() {
             return self.arm_packer(conn);
         }
-        if let Some(fresh) = self.packer.0.fresh.get() {
+        if let Some(fresh) = self.packer.0.fresh.get().filter(|_| !self.fresh_done.get()) {
             return self.adopt(conn, fresh.clone());
         }
         if let Some(handle) = self.training.borrow().as_ref() {
@@ -321,7 +325,7 @@ impl Codec {
     pub fn settle(&self, conn: &mut Connection) -> rusqlite::Result<()> {
         let Some(handle) = self.training.borrow_mut().take() else {
             return match self.packer.0.fresh.get() {
-                Some(fresh) if self.adopted.get().is_none() => self.adopt(conn, fresh.clone()),
+                Some(fresh) if !self.fresh_done.get() => self.adopt(conn, fresh.clone()),
                 _ => Ok(()),
             };
         };
@@ -352,6 +356,7 @@ impl Codec {
         };
         tx.commit()?;
         self.forget_newest();
+        self.fresh_done.set(true);
         if let Some(id) = stored {
             self.adopted.set(Some(id));
             let _ = self.packer.0.dict.set((id, fresh));

@@ -81,6 +81,13 @@ impl Packer {
         }
     }
 
+    /// Stops gathering, and lets go of what was gathered.
+    pub(super) fn stop_gathering(&self) {
+        if let Ok(mut g) = self.0.gathering.lock() {
+            *g = None;
+        }
+    }
+
     /// Keeps a body to learn from while gathering; the thread that brings
     /// the last one trains the dictionary ([`FIRST_SAMPLES`] of them, as
     /// the writer would sample, take a few hundredths of a second).
