@@ -15,6 +15,7 @@ mod options;
 mod parser;
 mod short;
 mod sql;
+mod token_chars;
 
 #[cfg(test)]
 mod proptests;
