@@ -1,5 +1,6 @@
 //! Round trips, damaged rows, and upgrading old caches.
 
+use super::frame::put_varint;
 use super::*;
 
 const WORDS: &[&str] = &[
