@@ -70,14 +70,17 @@ impl Packer {
         })
     }
 
-    /// Gathers the first bodies packed to train a dictionary from, from
-    /// now on, unless there is one.
+    /// Gathers the bodies packed from now on to train a dictionary from,
+    /// unless there is one. Each refresh starts again: it brings each body
+    /// once, where refreshes one after another bring the same ones again
+    /// (a small cache is left to the writer, which waits for
+    /// [`super::TRAIN_AT`] bodies).
     pub(super) fn start_gathering(&self) {
         if self.0.dict.get().is_some() || self.0.fresh.get().is_some() {
             return;
         }
         if let Ok(mut g) = self.0.gathering.lock() {
-            g.get_or_insert_with(Vec::new);
+            *g = Some(Vec::new());
         }
     }
 

@@ -572,3 +572,24 @@ fn a_dictionary_another_process_stored_first_is_the_one_used() {
     codec.settle(&mut conn).unwrap();
     assert_eq!(conn.total_changes(), changes);
 }
+
+#[test]
+fn each_refresh_gathers_its_own_bodies_to_train_from() {
+    let conn = plain_cache(0);
+    let codec = Codec::default();
+    codec.train_aside();
+    let bodies = bulk_bodies(27);
+    let half = FIRST_SAMPLES as usize / 2 + 1;
+    // Two refreshes bringing the same few bodies teach nothing.
+    for _ in 0..2 {
+        let packer = codec.packer(&conn).unwrap();
+        assert!(pack_all(&packer, &bodies[..half])
+            .iter()
+            .all(Option::is_none));
+    }
+    assert!(codec.packer.0.fresh.get().is_none());
+    // One bringing enough does.
+    let packer = codec.packer(&conn).unwrap();
+    let packed = pack_all(&packer, &bodies);
+    assert!(packed[FIRST_SAMPLES as usize..].iter().all(Option::is_some));
+}
