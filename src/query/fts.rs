@@ -120,20 +120,6 @@ pub fn initials(s: &str) -> String {
 /// one per byte that is always predicted (word starts are too many to
 /// predict).
 fn initial_bits(s: &str) -> u64 {
-    static BITS: [u64; 128] = {
-        let mut t = [0u64; 128];
-        let mut b = 0;
-        while b < 128 {
-            let c = (b as u8).to_ascii_lowercase();
-            t[b] = match c {
-                b'a'..=b'z' => 1 << (c - b'a'),
-                b'0'..=b'9' => 1 << (26 + c - b'0'),
-                _ => 0,
-            };
-            b += 1;
-        }
-        t
-    };
     let bytes = s.as_bytes();
     // `in_word` is 1 inside a word whose initial is known: a word whose
     // first characters fold to nothing is decided by the next.
@@ -142,7 +128,7 @@ fn initial_bits(s: &str) -> u64 {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         if b.is_ascii() {
-            let bit = BITS[usize::from(b)];
+            let bit = initial_bit(char::from(b));
             // All ones unless the previous byte was in a word.
             seen |= bit & in_word.wrapping_sub(1);
             in_word = u64::from(bit != 0);
@@ -167,13 +153,27 @@ fn initial_bits(s: &str) -> u64 {
     seen
 }
 
-/// The bit of a lower-case ASCII letter or digit in [`initials`]'s set.
-fn initial_bit(c: char) -> u64 {
-    match c {
-        'a'..='z' => 1 << (c as u32 - 'a' as u32),
-        '0'..='9' => 1 << (26 + c as u32 - '0' as u32),
-        _ => 0,
+/// Each ASCII byte's bit in [`initials`]'s set: letters (either case)
+/// and digits; 0 for the rest.
+static BITS: [u64; 128] = {
+    let mut t = [0u64; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = (b as u8).to_ascii_lowercase();
+        t[b] = match c {
+            b'a'..=b'z' => 1 << (c - b'a'),
+            b'0'..=b'9' => 1 << (26 + c - b'0'),
+            _ => 0,
+        };
+        b += 1;
     }
+    t
+};
+
+/// The bit of an ASCII letter or digit in [`initials`]'s set; 0 for
+/// anything else.
+fn initial_bit(c: char) -> u64 {
+    BITS.get(c as usize).copied().unwrap_or(0)
 }
 
 // ---------------------------------------------------------------------------

@@ -117,8 +117,6 @@ pub struct Codec {
     aside: std::cell::Cell<bool>,
     /// A dictionary being trained aside.
     training: RefCell<Option<std::thread::JoinHandle<Option<Vec<u8>>>>>,
-    /// The id the packer's fresh dictionary was stored under.
-    adopted: std::cell::Cell<Option<i64>>,
     /// The packer's fresh dictionary was stored, or another was first.
     fresh_done: std::cell::Cell<bool>,
 }
@@ -184,7 +182,7 @@ impl Codec {
         packed: Option<&Packed>,
     ) -> rusqlite::Result<()> {
         let (s, c) = match packed {
-            Some(p) if p.dict == FRESH => match self.adopted.get() {
+            Some(p) if p.dict == FRESH => match self.adopted() {
                 Some(id) => match p.frame.as_deref().map(|f| with_dict(f, id)).transpose() {
                     Ok(frame) => columns(summary, content, frame),
                     Err(_) => self.encode(conn, summary, content)?,
@@ -358,10 +356,17 @@ impl Codec {
         self.forget_newest();
         self.fresh_done.set(true);
         if let Some(id) = stored {
-            self.adopted.set(Some(id));
             let _ = self.packer.0.dict.set((id, fresh));
         }
         self.convert(conn)
+    }
+
+    /// The id the packer's fresh dictionary was stored under, if it was:
+    /// then the packer packs with it under that id.
+    fn adopted(&self) -> Option<i64> {
+        let fresh = self.packer.0.fresh.get()?;
+        let (id, bytes) = self.packer.0.dict.get()?;
+        Arc::ptr_eq(fresh, bytes).then_some(*id)
     }
 
     /// Converts the plain rows, training a dictionary first if there is

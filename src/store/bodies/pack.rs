@@ -3,7 +3,6 @@
 
 use super::{
     encode_frame, encoder, text_value, train, Packed, DICT_BYTES, FIRST_SAMPLES, LEVEL, MAX_BODY,
-    SAMPLE_MAX,
 };
 use rusqlite::types::Value;
 use std::cell::RefCell;
@@ -103,10 +102,7 @@ impl Packer {
                 return;
             };
             let Some(samples) = g.as_mut() else { return };
-            let mut sample = summary.unwrap_or("").as_bytes().to_vec();
-            sample.extend_from_slice(content.unwrap_or("").as_bytes());
-            sample.truncate(SAMPLE_MAX);
-            samples.push(sample);
+            samples.push(super::upgrade::sample(summary, content));
             if (samples.len() as i64) < FIRST_SAMPLES {
                 return;
             }

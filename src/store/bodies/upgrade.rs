@@ -169,6 +169,15 @@ pub(super) fn keep(conn: &Connection, dict: &[u8]) -> rusqlite::Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
+/// What a dictionary learns from one article: its summary then its
+/// content, at most [`SAMPLE_MAX`] bytes.
+pub(super) fn sample(summary: Option<&str>, content: Option<&str>) -> Vec<u8> {
+    let mut out = summary.unwrap_or("").as_bytes().to_vec();
+    out.extend_from_slice(content.unwrap_or("").as_bytes());
+    out.truncate(SAMPLE_MAX);
+    out
+}
+
 /// Up to `count` bodies spread over the cache to train a dictionary from;
 /// none when there are too few to learn from.
 pub(super) fn samples(
@@ -205,9 +214,7 @@ pub(super) fn samples(
             }
             // A damaged row teaches nothing; it is skipped, not fatal.
             if let Ok((s, c)) = codec.decode(conn, r.get_ref(1)?, r.get_ref(2)?) {
-                let mut sample = s.unwrap_or_default().into_bytes();
-                sample.extend_from_slice(c.unwrap_or_default().as_bytes());
-                sample.truncate(SAMPLE_MAX);
+                let sample = sample(s.as_deref(), c.as_deref());
                 if !sample.is_empty() {
                     bytes += sample.len();
                     samples.push(sample);
